@@ -1,0 +1,18 @@
+//! Créneau's shared model: the types and pure logic that both the origin
+//! (`creneau`, native) and the web app (WebAssembly) use, so the snapshot the
+//! origin writes is exactly the snapshot the app reads.
+//!
+//! - [`hours`]: opening hours as published (free text) parsed into intervals.
+//! - [`slots`]: bookable slots from hours × throughput in a centre's time zone
+//!   (feature `slots`, origin only: it carries the time-zone tables).
+//! - [`snapshot`]: the JSON snapshot schema (pointer, index, département,
+//!   centre and search files).
+//! - [`geo`]: distances and the départements' time zones.
+//! - [`text`]: search normalisation (accents, case, "St"/"Saint").
+
+pub mod geo;
+pub mod hours;
+#[cfg(feature = "slots")]
+pub mod slots;
+pub mod snapshot;
+pub mod text;

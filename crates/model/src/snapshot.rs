@@ -1,0 +1,304 @@
+//! The availability snapshot: the JSON files the origin publishes every
+//! minute and the app reads from the CDN. `docs/snapshot.md` describes them
+//! and `docs/snapshot.schema.json` is their JSON Schema.
+//!
+//! Layout under the snapshot root (`/data/` when served):
+//! - `latest.json`: the [`Pointer`], replaced atomically each generation.
+//! - `v/<version>/index.json`: the [`Index`] of départements.
+//! - `v/<version>/dep/<code>.json`: a [`DepartementFile`] of centre summaries.
+//! - `v/<version>/centre/<id>.json`: a [`CentreFile`] with free slot times.
+//! - `search/<hash>/<shard>.json`: [`SearchShard`]s of communes by prefix,
+//!   content-addressed so they are written once, not every minute.
+//!
+//! Nothing here ever holds personal data: counts and times only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::hours::WeekHours;
+
+/// Bumped on any change a reader of the previous version would misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `latest.json`: where the current generation is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pointer {
+    pub schema_version: u32,
+    /// Version id, also the directory name under `v/`.
+    pub version: String,
+    /// RFC 3339, UTC.
+    pub generated_at: String,
+    /// True when the centres are the shipped demonstration set.
+    pub demo: bool,
+    /// Path of the index, relative to the snapshot root.
+    pub index: String,
+    /// Path template of a département file; `{code}` is replaced.
+    pub departement: String,
+    /// Path template of a centre file; `{id}` is replaced.
+    pub centre: String,
+    /// Path template of a search shard; `{shard}` is replaced.
+    pub search: String,
+}
+
+impl Pointer {
+    pub fn departement_path(&self, code: &str) -> String {
+        self.departement.replace("{code}", code)
+    }
+    pub fn centre_path(&self, id: &str) -> String {
+        self.centre.replace("{id}", id)
+    }
+    pub fn search_path(&self, shard: &str) -> String {
+        self.search.replace("{shard}", shard)
+    }
+}
+
+/// A vaccine and its second-dose interval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vaccine {
+    pub code: String,
+    pub name: String,
+    pub second_dose_days: u32,
+}
+
+/// The vaccines offered in January 2021 and their second-dose intervals.
+pub fn known_vaccines() -> Vec<Vaccine> {
+    vec![
+        Vaccine { code: "pfizer".into(), name: "Pfizer-BioNTech".into(), second_dose_days: 21 },
+        Vaccine { code: "moderna".into(), name: "Moderna".into(), second_dose_days: 28 },
+    ]
+}
+
+/// `index.json`: the départements and the horizon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub schema_version: u32,
+    pub version: String,
+    pub generated_at: String,
+    pub demo: bool,
+    /// First date of the horizon (YYYY-MM-DD, Paris date).
+    pub horizon_start: String,
+    pub horizon_days: u32,
+    pub vaccines: Vec<Vaccine>,
+    pub departements: Vec<DepartementEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DepartementEntry {
+    pub code: String,
+    pub name: String,
+    pub time_zone: String,
+    pub centres: u32,
+    /// Centres with at least one free slot over the horizon.
+    pub centres_with_slots: u32,
+    pub free_slots: u64,
+}
+
+/// How a centre takes bookings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingMode {
+    /// Booked through Créneau.
+    Here,
+    Doctolib,
+    Keldoc,
+    Maiia,
+    /// Another booking website.
+    Other,
+    /// By phone only.
+    Phone,
+}
+
+impl BookingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingMode::Here => "here",
+            BookingMode::Doctolib => "doctolib",
+            BookingMode::Keldoc => "keldoc",
+            BookingMode::Maiia => "maiia",
+            BookingMode::Other => "other",
+            BookingMode::Phone => "phone",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "here" => BookingMode::Here,
+            "doctolib" => BookingMode::Doctolib,
+            "keldoc" => BookingMode::Keldoc,
+            "maiia" => BookingMode::Maiia,
+            "other" => BookingMode::Other,
+            "phone" => BookingMode::Phone,
+            _ => return None,
+        })
+    }
+
+    /// The mode a booking URL implies.
+    pub fn from_url(url: Option<&str>) -> Self {
+        match url {
+            None => BookingMode::Phone,
+            Some(u) if u.contains("doctolib.") => BookingMode::Doctolib,
+            Some(u) if u.contains("keldoc.") => BookingMode::Keldoc,
+            Some(u) if u.contains("maiia.") => BookingMode::Maiia,
+            Some(_) => BookingMode::Other,
+        }
+    }
+}
+
+/// A centre as listed in its département file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CentreSummary {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub postcode: String,
+    pub commune: String,
+    pub insee: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    pub booking: BookingMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub vaccines: Vec<String>,
+    /// Step-free access; `None` when the source does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessible: Option<bool>,
+    /// Reserved for health professionals: listed, never bookable by the public.
+    pub reserved_for_professionals: bool,
+    /// False when no weekday's hours could be known.
+    pub hours_published: bool,
+    /// Next free slot, RFC 3339 with the centre's UTC offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_slot: Option<String>,
+    /// Free slots per day of the horizon, aligned with `Index::horizon_start`.
+    pub free_by_day: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing_date: Option<String>,
+}
+
+/// `dep/<code>.json`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DepartementFile {
+    pub schema_version: u32,
+    pub version: String,
+    pub generated_at: String,
+    pub code: String,
+    pub name: String,
+    pub time_zone: String,
+    pub horizon_start: String,
+    pub centres: Vec<CentreSummary>,
+}
+
+/// Free places at one local time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeSlot {
+    /// Local wall-clock time "HH:MM".
+    pub time: String,
+    pub free: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaySlots {
+    /// Local date "YYYY-MM-DD".
+    pub date: String,
+    pub slots: Vec<FreeSlot>,
+}
+
+/// `centre/<id>.json`: a centre and its free slot times, for booking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CentreFile {
+    pub schema_version: u32,
+    pub version: String,
+    pub generated_at: String,
+    pub time_zone: String,
+    pub centre: CentreSummary,
+    pub hours: WeekHours,
+    pub slot_minutes: u16,
+    /// Days of the horizon that have at least one free slot.
+    pub days: Vec<DaySlots>,
+}
+
+/// A commune or arrondissement in the search index.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub name: String,
+    pub insee: String,
+    pub departement: String,
+    pub postcodes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+/// `search/<hash>/<shard>.json`: the places whose postcode or name key
+/// falls in this shard (see [`shard_of`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchShard {
+    pub schema_version: u32,
+    pub shard: String,
+    pub places: Vec<Place>,
+}
+
+/// The shard a query or key belongs to, so the first search downloads one
+/// small file: postcodes by their first two digits ("75"; "97x" overseas by
+/// three), names by their first three letters, and names starting with
+/// "saint"/"sainte" (a tenth of all communes) by the word that follows.
+pub fn shard_of(query: &str) -> Option<String> {
+    let key = crate::text::search_key(query);
+    let compact: String = key.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return None;
+    }
+    if compact.chars().all(|c| c.is_ascii_digit()) {
+        if compact.len() < 2 {
+            return None;
+        }
+        if compact.starts_with("97") {
+            return (compact.len() >= 3).then(|| format!("cp-{}", &compact[..3]));
+        }
+        return Some(format!("cp-{}", &compact[..2]));
+    }
+    let mut words = key.split(' ');
+    let first = words.next()?;
+    if first == "saint" || first == "sainte" {
+        let rest: String = words.collect::<Vec<_>>().join("");
+        let head: String = rest.chars().take(2).collect();
+        return Some(format!("nom-{first}-{head}"));
+    }
+    let head: String = compact.chars().take(3).collect();
+    Some(format!("nom-{head}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_keep_a_first_search_small() {
+        assert_eq!(shard_of("75011").as_deref(), Some("cp-75"));
+        assert_eq!(shard_of("97411").as_deref(), Some("cp-974"));
+        assert_eq!(shard_of("20000").as_deref(), Some("cp-20"));
+        assert_eq!(shard_of("Évry").as_deref(), Some("nom-evr"));
+        assert_eq!(shard_of("St-Denis").as_deref(), Some("nom-saint-de"));
+        assert_eq!(shard_of("Sainte Marie").as_deref(), Some("nom-sainte-ma"));
+        assert_eq!(shard_of("  "), None);
+        assert_eq!(shard_of("7"), None);
+    }
+
+    #[test]
+    fn booking_mode_from_url() {
+        assert_eq!(BookingMode::from_url(Some("https://partners.doctolib.fr/x")), BookingMode::Doctolib);
+        assert_eq!(BookingMode::from_url(Some("https://www.keldoc.com/x")), BookingMode::Keldoc);
+        assert_eq!(BookingMode::from_url(Some("https://www.maiia.com/x")), BookingMode::Maiia);
+        assert_eq!(BookingMode::from_url(Some("https://example.org")), BookingMode::Other);
+        assert_eq!(BookingMode::from_url(None), BookingMode::Phone);
+        for mode in [BookingMode::Here, BookingMode::Phone, BookingMode::Doctolib] {
+            assert_eq!(BookingMode::parse(mode.as_str()), Some(mode));
+        }
+    }
+}
