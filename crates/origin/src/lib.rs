@@ -1,1 +1,15 @@
-//! placeholder
+//! `creneau`, the origin: everything that runs on Créneau's own servers.
+//!
+//! - [`db`]: the store (SQLite or PostgreSQL) and its migrations.
+//! - [`import`]: the official centres list, communes and postcodes.
+//! - [`demo`]: the shipped demonstration centres.
+//! - [`publish`]: the minute-by-minute snapshot publisher.
+//! - [`http`]: the app, the snapshot and the API on one address.
+//! - [`error`]: the API's error type.
+
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod import;
+pub mod publish;

@@ -1,1 +1,169 @@
-fn main(){}
+//! The `creneau` command: import data, publish the snapshot, serve.
+//! Each subcommand is documented by `creneau <command> --help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use creneau::import::{self, centres, communes};
+use creneau::{db, demo, http, publish};
+
+#[derive(Parser)]
+#[command(name = "creneau", version, about = "Créneau: vaccination-centre finder and booking service (origin).")]
+struct Cli {
+    /// Database URL: sqlite://path (created on first run) or postgres://…
+    #[arg(long, global = true, env = "CRENEAU_DATABASE", default_value = "sqlite://var/creneau.db")]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import an open-data file into the store (one transaction each).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Load the shipped reference data and the demonstration centres.
+    Demo {
+        /// Folder holding communes.csv and departements.csv.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Also write the generated centres file here (official format).
+        #[arg(long)]
+        write_csv: Option<PathBuf>,
+    },
+    /// Publish the availability snapshot: one generation with --once, or every --interval.
+    Snapshot {
+        /// Write one generation and exit (for cron or a CDN upload job).
+        #[arg(long)]
+        once: bool,
+        #[command(flatten)]
+        publish: PublishArgs,
+    },
+    /// Serve the web app, the snapshot and the API, and publish the snapshot every --interval.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// The built web app (Trunk's output).
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// Do not publish; only serve what is in --out.
+        #[arg(long)]
+        no_publisher: bool,
+        #[command(flatten)]
+        publish: PublishArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Communes: Créneau's data/communes.csv or La Poste's postcode base (detected from the header).
+    Communes { file: PathBuf },
+    /// Départements and their time zones (data/departements.csv).
+    Departements { file: PathBuf },
+    /// The official list of vaccination centres ("Lieux de vaccination contre la Covid-19").
+    Centres {
+        file: PathBuf,
+        /// Refuse the whole file on the first row problem.
+        #[arg(long)]
+        strict: bool,
+        /// Slot length in minutes where the file does not give one.
+        #[arg(long, default_value_t = 10)]
+        slot_minutes: u16,
+        /// People per slot where the file does not give it.
+        #[arg(long, default_value_t = 2)]
+        capacity: u32,
+    },
+}
+
+#[derive(Args, Clone)]
+struct PublishArgs {
+    /// Snapshot root (served under /data/).
+    #[arg(long, default_value = "var/snapshot")]
+    out: PathBuf,
+    /// Seconds between generations.
+    #[arg(long, default_value_t = 60)]
+    interval: u64,
+    /// Days of availability published.
+    #[arg(long, default_value_t = 28)]
+    horizon_days: u32,
+    /// Seconds a superseded generation stays readable before it is removed.
+    #[arg(long, default_value_t = 300)]
+    grace: u64,
+    /// Brotli quality of each generation's precompressed files (0–11); 5 keeps
+    /// a France-scale generation well under a second. Search shards, written
+    /// once, always use 11.
+    #[arg(long, default_value_t = 5)]
+    brotli_quality: u32,
+}
+
+impl PublishArgs {
+    fn options(&self) -> publish::Options {
+        publish::Options {
+            out: self.out.clone(),
+            horizon_days: self.horizon_days,
+            grace: Duration::from_secs(self.grace),
+            brotli_quality: self.brotli_quality.min(11),
+        }
+    }
+}
+
+fn print_report(report: &import::Report) {
+    print!("{report}");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let pool = db::connect(&cli.database).await?;
+    match cli.command {
+        Command::Import(ImportCommand::Communes { file }) => print_report(&communes::import_file(&pool, &file).await?),
+        Command::Import(ImportCommand::Departements { file }) => print_report(&communes::import_departements(&pool, &file).await?),
+        Command::Import(ImportCommand::Centres { file, strict, slot_minutes, capacity }) => {
+            let options = centres::Options { strict, slot_minutes, capacity, demo: false };
+            print_report(&centres::import_file(&pool, &file, &options).await?);
+        }
+        Command::Demo { data, write_csv } => {
+            print_report(&communes::import_departements(&pool, &data.join("departements.csv")).await?);
+            print_report(&communes::import_file(&pool, &data.join("communes.csv")).await?);
+            let text = import::read_utf8(&data.join("communes.csv"))?;
+            let (rows, _) = communes::parse("communes.csv", &text)?;
+            let csv = demo::centres_csv(&rows);
+            if let Some(path) = write_csv {
+                std::fs::write(&path, &csv).with_context(|| format!("writing {}", path.display()))?;
+            }
+            let options = centres::Options { demo: true, ..Default::default() };
+            print_report(&centres::import_text(&pool, "demo centres", &csv, &options).await?);
+        }
+        Command::Snapshot { once, publish: args } => {
+            if once {
+                let p = publish::publish_once(&pool, &args.options(), chrono::Utc::now()).await?;
+                println!("published {} in {}: {} files, {} bytes", p.version, args.out.display(), p.files, p.bytes);
+            } else {
+                publish::run(pool, args.options(), Duration::from_secs(args.interval.max(1))).await;
+            }
+        }
+        Command::Serve { addr, dist, no_publisher, publish: args } => {
+            if !no_publisher {
+                // The first generation is written before the socket opens, so
+                // the app never meets a missing pointer.
+                publish::publish_once(&pool, &args.options(), chrono::Utc::now()).await?;
+                tokio::spawn(publish::run(pool.clone(), args.options(), Duration::from_secs(args.interval.max(1))));
+            }
+            let config = http::Config { dist, snapshot_dir: args.out.clone() };
+            let app = http::app(http::ApiContext { pool, config: Arc::new(config) });
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+            tracing::info!("serving http://{addr}");
+            axum::serve(listener, app).with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+        }
+    }
+    Ok(())
+}

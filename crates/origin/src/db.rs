@@ -1,0 +1,52 @@
+//! The store: one connection pool over SQLite (default) or PostgreSQL,
+//! chosen by the URL, with the numbered migrations of `migrations/` applied
+//! on connect. Queries use `$1` placeholders, which both drivers accept.
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::AnyPool;
+
+pub type Pool = AnyPool;
+
+/// Open (creating a SQLite file if needed) and migrate the store.
+pub async fn connect(url: &str) -> anyhow::Result<Pool> {
+    sqlx::any::install_default_drivers();
+    let is_sqlite = url.starts_with("sqlite:");
+    let url = if is_sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating the folder of {path}"))?;
+                }
+            }
+        }
+        format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+    } else {
+        url.to_string()
+    };
+    let options = AnyConnectOptions::from_str(&url).with_context(|| format!("reading database URL {url}"))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(if is_sqlite { 4 } else { 16 })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if is_sqlite {
+                    // WAL lets the publisher read while a booking writes;
+                    // busy_timeout makes writers wait for each other instead of failing.
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .with_context(|| format!("opening the database {url}"))?;
+    sqlx::migrate!("./migrations").run(&pool).await.context("applying migrations")?;
+    Ok(pool)
+}

@@ -1,0 +1,205 @@
+//! The HTTP face of `creneau serve`, on one address:
+//! - `/` the built web app, with deep links falling back to `index.html`;
+//! - `/data/…` the snapshot, `latest.json` briefly cached, versioned files immutable;
+//! - `/api/v1/…` the booking API;
+//! - `/healthz` for load balancers.
+//!
+//! Static files are served precompressed (`.br`, `.gz`) by `Accept-Encoding`,
+//! with ETags and conditional requests, and every response carries the
+//! security headers, including a CSP without `unsafe-inline` (Trunk's inline
+//! loader is allowed by its hash).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::db::Pool;
+use crate::error::Error;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct ApiContext {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The built web app (Trunk's `dist/`).
+    pub dist: PathBuf,
+    /// The snapshot root, served under `/data/`.
+    pub snapshot_dir: PathBuf,
+}
+
+/// The whole application, without a socket: tests call it with `oneshot`.
+pub fn app(ctx: ApiContext) -> Router {
+    let csp = content_security_policy(&ctx.config.dist.join("index.html"));
+    let snapshot = ServeDir::new(&ctx.config.snapshot_dir).precompressed_br().precompressed_gzip();
+    let index = ctx.config.dist.join("index.html");
+    let web = ServeDir::new(&ctx.config.dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(ServeFile::new(&index).precompressed_br().precompressed_gzip());
+    let api = Router::new().fallback(|| async { Error::NotFound });
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .nest_service("/data", snapshot)
+        .fallback_service(web)
+        .layer(middleware::from_fn(caching))
+        .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next)))
+        .with_state(ctx)
+}
+
+async fn healthz(State(ctx): State<ApiContext>) -> Response {
+    let store = sqlx::query("SELECT 1").execute(&ctx.pool).await.is_ok();
+    let snapshot = ctx.config.snapshot_dir.join("latest.json").exists();
+    let status = if store && snapshot { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(serde_json::json!({ "store": store, "snapshot": snapshot }))).into_response()
+}
+
+/// Cache-Control by kind of file, and ETags with `If-None-Match`.
+async fn caching(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let mut response = next.run(req).await;
+    if !is_read || path.starts_with("/api/") || path == "/healthz" {
+        return response;
+    }
+    let cache = cache_control(&path, response.headers());
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let Some(etag) = etag(response.headers()) else { return response };
+    let matches = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        for name in [header::CACHE_CONTROL, header::VARY, header::LAST_MODIFIED, header::CONTENT_ENCODING] {
+            if let Some(v) = response.headers().get(&name) {
+                not_modified.headers_mut().insert(name, v.clone());
+            }
+        }
+        not_modified.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
+        return not_modified;
+    }
+    response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
+    response
+}
+
+fn cache_control(path: &str, headers: &HeaderMap) -> &'static str {
+    let is_html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    if path == "/data/latest.json" {
+        "public, max-age=30, stale-while-revalidate=30"
+    } else if path.starts_with("/data/") {
+        // Generations and search directories are never rewritten in place.
+        "public, max-age=31536000, immutable"
+    } else if !is_html && has_content_hash(path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+/// Trunk names built assets `name-<16 hex>.ext`.
+fn has_content_hash(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A weak validator from what the file service already knows: size,
+/// modification time and encoding (each variant has its own tag).
+fn etag(headers: &HeaderMap) -> Option<String> {
+    let modified = headers.get(header::LAST_MODIFIED)?.to_str().ok()?;
+    let length = headers.get(header::CONTENT_LENGTH)?.to_str().ok()?;
+    let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("identity");
+    let mut h = Sha256::new();
+    h.update(modified.as_bytes());
+    h.update(length.as_bytes());
+    h.update(encoding.as_bytes());
+    let digest = h.finalize();
+    Some(format!("W/\"{}\"", digest.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+async fn security_headers(csp: HeaderValue, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("permissions-policy", HeaderValue::from_static("geolocation=(self), camera=(), microphone=(), interest-cohort=()"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// The CSP, allowing each inline `<script>` of `index.html` by its SHA-256
+/// (Trunk writes its loader inline) and WebAssembly compilation, and
+/// nothing inline otherwise.
+pub fn content_security_policy(index_html: &Path) -> HeaderValue {
+    let html = std::fs::read_to_string(index_html).unwrap_or_default();
+    let hashes: String = inline_scripts(&html)
+        .iter()
+        .map(|s| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))))
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy).expect("ascii policy")
+}
+
+/// The bodies of `<script>` elements that have no `src`.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else { break };
+        let tag = &after[..tag_end];
+        let body_start = tag_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else { break };
+        if !tag.contains(" src=") {
+            out.push(&after[body_start..body_start + close]);
+        }
+        rest = &after[body_start + close..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_hashes_are_recognised() {
+        assert!(has_content_hash("/creneau-web-0123456789abcdef_bg.wasm"));
+        assert!(has_content_hash("/creneau-web-0123456789abcdef.js"));
+        assert!(has_content_hash("/style-0123456789abcdef.css"));
+        assert!(!has_content_hash("/index.html"));
+        assert!(!has_content_hash("/centre/12"));
+    }
+
+    #[test]
+    fn inline_scripts_are_found_and_external_ones_skipped() {
+        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        assert_eq!(inline_scripts(html), ["import x from '/x.js';"]);
+    }
+}
