@@ -7,9 +7,11 @@
 //!   (feature `slots`, origin only: it carries the time-zone tables).
 //! - [`snapshot`]: the JSON snapshot schema (pointer, index, département,
 //!   centre and search files).
+//! - [`format`]: dates and times in words, French and English.
 //! - [`geo`]: distances and the départements' time zones.
 //! - [`text`]: search normalisation (accents, case, "St"/"Saint").
 
+pub mod format;
 pub mod geo;
 pub mod hours;
 #[cfg(feature = "slots")]

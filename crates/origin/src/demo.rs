@@ -89,7 +89,7 @@ pub fn centres_csv(communes: &[CommuneRow]) -> String {
     for (_, mut places) in by_dep {
         places.sort_by(|a, b| b.population.cmp(&a.population).then(a.insee.cmp(&b.insee)));
         let population: i64 = places.iter().map(|c| c.population).sum();
-        let wanted = ((population / PEOPLE_PER_CENTRE) as usize).max(MIN_PER_DEPARTEMENT).min(places.len());
+        let wanted = ((population / PEOPLE_PER_CENTRE) as usize).max(MIN_PER_DEPARTEMENT).min(places.len() * 4);
         // Large communes get several centres: one per PEOPLE_PER_CENTRE, at most four.
         let mut chosen = Vec::with_capacity(wanted);
         'fill: for place in places.iter().cycle().take(places.len() * 4) {

@@ -152,6 +152,11 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Serve { addr, dist, no_publisher, publish: args } => {
+            if dist.join("index.html").exists() {
+                publish::precompress_dir(&dist)?;
+            } else {
+                tracing::warn!("{} has no index.html: build the web app first (make build)", dist.display());
+            }
             if !no_publisher {
                 // The first generation is written before the socket opens, so
                 // the app never meets a missing pointer.

@@ -371,6 +371,38 @@ fn write_with_variants(root: &Path, files: &[File], brotli_quality: u32) -> anyh
     Ok(written.into_iter().sum())
 }
 
+/// Write `.br` and `.gz` beside every compressible file of a folder (the
+/// built web app) where they are missing or older than the file.
+pub fn precompress_dir(dir: &Path) -> anyhow::Result<usize> {
+    let mut done = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(ext, "html" | "js" | "wasm" | "css" | "svg" | "json" | "txt" | "ics") {
+                continue;
+            }
+            let modified = std::fs::metadata(&path)?.modified()?;
+            let br = with_suffix(&path, ".br");
+            let fresh = std::fs::metadata(&br).and_then(|m| m.modified()).is_ok_and(|m| m >= modified);
+            if fresh {
+                continue;
+            }
+            let body = std::fs::read(&path)?;
+            let (b, g) = compressed(&body, 11);
+            std::fs::write(&br, b)?;
+            std::fs::write(with_suffix(&path, ".gz"), g)?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);

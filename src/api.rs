@@ -1,0 +1,58 @@
+//! Reading the availability snapshot: the `latest.json` pointer, then the
+//! files it names. Every fetch goes to static files (a CDN in production),
+//! never to the origin's API.
+
+use creneau_model::snapshot::{DepartementFile, Index, Pointer};
+use serde::de::DeserializeOwned;
+
+/// Where the snapshot is served.
+pub const DATA_ROOT: &str = "/data";
+
+/// Why the snapshot could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Offline, DNS, connection reset…
+    #[error("network unavailable")]
+    Network,
+    /// The file does not exist (an unknown département, say).
+    #[error("not found")]
+    NotFound,
+    /// The server or CDN answered with an error.
+    #[error("server answered {0}")]
+    Status(u16),
+    /// The file is not what this version of the app expects.
+    #[error("unreadable data")]
+    Decode,
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let url = format!("{DATA_ROOT}/{path}");
+    let response = gloo_net::http::Request::get(&url).send().await.map_err(|_| ApiError::Network)?;
+    match response.status() {
+        200 => response.json::<T>().await.map_err(|_| ApiError::Decode),
+        404 => Err(ApiError::NotFound),
+        status => Err(ApiError::Status(status)),
+    }
+}
+
+/// The current generation's pointer.
+pub async fn pointer() -> Result<Pointer, ApiError> {
+    get_json("latest.json").await
+}
+
+/// The index of départements.
+pub async fn index() -> Result<(Pointer, Index), ApiError> {
+    let pointer = pointer().await?;
+    let index = get_json(&pointer.index).await?;
+    Ok((pointer, index))
+}
+
+/// One département's centres.
+pub async fn departement(code: &str) -> Result<(Pointer, DepartementFile), ApiError> {
+    if code.is_empty() || code.len() > 3 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::NotFound);
+    }
+    let pointer = pointer().await?;
+    let file = get_json(&pointer.departement_path(&code.to_ascii_uppercase())).await?;
+    Ok((pointer, file))
+}

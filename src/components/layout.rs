@@ -1,0 +1,63 @@
+//! The frame of every view, identical to the static shell of `index.html`:
+//! skip link, header, `<main>`, footer with the national help line (always
+//! in the same place), and the status region. It also moves focus to the
+//! new view's heading after each client-side navigation.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+use wasm_bindgen::JsCast;
+
+use super::heading::focus_heading;
+use super::status::StatusRegion;
+
+/// The national vaccination line of January 2021, free of charge.
+pub const NATIONAL_PHONE: &str = "0 800 009 110";
+pub const NATIONAL_PHONE_TEL: &str = "tel:0800009110";
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let location = use_location();
+    // The first render is the page load: focus stays at the top of the
+    // document so the skip link is the first Tab stop. Every later route
+    // change (including Back and Forward) moves focus to the new heading.
+    let first = StoredValue::new(true);
+    Effect::new(move |_| {
+        location.pathname.track();
+        location.search.track();
+        if first.get_value() {
+            first.set_value(false);
+            return;
+        }
+        request_animation_frame(focus_heading);
+    });
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        // The router would treat "#contenu" as a navigation: focus main ourselves.
+        ev.prevent_default();
+        if let Some(main) = document().get_element_by_id("contenu").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = main.focus();
+        }
+    };
+    view! {
+        <a class="skip-link" href="#contenu" on:click=skip>"Aller au contenu"</a>
+        <header class="site-header">
+            <div class="width">
+                <a class="brand" href="/">"Créneau"</a>
+                <span class="tagline">"Vaccination Covid-19"</span>
+            </div>
+        </header>
+        <main id="contenu" class="width" tabindex="-1">
+            {children()}
+        </main>
+        <footer class="site-footer">
+            <div class="width">
+                <h2 class="footer-title">"Besoin d’aide ?"</h2>
+                <p>
+                    "Numéro national, tous les jours de 6 h à 22 h : "
+                    <a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>
+                    " (appel gratuit)."
+                </p>
+            </div>
+        </footer>
+        <StatusRegion/>
+    }
+}

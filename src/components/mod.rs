@@ -1,0 +1,14 @@
+//! Pieces shared by every page, each accessible behaviour written once:
+//! - [`layout`]: skip link, header, main, footer with the help line;
+//! - [`status`]: the one polite status region and how pages announce;
+//! - [`heading`]: the page's `<h1>` and title, focused after navigation;
+//! - [`centre`]: a centre in a results list;
+//! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
+//! - [`problem`]: what to show when the snapshot cannot be read.
+
+pub mod centre;
+pub mod freshness;
+pub mod heading;
+pub mod layout;
+pub mod problem;
+pub mod status;

@@ -1,0 +1,75 @@
+//! A département's centres, from its snapshot file: those with a free slot
+//! first (soonest first), then the others with their link or phone.
+
+use creneau_model::snapshot::CentreSummary;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api;
+use crate::components::centre::CentreItem;
+use crate::components::freshness::Freshness;
+use crate::components::heading::PageHeading;
+use crate::components::problem::Problem;
+use crate::components::status::use_announcer;
+
+/// Soonest free slot first; centres without one keep their file order after.
+pub fn sort_by_next_slot(centres: &mut [CentreSummary]) {
+    centres.sort_by(|a, b| match (&a.next_slot, &b.next_slot) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+#[component]
+pub fn DepartementPage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.read().get("code").unwrap_or_default();
+    let announcer = use_announcer();
+    let title = RwSignal::new(format!("Centres de vaccination du département {}", code()));
+    let data = LocalResource::new(move || {
+        let code = code();
+        async move { api::departement(&code).await }
+    });
+    view! {
+        <PageHeading title=title/>
+        <p class="no-print"><a href="/">"Choisir un autre département"</a></p>
+        <Suspense fallback=move || {
+            announcer.say("Chargement des centres…");
+            view! { <p>"Chargement des centres…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((pointer, file)) => {
+                        title.set(format!("Centres de vaccination : {} ({})", file.name, file.code));
+                        let mut centres = file.centres;
+                        sort_by_next_slot(&mut centres);
+                        let count = centres.len();
+                        let with_slots = centres.iter().filter(|c| c.next_slot.is_some()).count();
+                        let summary = format!("{count} centres, dont {with_slots} avec des créneaux libres");
+                        announcer.say(summary.clone());
+                        let demo = pointer.demo.then(|| view! {
+                            <p class="notice">"Démonstration : les centres et les créneaux affichés sont fictifs."</p>
+                        });
+                        view! {
+                            {demo}
+                            <Freshness generated_at=pointer.generated_at.clone()/>
+                            <p>{summary}</p>
+                            <ul class="results">
+                                {centres.into_iter().map(|centre| view! { <CentreItem centre/> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                    Err(error) => {
+                        if error == api::ApiError::NotFound {
+                            title.set("Département introuvable".to_string());
+                        }
+                        announcer.say(crate::components::problem::explain(&error));
+                        view! { <Problem error/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
