@@ -26,7 +26,7 @@ pub fn CentreItem(centre: CentreSummary) -> impl IntoView {
     let next = centre.next_slot.as_deref().and_then(|s| slot_in_words(s, Lang::Fr));
     let week: u32 = centre.free_by_day.iter().take(7).sum();
     let has_slot = next.is_some();
-    let unavailable = centre.booking == BookingMode::Here && !has_slot;
+    let unavailable = centre.booking == BookingMode::Here && !centre.reserved_for_professionals && !has_slot;
     let class = if unavailable { "result result-unavailable" } else { "result" };
     let address = format!("{}, {} {}", centre.address, centre.postcode, centre.commune);
     let address = address.trim_start_matches(", ").to_string();

@@ -3,10 +3,17 @@
 //! layout scrolls to the top and moves focus here, so keyboard and
 //! screen-reader users start at the new content.
 
-use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The page heading; `title` also becomes the document title.
+use leptos::prelude::*;
+
+/// Set once the first view has been shown: that one is the page load, where
+/// focus stays at the top of the document so the skip link is the first Tab
+/// stop. Every later view was reached by navigation.
+static FIRST_VIEW_SHOWN: AtomicBool = AtomicBool::new(false);
+
+/// The page heading; `title` also becomes the document title. Each view
+/// renders its own, so mounting one means a new view is on screen.
 #[component]
 pub fn PageHeading(#[prop(into)] title: Signal<String>) -> impl IntoView {
     Effect::new(move |_| {
@@ -15,18 +22,21 @@ pub fn PageHeading(#[prop(into)] title: Signal<String>) -> impl IntoView {
             document.set_title(&format!("{text} – Créneau"));
         }
     });
-    view! { <h1 id="page-heading" tabindex="-1">{move || title.get()}</h1> }
+    let heading = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move |_| {
+        if let Some(h1) = heading.get() {
+            if FIRST_VIEW_SHOWN.swap(true, Ordering::Relaxed) {
+                focus(&h1);
+            }
+        }
+    });
+    view! { <h1 id="page-heading" tabindex="-1" node_ref=heading>{move || title.get()}</h1> }
 }
 
 /// Scroll to the top and focus the view's heading.
-pub fn focus_heading() {
-    let Some(window) = web_sys::window() else { return };
-    window.scroll_to_with_x_and_y(0.0, 0.0);
-    if let Some(h1) = window
-        .document()
-        .and_then(|d| d.get_element_by_id("page-heading"))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = h1.focus();
+pub fn focus(h1: &web_sys::HtmlElement) {
+    if let Some(window) = web_sys::window() {
+        window.scroll_to_with_x_and_y(0.0, 0.0);
     }
+    let _ = h1.focus();
 }

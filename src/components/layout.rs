@@ -1,13 +1,11 @@
 //! The frame of every view, identical to the static shell of `index.html`:
 //! skip link, header, `<main>`, footer with the national help line (always
-//! in the same place), and the status region. It also moves focus to the
-//! new view's heading after each client-side navigation.
+//! in the same place), and the status region. Focus after navigation is
+//! handled by each view's heading ([`super::heading`]).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 use wasm_bindgen::JsCast;
 
-use super::heading::focus_heading;
 use super::status::StatusRegion;
 
 /// The national vaccination line of January 2021, free of charge.
@@ -16,20 +14,6 @@ pub const NATIONAL_PHONE_TEL: &str = "tel:0800009110";
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let location = use_location();
-    // The first render is the page load: focus stays at the top of the
-    // document so the skip link is the first Tab stop. Every later route
-    // change (including Back and Forward) moves focus to the new heading.
-    let first = StoredValue::new(true);
-    Effect::new(move |_| {
-        location.pathname.track();
-        location.search.track();
-        if first.get_value() {
-            first.set_value(false);
-            return;
-        }
-        request_animation_frame(focus_heading);
-    });
     let skip = move |ev: leptos::ev::MouseEvent| {
         // The router would treat "#contenu" as a navigation: focus main ourselves.
         ev.prevent_default();

@@ -1,0 +1,84 @@
+# Créneau — the two commands a newcomer needs:
+#   make run    install what is missing, build, load demo data, serve http://127.0.0.1:8080
+#   make test   install what is missing and run every test
+# Both are idempotent and reach only the package registries (crates.io,
+# npm, Debian). `make bench` measures snapshot generation and sizes.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TRUNK_VERSION        := 0.21.14
+WASM_BINDGEN_VERSION := 0.2.130
+CARGO_BIN            := $(HOME)/.cargo/bin
+export PATH          := $(CURDIR)/node_modules/.bin:$(CARGO_BIN):$(PATH)
+SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+DATABASE ?= sqlite://var/creneau.db
+ADDR     ?= 127.0.0.1:8080
+CRENEAU  := target/release/creneau
+
+.PHONY: help run test bench build web origin tools rust-tools node-tools browser demo unit browser-test clean
+
+help:
+	@echo "make run    build everything, load demo data, serve http://$(ADDR)"
+	@echo "make test   run every test (unit, integration, browser)"
+	@echo "make bench  snapshot generation benchmarks and size report"
+
+# --- tools -----------------------------------------------------------------
+
+tools: rust-tools node-tools
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@# wasm-bindgen-cli's own lock names a crate version the registry lacks: no --locked.
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+node-tools: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver )
+
+# --- build -----------------------------------------------------------------
+
+build: web origin
+
+web: tools
+	trunk build
+
+origin:
+	cargo build --release -p creneau
+
+demo: origin
+	$(CRENEAU) --database $(DATABASE) demo
+
+run: build demo
+	$(CRENEAU) --database $(DATABASE) serve --addr $(ADDR)
+
+# --- tests -----------------------------------------------------------------
+
+# Release mode: the tests share compiled dependencies with the binary, and
+# the demo-scale integration tests run in seconds rather than minutes.
+unit:
+	cargo test --release --workspace
+
+browser-test: build browser node-tools
+	node --test --test-concurrency=1 tests/
+
+test: tools browser
+	$(MAKE) unit
+	$(MAKE) browser-test
+
+# --- benchmarks --------------------------------------------------------------
+
+bench: build
+	cargo bench -p creneau --bench snapshot
+	node tests/support/size-report.mjs
+
+clean:
+	rm -rf dist var target/criterion

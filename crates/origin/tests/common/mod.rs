@@ -1,0 +1,56 @@
+//! Helpers shared by the origin's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use creneau::db::{self, Pool};
+use creneau::import::communes;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/data/<name>` beside the repository, or `None` with the reason
+/// printed, so tests that need it skip visibly.
+pub fn shared(name: &str) -> Option<PathBuf> {
+    let path = repo().join("../shared/data").join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        println!("skipped: {} is absent (shared reference data)", path.display());
+        None
+    }
+}
+
+/// A fresh SQLite store in a temporary folder.
+pub async fn store(dir: &Path) -> Pool {
+    db::connect(&format!("sqlite://{}", dir.join("test.db").display())).await.expect("store opens")
+}
+
+/// A store with the shipped départements and communes loaded.
+pub async fn store_with_reference(dir: &Path) -> Pool {
+    let pool = store(dir).await;
+    communes::import_departements(&pool, &repo().join("data/departements.csv")).await.unwrap();
+    communes::import_file(&pool, &repo().join("data/communes.csv")).await.unwrap();
+    pool
+}
+
+pub async fn count(pool: &Pool, table: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await.unwrap().get::<i64, _>(0)
+}
+
+/// The JSON Schema of the snapshot, compiled for one of its `$defs`.
+pub fn schema_for(kind: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("docs/snapshot.schema.json")).unwrap();
+    let mut schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    schema["$ref"] = serde_json::Value::String(format!("#/$defs/{kind}"));
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+pub fn assert_valid(kind: &str, path: &Path) {
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let validator = schema_for(kind);
+    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).take(5).collect();
+    assert!(errors.is_empty(), "{} is not a valid {kind}: {errors:?}", path.display());
+}

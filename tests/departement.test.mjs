@@ -1,0 +1,107 @@
+// The first page of the app: choose a département, list its centres from the
+// snapshot, with the freshness line; deep links; focus and titles; axe.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { assertNoAxeViolations } from './support/axe.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+async function snapshotFile(template, value) {
+  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
+  return (await fetch(`${server.url}/data/${pointer[template].replace(/\{\w+\}/, value)}`)).json();
+}
+
+test('the home page lists départements and leads to one by keyboard', async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.goto(server.url + '/');
+  await appReady(page);
+  assert.equal(await page.title(), 'Trouver un centre de vaccination – Créneau');
+  const options = await page.locator('#departement option').count();
+  assert.equal(options, 101);
+  assert.match(await page.locator('main').innerText(), /Démonstration/);
+  await assertNoAxeViolations(page, 'home');
+
+  // Keyboard only: skip link, then the field, choose Paris, submit.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'contenu', 'skip link moves focus into main');
+  await page.focus('#departement');
+  await page.selectOption('#departement', '75');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/departement/75');
+  await page.waitForFunction(() => document.title.startsWith('Centres de vaccination : Paris'));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading', 'focus on the new heading');
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a département lists every centre of its snapshot file, soonest slot first', async () => {
+  const file = await snapshotFile('departement', '13');
+  const { page, context, errors } = await openPage(browser);
+  await page.goto(server.url + '/departement/13');
+  await appReady(page);
+  await page.waitForSelector('.results');
+  const names = await page.locator('.results > li h2').allInnerTexts();
+  assert.equal(names.length, file.centres.length);
+  assert.deepEqual([...names].sort(), file.centres.map((c) => c.name).sort());
+  const bookable = file.centres.filter((c) => c.next_slot).sort((a, b) => a.next_slot.localeCompare(b.next_slot));
+  assert.equal(names[0], bookable[0].name, 'soonest free slot first');
+  assert.match(await page.locator('.freshness').innerText(), /^Disponibilités mises à jour à \d{1,2} h( \d{2})?$/);
+  const status = await page.locator('[role=status]').innerText();
+  assert.match(status, new RegExp(`^${file.centres.length} centres, dont ${bookable.length} avec des créneaux libres$`));
+  // Centres without a slot say so in words, not only by colour.
+  const unavailable = page.locator('.result-unavailable');
+  if (await unavailable.count()) assert.match(await unavailable.first().innerText(), /Aucun créneau libre/);
+  await assertNoAxeViolations(page, 'département 13');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('deep links reload on every route and Back restores focus to the heading', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(server.url + '/departement/974');
+  await appReady(page);
+  await page.waitForFunction(() => document.title.startsWith('Centres de vaccination : La Réunion'));
+  await page.reload();
+  await appReady(page);
+  await page.waitForFunction(() => document.title.startsWith('Centres de vaccination : La Réunion'));
+  await page.click('text=Choisir un autre département');
+  await page.waitForURL(server.url + '/');
+  await page.waitForFunction(() => document.activeElement?.id === 'page-heading');
+  await page.goBack();
+  await page.waitForURL('**/departement/974');
+  await page.waitForFunction(() => document.activeElement?.id === 'page-heading' && document.title.includes('La Réunion'));
+  await context.close();
+});
+
+test('an unknown département and an unknown page say so plainly', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(server.url + '/departement/99');
+  await appReady(page);
+  await page.waitForFunction(() => document.title === 'Département introuvable – Créneau');
+  assert.match(await page.locator('main').innerText(), /0 800 009 110/);
+  await assertNoAxeViolations(page, 'unknown département');
+  await page.goto(server.url + '/nulle-part');
+  await appReady(page);
+  assert.equal(await page.title(), 'Page introuvable – Créneau');
+  await assertNoAxeViolations(page, 'not found');
+  await context.close();
+});
+
+test('when the snapshot cannot be fetched the page says so with the phone line', async () => {
+  const { page, context } = await openPage(browser);
+  await page.route('**/data/**', (route) => route.abort('internetdisconnected'));
+  await page.goto(server.url + '/departement/75');
+  await appReady(page);
+  await page.waitForSelector('.notice-warning');
+  assert.match(await page.locator('.notice-warning').innerText(), /Vérifiez votre connexion internet/);
+  assert.match(await page.locator('.notice-warning').innerText(), /0 800 009 110/);
+  await assertNoAxeViolations(page, 'offline');
+  await context.close();
+});
