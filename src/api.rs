@@ -27,7 +27,10 @@ pub enum ApiError {
 
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let url = format!("{DATA_ROOT}/{path}");
-    let response = gloo_net::http::Request::get(&url).send().await.map_err(|_| ApiError::Network)?;
+    let response = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
     match response.status() {
         200 => response.json::<T>().await.map_err(|_| ApiError::Decode),
         404 => Err(ApiError::NotFound),

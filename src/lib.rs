@@ -38,7 +38,9 @@ pub fn App() -> impl IntoView {
 
 /// Replace the static shell with the running app.
 pub fn mount() {
-    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
     let root = document
         .get_element_by_id("app")
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())

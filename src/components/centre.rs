@@ -17,17 +17,28 @@ fn platform(mode: BookingMode) -> Option<&'static str> {
 }
 
 fn tel_href(phone: &str) -> String {
-    let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    let digits: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
     format!("tel:{digits}")
 }
 
 #[component]
 pub fn CentreItem(centre: CentreSummary) -> impl IntoView {
-    let next = centre.next_slot.as_deref().and_then(|s| slot_in_words(s, Lang::Fr));
+    let next = centre
+        .next_slot
+        .as_deref()
+        .and_then(|s| slot_in_words(s, Lang::Fr));
     let week: u32 = centre.free_by_day.iter().take(7).sum();
     let has_slot = next.is_some();
-    let unavailable = centre.booking == BookingMode::Here && !centre.reserved_for_professionals && !has_slot;
-    let class = if unavailable { "result result-unavailable" } else { "result" };
+    let unavailable =
+        centre.booking == BookingMode::Here && !centre.reserved_for_professionals && !has_slot;
+    let class = if unavailable {
+        "result result-unavailable"
+    } else {
+        "result"
+    };
     let address = format!("{}, {} {}", centre.address, centre.postcode, centre.commune);
     let address = address.trim_start_matches(", ").to_string();
     let vaccines = centre
@@ -57,19 +68,29 @@ pub fn CentreItem(centre: CentreSummary) -> impl IntoView {
         "Rendez-vous par téléphone".to_string()
     };
     let name = centre.name.clone();
-    let action = match (centre.booking, centre.reserved_for_professionals, &centre.booking_url) {
+    let action = match (
+        centre.booking,
+        centre.reserved_for_professionals,
+        &centre.booking_url,
+    ) {
         (_, true, _) => None,
-        (BookingMode::Here, false, _) if has_slot => Some(view! {
-            <a class="button" href=format!("/centre/{}", centre.id)>
-                "Choisir un créneau"<span class="visually-hidden">{format!(" : {name}")}</span>
-            </a>
-        }.into_any()),
-        (mode, false, Some(url)) if platform(mode).is_some() => Some(view! {
-            <a class="button" href=url.clone() rel="noopener" target="_blank">
-                {format!("Prendre rendez-vous sur {}", platform(mode).unwrap_or_default())}
-                <span class="visually-hidden">{format!(" : {name} (nouvel onglet)")}</span>
-            </a>
-        }.into_any()),
+        (BookingMode::Here, false, _) if has_slot => Some(
+            view! {
+                <a class="button" href=format!("/centre/{}", centre.id)>
+                    "Choisir un créneau"<span class="visually-hidden">{format!(" : {name}")}</span>
+                </a>
+            }
+            .into_any(),
+        ),
+        (mode, false, Some(url)) if platform(mode).is_some() => Some(
+            view! {
+                <a class="button" href=url.clone() rel="noopener" target="_blank">
+                    {format!("Prendre rendez-vous sur {}", platform(mode).unwrap_or_default())}
+                    <span class="visually-hidden">{format!(" : {name} (nouvel onglet)")}</span>
+                </a>
+            }
+            .into_any(),
+        ),
         _ => None,
     };
     let phone = centre.phone.clone().map(|p| {

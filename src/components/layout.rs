@@ -17,7 +17,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     let skip = move |ev: leptos::ev::MouseEvent| {
         // The router would treat "#contenu" as a navigation: focus main ourselves.
         ev.prevent_default();
-        if let Some(main) = document().get_element_by_id("contenu").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(main) = document()
+            .get_element_by_id("contenu")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             let _ = main.focus();
         }
     };

@@ -8,9 +8,13 @@ use crate::api::ApiError;
 
 pub fn explain(error: &ApiError) -> &'static str {
     match error {
-        ApiError::Network => "Impossible de joindre le service. Vérifiez votre connexion internet, puis réessayez.",
+        ApiError::Network => {
+            "Impossible de joindre le service. Vérifiez votre connexion internet, puis réessayez."
+        }
         ApiError::NotFound => "Cette page n’existe pas ou plus.",
-        ApiError::Status(_) | ApiError::Decode => "Le service ne répond pas correctement pour le moment. Réessayez dans quelques minutes.",
+        ApiError::Status(_) | ApiError::Decode => {
+            "Le service ne répond pas correctement pour le moment. Réessayez dans quelques minutes."
+        }
     }
 }
 

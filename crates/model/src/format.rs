@@ -29,13 +29,45 @@ impl Lang {
     }
 }
 
-const DAYS_FR: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-const DAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const DAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const MONTHS_FR: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// "14 h 30", "9 h" / "2:30 pm", "9 am".
@@ -65,7 +97,11 @@ pub fn date(d: NaiveDate, lang: Lang) -> String {
     let month = d.month0() as usize;
     match lang {
         Lang::Fr => {
-            let day = if d.day() == 1 { "1er".to_string() } else { d.day().to_string() };
+            let day = if d.day() == 1 {
+                "1er".to_string()
+            } else {
+                d.day().to_string()
+            };
             format!("{} {day} {}", DAYS_FR[weekday], MONTHS_FR[month])
         }
         Lang::En => format!("{} {} {}", DAYS_EN[weekday], d.day(), MONTHS_EN[month]),
@@ -74,7 +110,9 @@ pub fn date(d: NaiveDate, lang: Lang) -> String {
 
 /// A date given as "YYYY-MM-DD", in words; the input back if unreadable.
 pub fn date_str(iso: &str, lang: Lang) -> String {
-    iso.parse::<NaiveDate>().map(|d| date(d, lang)).unwrap_or_else(|_| iso.to_string())
+    iso.parse::<NaiveDate>()
+        .map(|d| date(d, lang))
+        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// An RFC 3339 instant in words at its own offset, or `None` if unreadable.
@@ -84,7 +122,11 @@ pub fn slot_in_words(rfc3339: &str, lang: Lang) -> Option<String> {
         Lang::Fr => "à",
         Lang::En => "at",
     };
-    Some(format!("{} {joiner} {}", date(at.date_naive(), lang), time(at.hour(), at.minute(), lang)))
+    Some(format!(
+        "{} {joiner} {}",
+        date(at.date_naive(), lang),
+        time(at.hour(), at.minute(), lang)
+    ))
 }
 
 #[cfg(test)]
@@ -93,9 +135,18 @@ mod tests {
 
     #[test]
     fn reads_aloud_in_both_languages() {
-        assert_eq!(slot_in_words("2021-01-21T14:30:00+01:00", Lang::Fr).unwrap(), "jeudi 21 janvier à 14 h 30");
-        assert_eq!(slot_in_words("2021-01-21T14:30:00+01:00", Lang::En).unwrap(), "Thursday 21 January at 2:30 pm");
-        assert_eq!(slot_in_words("2021-02-01T09:00:00-04:00", Lang::Fr).unwrap(), "lundi 1er février à 9 h");
+        assert_eq!(
+            slot_in_words("2021-01-21T14:30:00+01:00", Lang::Fr).unwrap(),
+            "jeudi 21 janvier à 14 h 30"
+        );
+        assert_eq!(
+            slot_in_words("2021-01-21T14:30:00+01:00", Lang::En).unwrap(),
+            "Thursday 21 January at 2:30 pm"
+        );
+        assert_eq!(
+            slot_in_words("2021-02-01T09:00:00-04:00", Lang::Fr).unwrap(),
+            "lundi 1er février à 9 h"
+        );
         assert_eq!(time(0, 5, Lang::En), "12:05 am");
         assert_eq!(time(12, 0, Lang::En), "12 pm");
         assert_eq!(slot_in_words("yesterday", Lang::Fr), None);

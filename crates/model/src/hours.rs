@@ -82,8 +82,18 @@ pub struct Parsed {
 }
 
 const MONTHS: [&str; 12] = [
-    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
-    "octobre", "novembre", "decembre",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
 ];
 
 /// Words that only join times ("de 9h à 12h et de 14h à 17h"): they do not
@@ -102,14 +112,20 @@ pub fn parse_day(raw: &str) -> Parsed {
     let says_closed = trimmed.contains("ferm");
     if times.is_empty() {
         if says_closed {
-            return Parsed { hours: DayHours::Closed, problem: None };
+            return Parsed {
+                hours: DayHours::Closed,
+                problem: None,
+            };
         }
         return unknown(raw, HoursProblem::NotPublished(raw.trim().to_string()));
     }
     if says_closed {
         return unknown(raw, HoursProblem::Contradictory(raw.trim().to_string()));
     }
-    if times.iter().any(|&(h, m)| h > 24 || m > 59 || (h == 24 && m > 0)) {
+    if times
+        .iter()
+        .any(|&(h, m)| h > 24 || m > 59 || (h == 24 && m > 0))
+    {
         return unknown(raw, HoursProblem::OutOfRange(raw.trim().to_string()));
     }
     if times.len() % 2 == 1 {
@@ -127,19 +143,33 @@ pub fn parse_day(raw: &str) -> Parsed {
         }
     }
     if intervals.is_empty() {
-        return Parsed { hours: DayHours::Unknown { note: Some(raw.trim().to_string()) }, problem };
+        return Parsed {
+            hours: DayHours::Unknown {
+                note: Some(raw.trim().to_string()),
+            },
+            problem,
+        };
     }
     let intervals = merge(intervals);
-    let conditional = leftover.split_whitespace().filter(|w| !JOINERS.contains(w)).count() > 0
+    let conditional = leftover
+        .split_whitespace()
+        .filter(|w| !JOINERS.contains(w))
+        .count()
+        > 0
         || without_dates.len() != trimmed.len();
     let note = conditional.then(|| raw.trim().to_string());
-    Parsed { hours: DayHours::Open { intervals, note }, problem }
+    Parsed {
+        hours: DayHours::Open { intervals, note },
+        problem,
+    }
 }
 
 fn unknown(raw: &str, problem: HoursProblem) -> Parsed {
     let note = raw.trim();
     Parsed {
-        hours: DayHours::Unknown { note: (!note.is_empty()).then(|| note.to_string()) },
+        hours: DayHours::Unknown {
+            note: (!note.is_empty()).then(|| note.to_string()),
+        },
         problem: Some(problem),
     }
 }
@@ -167,8 +197,11 @@ fn strip_dates(text: &str) -> String {
     while i < tokens.len() {
         let word = tokens[i];
         let bare = word.trim_matches(|c: char| "(),".contains(c));
-        let next = tokens.get(i + 1).map(|w| w.trim_matches(|c: char| "(),".contains(c)));
-        let is_day_number = !bare.is_empty() && bare.len() <= 2 && bare.chars().all(|c| c.is_ascii_digit());
+        let next = tokens
+            .get(i + 1)
+            .map(|w| w.trim_matches(|c: char| "(),".contains(c)));
+        let is_day_number =
+            !bare.is_empty() && bare.len() <= 2 && bare.chars().all(|c| c.is_ascii_digit());
         let prev = words.last().map(String::as_str);
         if is_bare_date(bare) {
             i += 1;
@@ -192,7 +225,9 @@ fn strip_dates(text: &str) -> String {
 fn is_bare_date(word: &str) -> bool {
     let parts: Vec<&str> = word.split('/').collect();
     (parts.len() == 2 || parts.len() == 3)
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
         && parts[0].len() <= 2
         && parts[1].len() == 2
 }
@@ -224,7 +259,11 @@ fn scan_times(text: &str) -> (Vec<(u16, u16)>, String) {
     };
     while i < b.len() {
         if !b[i].is_ascii_digit() {
-            leftover.push(if b[i].is_ascii_alphabetic() || b[i] == b' ' { b[i] as char } else { ' ' });
+            leftover.push(if b[i].is_ascii_alphabetic() || b[i] == b' ' {
+                b[i] as char
+            } else {
+                ' '
+            });
             i += 1;
             continue;
         }
@@ -302,7 +341,9 @@ fn merge(mut intervals: Vec<Interval>) -> Vec<Interval> {
 pub type WeekHours = [DayHours; 7];
 
 /// French weekday names as the official file spells its columns.
-pub const WEEKDAYS_FR: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+pub const WEEKDAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
 
 #[cfg(test)]
 mod tests {
@@ -334,14 +375,20 @@ mod tests {
             ("de 8h à 18h", &["08:00-18:00"]),
             ("9h à 12h et de 14h à 18 h", &["09:00-12:00", "14:00-18:00"]),
             ("10: 00-16: 00", &["10:00-16:00"]),
-            ("09: 20-12: 10/13: 00-16: 40", &["09:20-12:10", "13:00-16:40"]),
+            (
+                "09: 20-12: 10/13: 00-16: 40",
+                &["09:20-12:10", "13:00-16:40"],
+            ),
             ("09 h 00 - 21 h 00", &["09:00-21:00"]),
             ("\u{a0}8 h 30 / 17 H 30", &["08:30-17:30"]),
             ("9h 19h", &["09:00-19:00"]),
             ("9h 12 h", &["09:00-12:00"]),
             ("8h30 12h30", &["08:30-12:30"]),
             ("9H-12H30 et 14h-17h30", &["09:00-12:30", "14:00-17:30"]),
-            ("8h30 – 12h00 / 13h30 – 17h00", &["08:30-12:00", "13:30-17:00"]),
+            (
+                "8h30 – 12h00 / 13h30 – 17h00",
+                &["08:30-12:00", "13:30-17:00"],
+            ),
             ("9:00-13:00-14:00-18:00", &["09:00-13:00", "14:00-18:00"]),
             ("8h/12h-14h/20h", &["08:00-12:00", "14:00-20:00"]),
             ("8.30/20.00", &["08:30-20:00"]),
@@ -354,10 +401,16 @@ mod tests {
             ("8h30-12h-30 / 14h00-18h00", &["08:30-12:30", "14:00-18:00"]),
             ("09:00-14-00", &["09:00-14:00"]),
             ("09h-13h / 13h30-17hh30", &["09:00-13:00", "13:30-17:30"]),
-            ("9h à 12h30 et de 13h30 à 16h 30", &["09:00-12:30", "13:30-16:30"]),
+            (
+                "9h à 12h30 et de 13h30 à 16h 30",
+                &["09:00-12:30", "13:30-16:30"],
+            ),
             ("14H00-18H00 9H00-18H00", &["09:00-18:00"]),
             ("09:30-16:30/14:00-18:00", &["09:30-18:00"]),
-            ("08:30-12:30/13:30-17:30/18:00-21:00", &["08:30-12:30", "13:30-17:30", "18:00-21:00"]),
+            (
+                "08:30-12:30/13:30-17:30/18:00-21:00",
+                &["08:30-12:30", "13:30-17:30", "18:00-21:00"],
+            ),
             ("9:00-12:00 - 13:30-16:30", &["09:00-12:00", "13:30-16:30"]),
             ("09:00-12:30/14:00–17:30", &["09:00-12:30", "14:00-17:30"]),
             ("07:00-19:31", &["07:00-19:31"]),
@@ -374,8 +427,14 @@ mod tests {
     fn keeps_conditions_as_a_note_without_reading_their_dates_as_times() {
         assert_eq!(open("14:00-18:00 à partir du 25/01"), ["14:00-18:00"]);
         assert!(note("14:00-18:00 à partir du 25/01").is_some());
-        assert_eq!(open("8:00-12:00 (19/01 uniquement) / 14:00-18:00"), ["08:00-12:00", "14:00-18:00"]);
-        assert_eq!(open("08:00-12:30 uniquement le samedi 23 janvier"), ["08:00-12:30"]);
+        assert_eq!(
+            open("8:00-12:00 (19/01 uniquement) / 14:00-18:00"),
+            ["08:00-12:00", "14:00-18:00"]
+        );
+        assert_eq!(
+            open("08:00-12:30 uniquement le samedi 23 janvier"),
+            ["08:00-12:30"]
+        );
         assert_eq!(open("9h-18h sauf matin du 18"), ["09:00-18:00"]);
         assert_eq!(open("08:30/17:30, à confirmer"), ["08:30-17:30"]);
         assert!(note("08:30/17:30, à confirmer").is_some());
@@ -389,12 +448,25 @@ mod tests {
             assert_eq!(parse_day(closed).hours, DayHours::Closed, "{closed:?}");
         }
         for unknown in [
-            "", "ouvert", "Ouvert", "non précisé", "En cours de précision", "A CONFIRMER", "No",
-            "ouvert l'après-midi", "pas d'horaires réguliers", "15h",
-            "Au centre Europe : contacter le 01.42.81.03.50", "fermé8h/12h-14h/20h",
+            "",
+            "ouvert",
+            "Ouvert",
+            "non précisé",
+            "En cours de précision",
+            "A CONFIRMER",
+            "No",
+            "ouvert l'après-midi",
+            "pas d'horaires réguliers",
+            "15h",
+            "Au centre Europe : contacter le 01.42.81.03.50",
+            "fermé8h/12h-14h/20h",
         ] {
             let parsed = parse_day(unknown);
-            assert!(matches!(parsed.hours, DayHours::Unknown { .. }), "{unknown:?} gave {:?}", parsed.hours);
+            assert!(
+                matches!(parsed.hours, DayHours::Unknown { .. }),
+                "{unknown:?} gave {:?}",
+                parsed.hours
+            );
             assert!(parsed.problem.is_some(), "{unknown:?} must report why");
         }
     }
@@ -402,7 +474,13 @@ mod tests {
     #[test]
     fn a_backwards_range_is_reported_and_the_rest_kept() {
         let parsed = parse_day("9h-3h/13h30-17h30");
-        assert_eq!(parsed.hours.intervals(), &[Interval { start: 810, end: 1050 }]);
+        assert_eq!(
+            parsed.hours.intervals(),
+            &[Interval {
+                start: 810,
+                end: 1050
+            }]
+        );
         assert!(matches!(parsed.problem, Some(HoursProblem::Backwards(_))));
     }
 }

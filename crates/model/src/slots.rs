@@ -43,10 +43,15 @@ pub fn slots_on(date: NaiveDate, hours: &WeekHours, rules: SlotRules, tz: Tz) ->
         for interval in intervals {
             let mut start = interval.start;
             while start + step <= interval.end {
-                let local = NaiveTime::from_hms_opt(u32::from(start / 60), u32::from(start % 60), 0)
-                    .expect("minutes below 1440");
+                let local =
+                    NaiveTime::from_hms_opt(u32::from(start / 60), u32::from(start % 60), 0)
+                        .expect("minutes below 1440");
                 if let Some(at) = tz.from_local_datetime(&date.and_time(local)).earliest() {
-                    out.push(Slot { date, local, starts_at: at.with_timezone(&Utc) });
+                    out.push(Slot {
+                        date,
+                        local,
+                        starts_at: at.with_timezone(&Utc),
+                    });
                 }
                 start += step;
             }
@@ -72,14 +77,28 @@ mod tests {
 
     fn week(text: &str) -> WeekHours {
         let day = parse_day(text).hours;
-        [day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day]
+        [
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day,
+        ]
     }
 
     fn local_times(slots: &[Slot]) -> Vec<String> {
-        slots.iter().map(|s| s.local.format("%H:%M").to_string()).collect()
+        slots
+            .iter()
+            .map(|s| s.local.format("%H:%M").to_string())
+            .collect()
     }
 
-    const RULES: SlotRules = SlotRules { slot_minutes: 30, capacity: 2 };
+    const RULES: SlotRules = SlotRules {
+        slot_minutes: 30,
+        capacity: 2,
+    };
 
     #[test]
     fn cuts_intervals_into_whole_slots() {
@@ -89,7 +108,10 @@ mod tests {
             RULES,
             chrono_tz::Europe::Paris,
         );
-        assert_eq!(local_times(&slots), ["09:00", "09:30", "10:00", "14:00", "14:30"]);
+        assert_eq!(
+            local_times(&slots),
+            ["09:00", "09:30", "10:00", "14:00", "14:30"]
+        );
         assert_eq!(slots[0].starts_at.to_rfc3339(), "2021-01-18T08:00:00+00:00");
     }
 
@@ -98,7 +120,10 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2021, 3, 28).unwrap();
         let slots = slots_on(day, &week("01:00-04:00"), RULES, chrono_tz::Europe::Paris);
         assert_eq!(local_times(&slots), ["01:00", "01:30", "03:00", "03:30"]);
-        let utc: Vec<String> = slots.iter().map(|s| s.starts_at.format("%H:%M").to_string()).collect();
+        let utc: Vec<String> = slots
+            .iter()
+            .map(|s| s.starts_at.format("%H:%M").to_string())
+            .collect();
         assert_eq!(utc, ["00:00", "00:30", "01:00", "01:30"]);
     }
 
@@ -106,7 +131,10 @@ mod tests {
     fn autumn_back_keeps_each_local_time_once_at_its_first_occurrence() {
         let day = NaiveDate::from_ymd_opt(2021, 10, 31).unwrap();
         let slots = slots_on(day, &week("01:00-04:00"), RULES, chrono_tz::Europe::Paris);
-        assert_eq!(local_times(&slots), ["01:00", "01:30", "02:00", "02:30", "03:00", "03:30"]);
+        assert_eq!(
+            local_times(&slots),
+            ["01:00", "01:30", "02:00", "02:30", "03:00", "03:30"]
+        );
         // 02:00 is taken in summer time (UTC+2), 03:00 in winter time (UTC+1).
         assert_eq!(slots[2].starts_at.format("%H:%M").to_string(), "00:00");
         assert_eq!(slots[4].starts_at.format("%H:%M").to_string(), "02:00");
@@ -126,7 +154,11 @@ mod tests {
         for (zone, utc) in cases {
             let tz = time_zone(zone).unwrap();
             let slots = slots_on(day, &week("09:00-10:00"), RULES, tz);
-            assert_eq!(slots[0].starts_at.format("%H:%M").to_string(), utc, "{zone}");
+            assert_eq!(
+                slots[0].starts_at.format("%H:%M").to_string(),
+                utc,
+                "{zone}"
+            );
         }
     }
 
@@ -136,10 +168,16 @@ mod tests {
         let tz = chrono_tz::Europe::Paris;
         assert!(slots_on(day, &week("fermé"), RULES, tz).is_empty());
         assert!(slots_on(day, &week("non précisé"), RULES, tz).is_empty());
-        let none = SlotRules { slot_minutes: 30, capacity: 0 };
+        let none = SlotRules {
+            slot_minutes: 30,
+            capacity: 0,
+        };
         assert!(slots_on(day, &week("09:00-12:00"), none, tz).is_empty());
         let mut mondays_only = week("fermé");
-        mondays_only[0] = DayHours::Open { intervals: parse_day("9h-10h").hours.intervals().to_vec(), note: None };
+        mondays_only[0] = DayHours::Open {
+            intervals: parse_day("9h-10h").hours.intervals().to_vec(),
+            note: None,
+        };
         assert_eq!(slots_on(day, &mondays_only, RULES, tz).len(), 2);
         assert!(slots_on(day.succ_opt().unwrap(), &mondays_only, RULES, tz).is_empty());
     }

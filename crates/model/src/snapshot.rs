@@ -62,8 +62,16 @@ pub struct Vaccine {
 /// The vaccines offered in January 2021 and their second-dose intervals.
 pub fn known_vaccines() -> Vec<Vaccine> {
     vec![
-        Vaccine { code: "pfizer".into(), name: "Pfizer-BioNTech".into(), second_dose_days: 21 },
-        Vaccine { code: "moderna".into(), name: "Moderna".into(), second_dose_days: 28 },
+        Vaccine {
+            code: "pfizer".into(),
+            name: "Pfizer-BioNTech".into(),
+            second_dose_days: 21,
+        },
+        Vaccine {
+            code: "moderna".into(),
+            name: "Moderna".into(),
+            second_dose_days: 28,
+        },
     ]
 }
 
@@ -292,10 +300,22 @@ mod tests {
 
     #[test]
     fn booking_mode_from_url() {
-        assert_eq!(BookingMode::from_url(Some("https://partners.doctolib.fr/x")), BookingMode::Doctolib);
-        assert_eq!(BookingMode::from_url(Some("https://www.keldoc.com/x")), BookingMode::Keldoc);
-        assert_eq!(BookingMode::from_url(Some("https://www.maiia.com/x")), BookingMode::Maiia);
-        assert_eq!(BookingMode::from_url(Some("https://example.org")), BookingMode::Other);
+        assert_eq!(
+            BookingMode::from_url(Some("https://partners.doctolib.fr/x")),
+            BookingMode::Doctolib
+        );
+        assert_eq!(
+            BookingMode::from_url(Some("https://www.keldoc.com/x")),
+            BookingMode::Keldoc
+        );
+        assert_eq!(
+            BookingMode::from_url(Some("https://www.maiia.com/x")),
+            BookingMode::Maiia
+        );
+        assert_eq!(
+            BookingMode::from_url(Some("https://example.org")),
+            BookingMode::Other
+        );
         assert_eq!(BookingMode::from_url(None), BookingMode::Phone);
         for mode in [BookingMode::Here, BookingMode::Phone, BookingMode::Doctolib] {
             assert_eq!(BookingMode::parse(mode.as_str()), Some(mode));

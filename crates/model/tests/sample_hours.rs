@@ -26,17 +26,30 @@ fn every_spelling_in_the_official_sample_is_read_or_reported() {
     let day_columns: Vec<usize> = header
         .iter()
         .enumerate()
-        .filter(|(_, h)| h.starts_with("rdv_") && ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"].contains(&&h[4..]))
+        .filter(|(_, h)| {
+            h.starts_with("rdv_")
+                && [
+                    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+                ]
+                .contains(&&h[4..])
+        })
         .map(|(i, _)| i)
         .collect();
     assert_eq!(day_columns.len(), 7);
     let spellings: BTreeSet<String> = lines
         .flat_map(|line| {
             let fields: Vec<&str> = line.split(';').collect();
-            day_columns.iter().filter_map(move |&i| fields.get(i).map(|s| s.to_string())).collect::<Vec<_>>()
+            day_columns
+                .iter()
+                .filter_map(move |&i| fields.get(i).map(|s| s.to_string()))
+                .collect::<Vec<_>>()
         })
         .collect();
-    assert!(spellings.len() > 180, "expected the sample's many spellings, got {}", spellings.len());
+    assert!(
+        spellings.len() > 180,
+        "expected the sample's many spellings, got {}",
+        spellings.len()
+    );
 
     let (mut open, mut closed, mut unknown) = (0, 0, 0);
     let mut unread_with_digits = Vec::new();
@@ -45,20 +58,32 @@ fn every_spelling_in_the_official_sample_is_read_or_reported() {
         match &parsed.hours {
             DayHours::Open { intervals, .. } => {
                 open += 1;
-                assert!(intervals.iter().all(|i| i.start < i.end && i.end <= 1440), "{spelling:?}");
-                assert!(intervals.windows(2).all(|w| w[0].end < w[1].start), "{spelling:?} not merged");
+                assert!(
+                    intervals.iter().all(|i| i.start < i.end && i.end <= 1440),
+                    "{spelling:?}"
+                );
+                assert!(
+                    intervals.windows(2).all(|w| w[0].end < w[1].start),
+                    "{spelling:?} not merged"
+                );
             }
             DayHours::Closed => closed += 1,
             DayHours::Unknown { .. } => {
                 unknown += 1;
-                assert!(parsed.problem.is_some(), "{spelling:?} is unknown without a reason");
+                assert!(
+                    parsed.problem.is_some(),
+                    "{spelling:?} is unknown without a reason"
+                );
                 if spelling.chars().any(|c| c.is_ascii_digit()) {
                     unread_with_digits.push(spelling.clone());
                 }
             }
         }
     }
-    println!("{} spellings: {open} open, {closed} closed, {unknown} not published", spellings.len());
+    println!(
+        "{} spellings: {open} open, {closed} closed, {unknown} not published",
+        spellings.len()
+    );
     println!("with digits but unread: {unread_with_digits:?}");
     // Only a phone number, a lone time and a closed-with-times contradiction
     // carry digits without being readable hours.

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use anyhow::Context;
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
 pub type Pool = AnyPool;
@@ -15,7 +15,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
     sqlx::any::install_default_drivers();
     let is_sqlite = url.starts_with("sqlite:");
     let url = if is_sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             if let Some(parent) = std::path::Path::new(path).parent() {
                 if !parent.as_os_str().is_empty() {
@@ -28,7 +31,8 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
     } else {
         url.to_string()
     };
-    let options = AnyConnectOptions::from_str(&url).with_context(|| format!("reading database URL {url}"))?;
+    let options =
+        AnyConnectOptions::from_str(&url).with_context(|| format!("reading database URL {url}"))?;
     let pool = AnyPoolOptions::new()
         .max_connections(if is_sqlite { 4 } else { 16 })
         .after_connect(move |conn, _| {
@@ -36,10 +40,18 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
                 if is_sqlite {
                     // WAL lets the publisher read while a booking writes;
                     // busy_timeout makes writers wait for each other instead of failing.
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -47,6 +59,9 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         .connect_with(options)
         .await
         .with_context(|| format!("opening the database {url}"))?;
-    sqlx::migrate!("./migrations").run(&pool).await.context("applying migrations")?;
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .context("applying migrations")?;
     Ok(pool)
 }

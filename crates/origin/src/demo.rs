@@ -38,21 +38,75 @@ impl SplitMix {
 }
 
 const VENUES: [&str; 8] = [
-    "Salle des fêtes", "Gymnase municipal", "Centre hospitalier", "Maison de santé", "Espace culturel",
-    "Salle polyvalente", "Centre de vaccination municipal", "Palais des sports",
+    "Salle des fêtes",
+    "Gymnase municipal",
+    "Centre hospitalier",
+    "Maison de santé",
+    "Espace culturel",
+    "Salle polyvalente",
+    "Centre de vaccination municipal",
+    "Palais des sports",
 ];
 const STREETS: [&str; 8] = [
-    "rue de la République", "avenue du Général de Gaulle", "place de la Mairie", "rue Jean Jaurès",
-    "boulevard Victor Hugo", "rue Pasteur", "avenue de la Gare", "rue des Écoles",
+    "rue de la République",
+    "avenue du Général de Gaulle",
+    "place de la Mairie",
+    "rue Jean Jaurès",
+    "boulevard Victor Hugo",
+    "rue Pasteur",
+    "avenue de la Gare",
+    "rue des Écoles",
 ];
 /// Weekday hours (Monday to Sunday) in the official file's own spellings.
 const WEEKS: [[&str; 7]; 6] = [
-    ["09:00-12:00/14:00-18:00", "09:00-12:00/14:00-18:00", "09:00-12:00/14:00-18:00", "09:00-12:00/14:00-18:00", "09:00-12:00/14:00-18:00", "09:00-12:00", "fermé"],
-    ["8h-20h", "8h-20h", "8h-20h", "8h-20h", "8h-20h", "8h-20h", "8h-20h"],
-    ["9h-12h / 14h-17h", "9h-12h / 14h-17h", "fermé", "9h-12h / 14h-17h", "9h-12h / 14h-17h", "fermé", "fermé"],
-    ["de 9h à 13h", "de 9h à 13h", "de 9h à 13h", "de 9h à 13h", "de 9h à 13h", "de 9h à 13h", "fermé"],
-    ["14:00-18:00", "14:00-18:00", "14:00-18:00", "14:00-18:00", "14:00-18:00", "fermé", "fermé"],
-    ["08:30-12:30/13:30-17:30", "08:30-12:30/13:30-17:30", "08:30-12:30/13:30-17:30", "08:30-12:30/13:30-17:30", "08:30-12:30/13:30-17:30", "non précisé", "fermé"],
+    [
+        "09:00-12:00/14:00-18:00",
+        "09:00-12:00/14:00-18:00",
+        "09:00-12:00/14:00-18:00",
+        "09:00-12:00/14:00-18:00",
+        "09:00-12:00/14:00-18:00",
+        "09:00-12:00",
+        "fermé",
+    ],
+    [
+        "8h-20h", "8h-20h", "8h-20h", "8h-20h", "8h-20h", "8h-20h", "8h-20h",
+    ],
+    [
+        "9h-12h / 14h-17h",
+        "9h-12h / 14h-17h",
+        "fermé",
+        "9h-12h / 14h-17h",
+        "9h-12h / 14h-17h",
+        "fermé",
+        "fermé",
+    ],
+    [
+        "de 9h à 13h",
+        "de 9h à 13h",
+        "de 9h à 13h",
+        "de 9h à 13h",
+        "de 9h à 13h",
+        "de 9h à 13h",
+        "fermé",
+    ],
+    [
+        "14:00-18:00",
+        "14:00-18:00",
+        "14:00-18:00",
+        "14:00-18:00",
+        "14:00-18:00",
+        "fermé",
+        "fermé",
+    ],
+    [
+        "08:30-12:30/13:30-17:30",
+        "08:30-12:30/13:30-17:30",
+        "08:30-12:30/13:30-17:30",
+        "08:30-12:30/13:30-17:30",
+        "08:30-12:30/13:30-17:30",
+        "non précisé",
+        "fermé",
+    ],
 ];
 
 /// The header of the generated file: the official columns the importer
@@ -89,12 +143,17 @@ pub fn centres_csv(communes: &[CommuneRow]) -> String {
     for (_, mut places) in by_dep {
         places.sort_by(|a, b| b.population.cmp(&a.population).then(a.insee.cmp(&b.insee)));
         let population: i64 = places.iter().map(|c| c.population).sum();
-        let wanted = ((population / PEOPLE_PER_CENTRE) as usize).max(MIN_PER_DEPARTEMENT).min(places.len() * 4);
+        let wanted = ((population / PEOPLE_PER_CENTRE) as usize)
+            .max(MIN_PER_DEPARTEMENT)
+            .min(places.len() * 4);
         // Large communes get several centres: one per PEOPLE_PER_CENTRE, at most four.
         let mut chosen = Vec::with_capacity(wanted);
         'fill: for place in places.iter().cycle().take(places.len() * 4) {
             let share = ((place.population / PEOPLE_PER_CENTRE) as usize).clamp(1, 4);
-            let already = chosen.iter().filter(|c: &&&CommuneRow| c.insee == place.insee).count();
+            let already = chosen
+                .iter()
+                .filter(|c: &&&CommuneRow| c.insee == place.insee)
+                .count();
             if already < share {
                 chosen.push(place);
             }
@@ -133,7 +192,11 @@ fn centre_row(n: usize, c: &CommuneRow, rng: &mut SplitMix) -> String {
         15 => ("", "https://www.maiia.com/"),
         _ => ("", ""),
     };
-    let modalites = if rng.below(20) == 0 { "Réservé aux professionnels de santé" } else { "Ouvert aux personnes de 75 ans et plus" };
+    let modalites = if rng.below(20) == 0 {
+        "Réservé aux professionnels de santé"
+    } else {
+        "Ouvert aux personnes de 75 ans et plus"
+    };
     let vaccins = match rng.below(10) {
         0..=6 => "pfizer",
         7 | 8 => "moderna",
@@ -172,16 +235,26 @@ mod tests {
     #[test]
     fn every_departement_gets_centres_and_the_set_is_stable() {
         let communes: Vec<CommuneRow> = (0..30)
-            .map(|i| commune(&format!("{:02}{:03}", 1 + i % 3, i), &format!("{:02}", 1 + i % 3), 1000 * i as i64))
+            .map(|i| {
+                commune(
+                    &format!("{:02}{:03}", 1 + i % 3, i),
+                    &format!("{:02}", 1 + i % 3),
+                    1000 * i as i64,
+                )
+            })
             .collect();
         let a = centres_csv(&communes);
         assert_eq!(a, centres_csv(&communes), "deterministic");
         let lines: Vec<&str> = a.lines().skip(1).collect();
         for dep in ["01", "02", "03"] {
-            let count = lines.iter().filter(|l| l.split(';').nth(5).is_some_and(|i| i.starts_with(dep))).count();
+            let count = lines
+                .iter()
+                .filter(|l| l.split(';').nth(5).is_some_and(|i| i.starts_with(dep)))
+                .count();
             assert_eq!(count, MIN_PER_DEPARTEMENT, "{dep}");
         }
-        let (rows, problems) = crate::import::centres::parse("demo", &a, &Default::default()).unwrap();
+        let (rows, problems) =
+            crate::import::centres::parse("demo", &a, &Default::default()).unwrap();
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(rows.len(), lines.len());
     }

@@ -43,12 +43,18 @@ pub struct Config {
 /// The whole application, without a socket: tests call it with `oneshot`.
 pub fn app(ctx: ApiContext) -> Router {
     let csp = content_security_policy(&ctx.config.dist.join("index.html"));
-    let snapshot = ServeDir::new(&ctx.config.snapshot_dir).precompressed_br().precompressed_gzip();
+    let snapshot = ServeDir::new(&ctx.config.snapshot_dir)
+        .precompressed_br()
+        .precompressed_gzip();
     let index = ctx.config.dist.join("index.html");
     let web = ServeDir::new(&ctx.config.dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(ServeFile::new(&index).precompressed_br().precompressed_gzip());
+        .fallback(
+            ServeFile::new(&index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let api = Router::new().fallback(|| async { Error::NotFound });
     Router::new()
         .route("/healthz", get(healthz))
@@ -56,15 +62,25 @@ pub fn app(ctx: ApiContext) -> Router {
         .nest_service("/data", snapshot)
         .fallback_service(web)
         .layer(middleware::from_fn(caching))
-        .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            security_headers(csp.clone(), req, next)
+        }))
         .with_state(ctx)
 }
 
 async fn healthz(State(ctx): State<ApiContext>) -> Response {
     let store = sqlx::query("SELECT 1").execute(&ctx.pool).await.is_ok();
     let snapshot = ctx.config.snapshot_dir.join("latest.json").exists();
-    let status = if store && snapshot { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, axum::Json(serde_json::json!({ "store": store, "snapshot": snapshot }))).into_response()
+    let status = if store && snapshot {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({ "store": store, "snapshot": snapshot })),
+    )
+        .into_response()
 }
 
 /// Cache-Control by kind of file, and ETags with `If-None-Match`.
@@ -83,27 +99,41 @@ async fn caching(req: Request, next: Next) -> Response {
     if response.status() != StatusCode::OK {
         return response;
     }
-    let Some(etag) = etag(response.headers()) else { return response };
+    let Some(etag) = etag(response.headers()) else {
+        return response;
+    };
     let matches = if_none_match
         .as_ref()
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if matches {
         let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
-        for name in [header::CACHE_CONTROL, header::VARY, header::LAST_MODIFIED, header::CONTENT_ENCODING] {
+        for name in [
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::LAST_MODIFIED,
+            header::CONTENT_ENCODING,
+        ] {
             if let Some(v) = response.headers().get(&name) {
                 not_modified.headers_mut().insert(name, v.clone());
             }
         }
-        not_modified.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
+        not_modified
+            .headers_mut()
+            .insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
         return not_modified;
     }
-    response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
+    response
+        .headers_mut()
+        .insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
     response
 }
 
 fn cache_control(path: &str, headers: &HeaderMap) -> &'static str {
-    let is_html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
     if path == "/data/latest.json" {
         "public, max-age=30, stale-while-revalidate=30"
     } else if path.starts_with("/data/") {
@@ -121,7 +151,8 @@ fn has_content_hash(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-')
+        .is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// A weak validator from what the file service already knows: size,
@@ -129,24 +160,48 @@ fn has_content_hash(path: &str) -> bool {
 fn etag(headers: &HeaderMap) -> Option<String> {
     let modified = headers.get(header::LAST_MODIFIED)?.to_str().ok()?;
     let length = headers.get(header::CONTENT_LENGTH)?.to_str().ok()?;
-    let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("identity");
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("identity");
     let mut h = Sha256::new();
     h.update(modified.as_bytes());
     h.update(length.as_bytes());
     h.update(encoding.as_bytes());
     let digest = h.finalize();
-    Some(format!("W/\"{}\"", digest.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>()))
+    Some(format!(
+        "W/\"{}\"",
+        digest
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
 }
 
 async fn security_headers(csp: HeaderValue, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert("permissions-policy", HeaderValue::from_static("geolocation=(self), camera=(), microphone=(), interest-cohort=()"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static(
+            "geolocation=(self), camera=(), microphone=(), interest-cohort=()",
+        ),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 
@@ -157,7 +212,12 @@ pub fn content_security_policy(index_html: &Path) -> HeaderValue {
     let html = std::fs::read_to_string(index_html).unwrap_or_default();
     let hashes: String = inline_scripts(&html)
         .iter()
-        .map(|s| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))))
+        .map(|s| {
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+            )
+        })
         .collect();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
@@ -172,10 +232,14 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_start = tag_end + 1;
-        let Some(close) = after[body_start..].find("</script>") else { break };
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") {
             out.push(&after[body_start..body_start + close]);
         }
@@ -199,7 +263,8 @@ mod tests {
 
     #[test]
     fn inline_scripts_are_found_and_external_ones_skipped() {
-        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        let html =
+            r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
         assert_eq!(inline_scripts(html), ["import x from '/x.js';"]);
     }
 }

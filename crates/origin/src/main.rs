@@ -12,10 +12,19 @@ use creneau::import::{self, centres, communes};
 use creneau::{db, demo, http, publish};
 
 #[derive(Parser)]
-#[command(name = "creneau", version, about = "Créneau: vaccination-centre finder and booking service (origin).")]
+#[command(
+    name = "creneau",
+    version,
+    about = "Créneau: vaccination-centre finder and booking service (origin)."
+)]
 struct Cli {
     /// Database URL: sqlite://path (created on first run) or postgres://…
-    #[arg(long, global = true, env = "CRENEAU_DATABASE", default_value = "sqlite://var/creneau.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "CRENEAU_DATABASE",
+        default_value = "sqlite://var/creneau.db"
+    )]
     database: String,
     #[command(subcommand)]
     command: Command,
@@ -119,55 +128,116 @@ fn print_report(report: &import::Report) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let pool = db::connect(&cli.database).await?;
     match cli.command {
-        Command::Import(ImportCommand::Communes { file }) => print_report(&communes::import_file(&pool, &file).await?),
-        Command::Import(ImportCommand::Departements { file }) => print_report(&communes::import_departements(&pool, &file).await?),
-        Command::Import(ImportCommand::Centres { file, strict, slot_minutes, capacity }) => {
-            let options = centres::Options { strict, slot_minutes, capacity, demo: false };
+        Command::Import(ImportCommand::Communes { file }) => {
+            print_report(&communes::import_file(&pool, &file).await?)
+        }
+        Command::Import(ImportCommand::Departements { file }) => {
+            print_report(&communes::import_departements(&pool, &file).await?)
+        }
+        Command::Import(ImportCommand::Centres {
+            file,
+            strict,
+            slot_minutes,
+            capacity,
+        }) => {
+            let options = centres::Options {
+                strict,
+                slot_minutes,
+                capacity,
+                demo: false,
+            };
             print_report(&centres::import_file(&pool, &file, &options).await?);
         }
         Command::Demo { data, write_csv } => {
-            print_report(&communes::import_departements(&pool, &data.join("departements.csv")).await?);
+            print_report(
+                &communes::import_departements(&pool, &data.join("departements.csv")).await?,
+            );
             print_report(&communes::import_file(&pool, &data.join("communes.csv")).await?);
             let text = import::read_utf8(&data.join("communes.csv"))?;
             let (rows, _) = communes::parse("communes.csv", &text)?;
             let csv = demo::centres_csv(&rows);
             if let Some(path) = write_csv {
-                std::fs::write(&path, &csv).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, &csv)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
-            let options = centres::Options { demo: true, ..Default::default() };
+            let options = centres::Options {
+                demo: true,
+                ..Default::default()
+            };
             print_report(&centres::import_text(&pool, "demo centres", &csv, &options).await?);
         }
-        Command::Snapshot { once, publish: args } => {
+        Command::Snapshot {
+            once,
+            publish: args,
+        } => {
             if once {
                 let p = publish::publish_once(&pool, &args.options(), chrono::Utc::now()).await?;
-                println!("published {} in {}: {} files, {} bytes", p.version, args.out.display(), p.files, p.bytes);
+                println!(
+                    "published {} in {}: {} files, {} bytes",
+                    p.version,
+                    args.out.display(),
+                    p.files,
+                    p.bytes
+                );
             } else {
-                publish::run(pool, args.options(), Duration::from_secs(args.interval.max(1))).await;
+                publish::run(
+                    pool,
+                    args.options(),
+                    Duration::from_secs(args.interval.max(1)),
+                )
+                .await;
             }
         }
-        Command::Serve { addr, dist, no_publisher, publish: args } => {
+        Command::Serve {
+            addr,
+            dist,
+            no_publisher,
+            publish: args,
+        } => {
             if dist.join("index.html").exists() {
                 publish::precompress_dir(&dist)?;
             } else {
-                tracing::warn!("{} has no index.html: build the web app first (make build)", dist.display());
+                tracing::warn!(
+                    "{} has no index.html: build the web app first (make build)",
+                    dist.display()
+                );
             }
             if !no_publisher {
                 // The first generation is written before the socket opens, so
                 // the app never meets a missing pointer.
                 publish::publish_once(&pool, &args.options(), chrono::Utc::now()).await?;
-                tokio::spawn(publish::run(pool.clone(), args.options(), Duration::from_secs(args.interval.max(1))));
+                tokio::spawn(publish::run(
+                    pool.clone(),
+                    args.options(),
+                    Duration::from_secs(args.interval.max(1)),
+                ));
             }
-            let config = http::Config { dist, snapshot_dir: args.out.clone() };
-            let app = http::app(http::ApiContext { pool, config: Arc::new(config) });
-            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+            let config = http::Config {
+                dist,
+                snapshot_dir: args.out.clone(),
+            };
+            let app = http::app(http::ApiContext {
+                pool,
+                config: Arc::new(config),
+            });
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?;
             tracing::info!("serving http://{addr}");
-            axum::serve(listener, app).with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
         }
     }
     Ok(())

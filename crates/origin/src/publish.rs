@@ -17,8 +17,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use creneau_model::hours::{DayHours, WeekHours};
 use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::{
-    self, shard_of, BookingMode, CentreFile, CentreSummary, DaySlots, DepartementEntry, DepartementFile, FreeSlot,
-    Index, Place, Pointer, SearchShard, SCHEMA_VERSION,
+    self, shard_of, BookingMode, CentreFile, CentreSummary, DaySlots, DepartementEntry,
+    DepartementFile, FreeSlot, Index, Place, Pointer, SearchShard, SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -72,7 +72,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { out: PathBuf::from("var/snapshot"), horizon_days: 28, grace: Duration::from_secs(300), brotli_quality: 5 }
+        Options {
+            out: PathBuf::from("var/snapshot"),
+            horizon_days: 28,
+            grace: Duration::from_secs(300),
+            brotli_quality: 5,
+        }
     }
 }
 
@@ -82,7 +87,13 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         .fetch_all(pool)
         .await?
         .into_iter()
-        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1), r.get::<String, _>(2)))
+        .map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<String, _>(1),
+                r.get::<String, _>(2),
+            )
+        })
         .collect();
     let rows = sqlx::query(
         "SELECT id, name, address, postcode, insee, commune, departement, lat, lon, phone, booking_mode, booking_url, \
@@ -102,7 +113,10 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         demo |= r.get::<i32, _>(20) != 0;
         centres.push(Centre {
             departement: r.get(6),
-            rules: SlotRules { slot_minutes: r.get::<i32, _>(15) as u16, capacity: r.get::<i32, _>(16) as u32 },
+            rules: SlotRules {
+                slot_minutes: r.get::<i32, _>(15) as u16,
+                capacity: r.get::<i32, _>(16) as u32,
+            },
             summary: CentreSummary {
                 name: r.get(1),
                 address: r.get(2),
@@ -117,7 +131,11 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
                 accessible: accessible.map(|a| a != 0),
                 reserved_for_professionals: r.get::<i32, _>(13) != 0,
                 hours_published: hours.iter().any(|d| matches!(d, DayHours::Open { .. })),
-                vaccines: vaccines.split('|').filter(|v| !v.is_empty()).map(str::to_string).collect(),
+                vaccines: vaccines
+                    .split('|')
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 opening_date: r.get(18),
                 closing_date: r.get(19),
                 next_slot: None,
@@ -128,12 +146,17 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         });
     }
     let mut taken: HashMap<String, HashMap<i64, u32>> = HashMap::new();
-    for r in sqlx::query("SELECT centre_id, starts_at, taken FROM slot_usage WHERE starts_at >= $1 AND taken > 0")
-        .bind(now.timestamp())
-        .fetch_all(pool)
-        .await?
+    for r in sqlx::query(
+        "SELECT centre_id, starts_at, taken FROM slot_usage WHERE starts_at >= $1 AND taken > 0",
+    )
+    .bind(now.timestamp())
+    .fetch_all(pool)
+    .await?
     {
-        taken.entry(r.get(0)).or_default().insert(r.get(1), r.get::<i32, _>(2) as u32);
+        taken
+            .entry(r.get(0))
+            .or_default()
+            .insert(r.get(1), r.get::<i32, _>(2) as u32);
     }
     let places = sqlx::query("SELECT name, insee, departement, postcodes, lat, lon, kind FROM communes ORDER BY insee, kind")
         .fetch_all(pool)
@@ -148,7 +171,13 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
             lon: r.get(5),
         })
         .collect();
-    Ok(Inputs { departements, centres, taken, places, demo })
+    Ok(Inputs {
+        departements,
+        centres,
+        taken,
+        places,
+        demo,
+    })
 }
 
 /// The version id of a generation made at `now`: sortable, safe in a path.
@@ -178,9 +207,13 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
         .centres
         .par_iter()
         .map(|centre| {
-            let tz = zones.get(centre.departement.as_str()).copied().unwrap_or(paris);
+            let tz = zones
+                .get(centre.departement.as_str())
+                .copied()
+                .unwrap_or(paris);
             let taken = inputs.taken.get(&centre.summary.id);
-            let (summary, file) = centre_availability(centre, tz, taken, now, horizon_start, horizon_days);
+            let (summary, file) =
+                centre_availability(centre, tz, taken, now, horizon_start, horizon_days);
             let body = json(&CentreFile {
                 schema_version: SCHEMA_VERSION,
                 version: version.clone(),
@@ -198,8 +231,14 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
     let mut files = Vec::with_capacity(computed.len() + inputs.departements.len() + 1);
     let mut by_dep: HashMap<&str, Vec<CentreSummary>> = HashMap::new();
     for (centre, (summary, body)) in inputs.centres.iter().zip(computed) {
-        files.push(File { path: format!("{base}/centre/{}.json", summary.id), body });
-        by_dep.entry(centre.departement.as_str()).or_default().push(summary);
+        files.push(File {
+            path: format!("{base}/centre/{}.json", summary.id),
+            body,
+        });
+        by_dep
+            .entry(centre.departement.as_str())
+            .or_default()
+            .push(summary);
     }
     let mut entries = Vec::with_capacity(inputs.departements.len());
     for (code, name, tz) in &inputs.departements {
@@ -210,7 +249,11 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
             time_zone: tz.clone(),
             centres: centres.len() as u32,
             centres_with_slots: centres.iter().filter(|c| c.next_slot.is_some()).count() as u32,
-            free_slots: centres.iter().flat_map(|c| c.free_by_day.iter()).map(|&n| u64::from(n)).sum(),
+            free_slots: centres
+                .iter()
+                .flat_map(|c| c.free_by_day.iter())
+                .map(|&n| u64::from(n))
+                .sum(),
         });
         files.push(File {
             path: format!("{base}/dep/{code}.json"),
@@ -251,7 +294,12 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
         centre: format!("{base}/centre/{{id}}.json"),
         search: format!("{search_dir}/{{shard}}.json"),
     };
-    Generation { pointer, version_files: files, search_dir, search_files }
+    Generation {
+        pointer,
+        version_files: files,
+        search_dir,
+        search_files,
+    }
 }
 
 /// Free slots of one centre: its summary (next slot, free per day) and its
@@ -270,8 +318,14 @@ fn centre_availability(
     let mut days = Vec::new();
     let bookable = summary.booking == BookingMode::Here && !summary.reserved_for_professionals;
     if bookable {
-        let opening = summary.opening_date.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
-        let closing = summary.closing_date.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
+        let opening = summary
+            .opening_date
+            .as_deref()
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let closing = summary
+            .closing_date
+            .as_deref()
+            .and_then(|d| d.parse::<NaiveDate>().ok());
         let local_today = slots::local_date(now, tz);
         for date in slots::horizon(local_today, horizon_days) {
             let index = (date - horizon_start).num_days();
@@ -286,19 +340,32 @@ fn centre_availability(
                 if slot.starts_at <= now {
                     continue;
                 }
-                let used = taken.and_then(|t| t.get(&slot.starts_at.timestamp())).copied().unwrap_or(0);
+                let used = taken
+                    .and_then(|t| t.get(&slot.starts_at.timestamp()))
+                    .copied()
+                    .unwrap_or(0);
                 let free = centre.rules.capacity.saturating_sub(used);
                 if free == 0 {
                     continue;
                 }
                 if summary.next_slot.is_none() {
-                    summary.next_slot = Some(slot.starts_at.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false));
+                    summary.next_slot = Some(
+                        slot.starts_at
+                            .with_timezone(&tz)
+                            .to_rfc3339_opts(SecondsFormat::Secs, false),
+                    );
                 }
                 free_by_day[index as usize] += free;
-                free_slots.push(FreeSlot { time: slot.local.format("%H:%M").to_string(), free });
+                free_slots.push(FreeSlot {
+                    time: slot.local.format("%H:%M").to_string(),
+                    free,
+                });
             }
             if !free_slots.is_empty() {
-                days.push(DaySlots { date: date.to_string(), slots: free_slots });
+                days.push(DaySlots {
+                    date: date.to_string(),
+                    slots: free_slots,
+                });
             }
         }
     }
@@ -322,7 +389,11 @@ fn search_index(places: &[Place]) -> (String, Vec<File>) {
     let bodies: Vec<(String, Vec<u8>)> = shards
         .into_iter()
         .map(|(shard, places)| {
-            let body = json(&SearchShard { schema_version: SCHEMA_VERSION, shard: shard.clone(), places: places.into_iter().cloned().collect() });
+            let body = json(&SearchShard {
+                schema_version: SCHEMA_VERSION,
+                shard: shard.clone(),
+                places: places.into_iter().cloned().collect(),
+            });
             (shard, body)
         })
         .collect();
@@ -332,8 +403,20 @@ fn search_index(places: &[Place]) -> (String, Vec<File>) {
         hasher.update(body);
     }
     let hash = hasher.finalize();
-    let dir = format!("search/{}", hash.iter().take(6).map(|b| format!("{b:02x}")).collect::<String>());
-    let files = bodies.into_iter().map(|(shard, body)| File { path: format!("{dir}/{shard}.json"), body }).collect();
+    let dir = format!(
+        "search/{}",
+        hash.iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let files = bodies
+        .into_iter()
+        .map(|(shard, body)| File {
+            path: format!("{dir}/{shard}.json"),
+            body,
+        })
+        .collect();
     (dir, files)
 }
 
@@ -348,7 +431,10 @@ pub fn compressed(body: &[u8], brotli_quality: u32) -> (Vec<u8>, Vec<u8>) {
         let mut w = brotli::CompressorWriter::new(&mut br, 4096, brotli_quality, 22);
         w.write_all(body).expect("in-memory write");
     }
-    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::new(6));
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::new(6),
+    );
     gz.write_all(body).expect("in-memory write");
     (br, gz.finish().expect("in-memory write"))
 }
@@ -362,7 +448,8 @@ fn write_with_variants(root: &Path, files: &[File], brotli_quality: u32) -> anyh
                 std::fs::create_dir_all(parent)?;
             }
             let (br, gz) = compressed(&f.body, brotli_quality);
-            std::fs::write(&path, &f.body).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, &f.body)
+                .with_context(|| format!("writing {}", path.display()))?;
             std::fs::write(with_suffix(&path, ".br"), &br)?;
             std::fs::write(with_suffix(&path, ".gz"), &gz)?;
             Ok((f.body.len() + br.len() + gz.len()) as u64)
@@ -377,19 +464,26 @@ pub fn precompress_dir(dir: &Path) -> anyhow::Result<usize> {
     let mut done = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))? {
+        for entry in
+            std::fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))?
+        {
             let path = entry?.path();
             if path.is_dir() {
                 stack.push(path);
                 continue;
             }
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if !matches!(ext, "html" | "js" | "wasm" | "css" | "svg" | "json" | "txt" | "ics") {
+            if !matches!(
+                ext,
+                "html" | "js" | "wasm" | "css" | "svg" | "json" | "txt" | "ics"
+            ) {
                 continue;
             }
             let modified = std::fs::metadata(&path)?.modified()?;
             let br = with_suffix(&path, ".br");
-            let fresh = std::fs::metadata(&br).and_then(|m| m.modified()).is_ok_and(|m| m >= modified);
+            let fresh = std::fs::metadata(&br)
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m >= modified);
             if fresh {
                 continue;
             }
@@ -420,9 +514,15 @@ pub struct Published {
 
 /// Write a generation: version directory (built aside, then renamed into
 /// place), the search directory if new, then the pointer, then pruning.
-pub fn write(generation: &Generation, out: &Path, brotli_quality: u32, grace: Duration) -> anyhow::Result<Published> {
+pub fn write(
+    generation: &Generation,
+    out: &Path,
+    brotli_quality: u32,
+    grace: Duration,
+) -> anyhow::Result<Published> {
     let versions = out.join("v");
-    std::fs::create_dir_all(&versions).with_context(|| format!("creating {}", versions.display()))?;
+    std::fs::create_dir_all(&versions)
+        .with_context(|| format!("creating {}", versions.display()))?;
     let mut bytes = 0;
 
     // Search shards: content-addressed, written once.
@@ -433,7 +533,14 @@ pub fn write(generation: &Generation, out: &Path, brotli_quality: u32, grace: Du
         let files: Vec<File> = generation
             .search_files
             .iter()
-            .map(|f| File { path: f.path.replacen(&generation.search_dir, &format!("{}.tmp", generation.search_dir), 1), body: f.body.clone() })
+            .map(|f| File {
+                path: f.path.replacen(
+                    &generation.search_dir,
+                    &format!("{}.tmp", generation.search_dir),
+                    1,
+                ),
+                body: f.body.clone(),
+            })
             .collect();
         bytes += write_with_variants(out, &files, SEARCH_BROTLI_QUALITY)?;
         std::fs::rename(&staging, &search)?;
@@ -445,12 +552,18 @@ pub fn write(generation: &Generation, out: &Path, brotli_quality: u32, grace: Du
     let staged: Vec<File> = generation
         .version_files
         .iter()
-        .map(|f| File { path: f.path.replacen(&format!("v/{version}"), &format!("v/{staging_name}"), 1), body: f.body.clone() })
+        .map(|f| File {
+            path: f
+                .path
+                .replacen(&format!("v/{version}"), &format!("v/{staging_name}"), 1),
+            body: f.body.clone(),
+        })
         .collect();
     let staging = versions.join(&staging_name);
     let _ = std::fs::remove_dir_all(&staging);
     bytes += write_with_variants(out, &staged, brotli_quality)?;
-    std::fs::rename(&staging, versions.join(version)).context("moving the generation into place")?;
+    std::fs::rename(&staging, versions.join(version))
+        .context("moving the generation into place")?;
 
     // The pointer: each variant replaced by rename, so a reader gets the old
     // or the new one whole.
@@ -476,7 +589,12 @@ pub fn write(generation: &Generation, out: &Path, brotli_quality: u32, grace: Du
 
 /// Remove generations (and search directories) superseded more than
 /// `grace` ago; the current one is always kept.
-fn prune(out: &Path, current: &str, current_search: &str, grace: Duration) -> anyhow::Result<usize> {
+fn prune(
+    out: &Path,
+    current: &str,
+    current_search: &str,
+    grace: Duration,
+) -> anyhow::Result<usize> {
     let now = SystemTime::now();
     let mut pruned = 0;
     let mut versions: Vec<(String, SystemTime)> = Vec::new();
@@ -507,7 +625,9 @@ fn prune(out: &Path, current: &str, current_search: &str, grace: Duration) -> an
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().to_string();
-            let age = now.duration_since(entry.metadata()?.modified()?).unwrap_or_default();
+            let age = now
+                .duration_since(entry.metadata()?.modified()?)
+                .unwrap_or_default();
             if name != current_name && age > grace * 2 {
                 std::fs::remove_dir_all(entry.path())?;
                 pruned += 1;
@@ -518,12 +638,21 @@ fn prune(out: &Path, current: &str, current_search: &str, grace: Duration) -> an
 }
 
 /// Load, build and write one generation.
-pub async fn publish_once(pool: &Pool, options: &Options, now: DateTime<Utc>) -> anyhow::Result<Published> {
+pub async fn publish_once(
+    pool: &Pool,
+    options: &Options,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Published> {
     let inputs = load(pool, now).await?;
     let options = options.clone();
     tokio::task::spawn_blocking(move || {
         let generation = build(&inputs, now, options.horizon_days);
-        write(&generation, &options.out, options.brotli_quality, options.grace)
+        write(
+            &generation,
+            &options.out,
+            options.brotli_quality,
+            options.grace,
+        )
     })
     .await?
 }
@@ -537,8 +666,12 @@ pub async fn run(pool: Pool, options: Options, interval: Duration) {
         ticker.tick().await;
         let started = std::time::Instant::now();
         match publish_once(&pool, &options, Utc::now()).await {
-            Ok(p) => tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, pruned = p.pruned, took_ms = started.elapsed().as_millis() as u64, "snapshot published"),
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "snapshot generation failed; the previous one stays served"),
+            Ok(p) => {
+                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, pruned = p.pruned, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "snapshot generation failed; the previous one stays served")
+            }
         }
     }
 }

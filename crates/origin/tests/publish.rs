@@ -17,14 +17,22 @@ async fn demo_store(dir: &std::path::Path) -> creneau::db::Pool {
     let text = std::fs::read_to_string(common::repo().join("data/communes.csv")).unwrap();
     let (rows, _) = communes::parse("communes.csv", &text).unwrap();
     let csv = demo::centres_csv(&rows);
-    let options = centres::Options { demo: true, ..Default::default() };
-    let report = centres::import_text(&pool, "demo", &csv, &options).await.unwrap();
+    let options = centres::Options {
+        demo: true,
+        ..Default::default()
+    };
+    let report = centres::import_text(&pool, "demo", &csv, &options)
+        .await
+        .unwrap();
     assert!(report.problems.is_empty(), "{report}");
     pool
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> T {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -32,10 +40,16 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     let dir = tempfile::tempdir().unwrap();
     let pool = demo_store(dir.path()).await;
     let centres = common::count(&pool, "centres").await;
-    assert!((1_900..=2_300).contains(&centres), "about 2,000 demo centres, got {centres}");
+    assert!(
+        (1_900..=2_300).contains(&centres),
+        "about 2,000 demo centres, got {centres}"
+    );
 
     let out = dir.path().join("snapshot");
-    let options = publish::Options { out: out.clone(), ..Default::default() };
+    let options = publish::Options {
+        out: out.clone(),
+        ..Default::default()
+    };
     // A Monday morning in winter, Paris time.
     let now = Utc.with_ymd_and_hms(2021, 1, 18, 7, 0, 0).unwrap();
     publish::publish_once(&pool, &options, now).await.unwrap();
@@ -47,7 +61,11 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     let index: Index = read(&out.join(&pointer.index));
     common::assert_valid("index", &out.join(&pointer.index));
     assert_eq!(index.horizon_start, "2021-01-18");
-    assert_eq!(index.departements.len(), 101, "every département, overseas included");
+    assert_eq!(
+        index.departements.len(),
+        101,
+        "every département, overseas included"
+    );
     for code in ["971", "972", "973", "974", "976", "2A", "2B"] {
         let entry = index.departements.iter().find(|d| d.code == code).unwrap();
         assert!(entry.centres >= 4, "{code} has {} centres", entry.centres);
@@ -63,8 +81,14 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
         total += file.centres.len();
         for c in &file.centres {
             assert_eq!(c.free_by_day.len(), 28);
-            if c.booking != creneau_model::snapshot::BookingMode::Here || c.reserved_for_professionals {
-                assert!(c.next_slot.is_none(), "{} is not booked here: no slots of ours", c.id);
+            if c.booking != creneau_model::snapshot::BookingMode::Here
+                || c.reserved_for_professionals
+            {
+                assert!(
+                    c.next_slot.is_none(),
+                    "{} is not booked here: no slots of ours",
+                    c.id
+                );
             }
         }
     }
@@ -72,22 +96,50 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
 
     // A centre file in an overseas zone shows local times.
     let reunion: DepartementFile = read(&out.join(pointer.departement_path("974")));
-    let booked = reunion.centres.iter().find(|c| c.next_slot.is_some()).expect("a bookable centre in La Réunion");
-    assert!(booked.next_slot.as_deref().unwrap().ends_with("+04:00"), "{:?}", booked.next_slot);
+    let booked = reunion
+        .centres
+        .iter()
+        .find(|c| c.next_slot.is_some())
+        .expect("a bookable centre in La Réunion");
+    assert!(
+        booked.next_slot.as_deref().unwrap().ends_with("+04:00"),
+        "{:?}",
+        booked.next_slot
+    );
     let path = out.join(pointer.centre_path(&booked.id));
     common::assert_valid("centre", &path);
     let file: CentreFile = read(&path);
     assert_eq!(file.time_zone, "Indian/Reunion");
-    let free: u32 = file.days.iter().flat_map(|d| d.slots.iter()).map(|s| s.free).sum();
-    assert_eq!(free, booked.free_by_day.iter().sum::<u32>(), "centre file and summary agree");
+    let free: u32 = file
+        .days
+        .iter()
+        .flat_map(|d| d.slots.iter())
+        .map(|s| s.free)
+        .sum();
+    assert_eq!(
+        free,
+        booked.free_by_day.iter().sum::<u32>(),
+        "centre file and summary agree"
+    );
 
     // Search shards: a postcode search needs one small file.
     let shard = out.join(pointer.search_path("cp-75"));
     common::assert_valid("search", &shard);
     let paris: SearchShard = read(&shard);
-    assert!(paris.places.iter().any(|p| p.postcodes.contains(&"75011".to_string())));
+    assert!(paris
+        .places
+        .iter()
+        .any(|p| p.postcodes.contains(&"75011".to_string())));
     let saint: SearchShard = read(&out.join(pointer.search_path("nom-saint-de")));
-    assert!(saint.places.iter().filter(|p| p.name == "Saint-Denis").count() >= 2, "Saint-Denis (93) and (974)");
+    assert!(
+        saint
+            .places
+            .iter()
+            .filter(|p| p.name == "Saint-Denis")
+            .count()
+            >= 2,
+        "Saint-Denis (93) and (974)"
+    );
 
     // Precompressed twins decode to the same bytes.
     let raw = std::fs::read(out.join(&pointer.index)).unwrap();
@@ -97,7 +149,11 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     assert_eq!(decoded, raw);
     let gz = std::fs::read(out.join(format!("{}.gz", pointer.index))).unwrap();
     let mut decoded = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz.as_slice()), &mut decoded).unwrap();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gz.as_slice()),
+        &mut decoded,
+    )
+    .unwrap();
     assert_eq!(decoded, raw);
 
     // No personal data: the snapshot carries no booking table at all, and
@@ -110,20 +166,40 @@ async fn superseded_generations_are_pruned_only_after_the_grace_period() {
     let dir = tempfile::tempdir().unwrap();
     let pool = demo_store(dir.path()).await;
     let out = dir.path().join("snapshot");
-    let long = publish::Options { out: out.clone(), grace: Duration::from_secs(3600), ..Default::default() };
+    let long = publish::Options {
+        out: out.clone(),
+        grace: Duration::from_secs(3600),
+        ..Default::default()
+    };
     let t0 = Utc.with_ymd_and_hms(2021, 1, 18, 7, 0, 0).unwrap();
     let first = publish::publish_once(&pool, &long, t0).await.unwrap();
-    let second = publish::publish_once(&pool, &long, t0 + chrono::Duration::minutes(1)).await.unwrap();
+    let second = publish::publish_once(&pool, &long, t0 + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
     assert_ne!(first.version, second.version);
-    assert!(out.join("v").join(&first.version).join("index.json").exists(), "kept during the grace period");
+    assert!(
+        out.join("v")
+            .join(&first.version)
+            .join("index.json")
+            .exists(),
+        "kept during the grace period"
+    );
     let pointer: Pointer = read(&out.join("latest.json"));
     assert_eq!(pointer.version, second.version);
 
-    let short = publish::Options { grace: Duration::ZERO, ..long };
+    let short = publish::Options {
+        grace: Duration::ZERO,
+        ..long
+    };
     std::thread::sleep(Duration::from_millis(20));
-    let third = publish::publish_once(&pool, &short, t0 + chrono::Duration::minutes(2)).await.unwrap();
+    let third = publish::publish_once(&pool, &short, t0 + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
     assert!(third.pruned >= 2);
-    let left: Vec<String> = std::fs::read_dir(out.join("v")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let left: Vec<String> = std::fs::read_dir(out.join("v"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
     assert_eq!(left, [third.version.clone()]);
 }
 
@@ -133,8 +209,14 @@ async fn a_reader_racing_the_publisher_never_meets_a_missing_file() {
     let pool = demo_store(dir.path()).await;
     let out = dir.path().join("snapshot");
     // A short grace, longer than one read of pointer + index + département.
-    let options = publish::Options { out: out.clone(), grace: Duration::from_secs(2), ..Default::default() };
-    publish::publish_once(&pool, &options, Utc::now()).await.unwrap();
+    let options = publish::Options {
+        out: out.clone(),
+        grace: Duration::from_secs(2),
+        ..Default::default()
+    };
+    publish::publish_once(&pool, &options, Utc::now())
+        .await
+        .unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicUsize::new(0));
@@ -142,11 +224,19 @@ async fn a_reader_racing_the_publisher_never_meets_a_missing_file() {
         let (out, stop, reads) = (out.clone(), stop.clone(), reads.clone());
         std::thread::spawn(move || -> Result<(), String> {
             while !stop.load(Ordering::Relaxed) {
-                let pointer: Pointer = serde_json::from_slice(&std::fs::read(out.join("latest.json")).map_err(|e| format!("pointer: {e}"))?)
-                    .map_err(|e| format!("pointer torn: {e}"))?;
-                for path in [pointer.index.clone(), pointer.departement_path("75"), pointer.departement_path("974"), pointer.search_path("cp-75")] {
+                let pointer: Pointer = serde_json::from_slice(
+                    &std::fs::read(out.join("latest.json")).map_err(|e| format!("pointer: {e}"))?,
+                )
+                .map_err(|e| format!("pointer torn: {e}"))?;
+                for path in [
+                    pointer.index.clone(),
+                    pointer.departement_path("75"),
+                    pointer.departement_path("974"),
+                    pointer.search_path("cp-75"),
+                ] {
                     std::fs::read(out.join(&path)).map_err(|e| format!("{path}: {e}"))?;
-                    std::fs::read(out.join(format!("{path}.br"))).map_err(|e| format!("{path}.br: {e}"))?;
+                    std::fs::read(out.join(format!("{path}.br")))
+                        .map_err(|e| format!("{path}.br: {e}"))?;
                 }
                 reads.fetch_add(1, Ordering::Relaxed);
             }
@@ -155,13 +245,26 @@ async fn a_reader_racing_the_publisher_never_meets_a_missing_file() {
     };
     let start = Utc::now();
     for minute in 1..=3 {
-        publish::publish_once(&pool, &options, start + chrono::Duration::minutes(minute)).await.unwrap();
+        publish::publish_once(&pool, &options, start + chrono::Duration::minutes(minute))
+            .await
+            .unwrap();
     }
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    publish::publish_once(&pool, &options, start + chrono::Duration::minutes(4)).await.unwrap();
+    publish::publish_once(&pool, &options, start + chrono::Duration::minutes(4))
+        .await
+        .unwrap();
     stop.store(true, Ordering::Relaxed);
-    reader.join().unwrap().expect("every file named by the pointer was there");
-    assert!(reads.load(Ordering::Relaxed) > 10, "the reader ran during the swaps");
+    reader
+        .join()
+        .unwrap()
+        .expect("every file named by the pointer was there");
+    assert!(
+        reads.load(Ordering::Relaxed) > 10,
+        "the reader ran during the swaps"
+    );
     let versions = std::fs::read_dir(out.join("v")).unwrap().count();
-    assert!(versions < 5, "old generations were pruned ({versions} left)");
+    assert!(
+        versions < 5,
+        "old generations were pruned ({versions} left)"
+    );
 }

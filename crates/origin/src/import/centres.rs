@@ -34,7 +34,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, slot_minutes: 10, capacity: 2, demo: false }
+        Options {
+            strict: false,
+            slot_minutes: 10,
+            capacity: 2,
+            demo: false,
+        }
     }
 }
 
@@ -67,8 +72,16 @@ pub struct CentreRow {
 const REQUIRED: [&str; 2] = ["gid", "nom"];
 
 /// Parse the file's text into rows and the problems met; no store needed.
-pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow>, Vec<RowProblem>), ImportError> {
-    let names = header(file, text, &["gid", "nom", "adr_voie", "com_cp", "com_insee", "rdv_lundi"])?;
+pub fn parse(
+    file: &str,
+    text: &str,
+    options: &Options,
+) -> Result<(Vec<CentreRow>, Vec<RowProblem>), ImportError> {
+    let names = header(
+        file,
+        text,
+        &["gid", "nom", "adr_voie", "com_cp", "com_insee", "rdv_lundi"],
+    )?;
     let cols = Columns::new(names);
     let gid = cols.require(file, REQUIRED[0])?;
     let nom = cols.require(file, REQUIRED[1])?;
@@ -77,17 +90,37 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
         .map(|d| cols.require(file, &format!("rdv_{d}")))
         .collect::<Result<_, _>>()?;
     let col = |name: &str| cols.find(name);
-    let (adr_num, adr_voie, com_cp, com_insee, com_nom) =
-        (col("adr_num"), col("adr_voie"), col("com_cp"), col("com_insee"), col("com_nom"));
+    let (adr_num, adr_voie, com_cp, com_insee, com_nom) = (
+        col("adr_num"),
+        col("adr_voie"),
+        col("com_cp"),
+        col("com_insee"),
+        col("com_nom"),
+    );
     if com_cp.is_none() && com_insee.is_none() {
-        return Err(ImportError::MissingColumn { file: file.to_string(), column: "com_insee".into() });
+        return Err(ImportError::MissingColumn {
+            file: file.to_string(),
+            column: "com_insee".into(),
+        });
     }
     let (lat_col, lon_col) = (col("lat_coor1"), col("long_coor1"));
     let (lieu_tel, rdv_tel, site) = (col("lieu_tel"), col("rdv_tel"), col("rdv_site_web"));
-    let (modalites, reserve_col, fermeture) = (col("rdv_modalites"), col("reserve_professionels_sante"), col("centre_fermeture"));
-    let (access, ouverture, fermeture_date) = (col("lieu_accessibilite"), col("date_ouverture"), col("date_fermeture"));
-    let (c_mode, c_vaccins, c_minutes, c_capacite) =
-        (col("creneau_reservation"), col("creneau_vaccins"), col("creneau_minutes"), col("creneau_capacite"));
+    let (modalites, reserve_col, fermeture) = (
+        col("rdv_modalites"),
+        col("reserve_professionels_sante"),
+        col("centre_fermeture"),
+    );
+    let (access, ouverture, fermeture_date) = (
+        col("lieu_accessibilite"),
+        col("date_ouverture"),
+        col("date_fermeture"),
+    );
+    let (c_mode, c_vaccins, c_minutes, c_capacite) = (
+        col("creneau_reservation"),
+        col("creneau_vaccins"),
+        col("creneau_minutes"),
+        col("creneau_capacite"),
+    );
     let vaccine_codes: Vec<String> = known_vaccines().into_iter().map(|v| v.code).collect();
 
     let mut out = Vec::new();
@@ -99,7 +132,12 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(RowProblem { line, column: None, reason: format!("unreadable row: {e}"), skipped: true });
+                problems.push(RowProblem {
+                    line,
+                    column: None,
+                    reason: format!("unreadable row: {e}"),
+                    skipped: true,
+                });
                 continue;
             }
         };
@@ -112,18 +150,43 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
         };
         // A trailing ';' on every line (as in the official file) adds one empty field.
         if record.len() < cols.len() && !(record.len() + 1 == cols.len()) {
-            problems.push(problem(None, format!("truncated row: {} fields where the header has {}", record.len(), cols.len()), true));
+            problems.push(problem(
+                None,
+                format!(
+                    "truncated row: {} fields where the header has {}",
+                    record.len(),
+                    cols.len()
+                ),
+                true,
+            ));
             continue;
         }
-        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::trim).filter(|s| !s.is_empty());
+        let get = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
 
         let id = get(Some(gid)).unwrap_or("").to_string();
-        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            problems.push(problem(Some("gid"), format!("identifier {id:?} is empty or not letters, digits, '-' or '_'"), true));
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            problems.push(problem(
+                Some("gid"),
+                format!("identifier {id:?} is empty or not letters, digits, '-' or '_'"),
+                true,
+            ));
             continue;
         }
         if !seen.insert(id.clone()) {
-            problems.push(problem(Some("gid"), format!("identifier {id} appears twice; the first row is kept"), true));
+            problems.push(problem(
+                Some("gid"),
+                format!("identifier {id} appears twice; the first row is kept"),
+                true,
+            ));
             continue;
         }
         let Some(name) = get(Some(nom)) else {
@@ -131,32 +194,64 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
             continue;
         };
         if get(fermeture).is_some_and(truthy) {
-            problems.push(problem(Some("centre_fermeture"), "the centre is marked closed".into(), true));
+            problems.push(problem(
+                Some("centre_fermeture"),
+                "the centre is marked closed".into(),
+                true,
+            ));
             continue;
         }
         let postcode = get(com_cp).unwrap_or("").to_string();
         let insee = get(com_insee).unwrap_or("").to_string();
-        if !postcode.is_empty() && !(postcode.len() == 5 && postcode.chars().all(|c| c.is_ascii_digit())) {
-            problems.push(problem(Some("com_cp"), format!("postcode {postcode:?} is not five digits"), false));
+        if !postcode.is_empty()
+            && !(postcode.len() == 5 && postcode.chars().all(|c| c.is_ascii_digit()))
+        {
+            problems.push(problem(
+                Some("com_cp"),
+                format!("postcode {postcode:?} is not five digits"),
+                false,
+            ));
         }
         let departement = geo::departement_of_insee(&insee).map(str::to_string);
         if departement.is_none() && postcode.is_empty() {
-            problems.push(problem(Some("com_insee"), "no commune code and no postcode: the centre cannot be placed".into(), true));
+            problems.push(problem(
+                Some("com_insee"),
+                "no commune code and no postcode: the centre cannot be placed".into(),
+                true,
+            ));
             continue;
         }
 
         let (mut lat, mut lon) = (None, None);
         match (get(lat_col), get(lon_col)) {
-            (Some(a), Some(b)) => match (a.replace(',', ".").parse::<f64>(), b.replace(',', ".").parse::<f64>()) {
+            (Some(a), Some(b)) => match (
+                a.replace(',', ".").parse::<f64>(),
+                b.replace(',', ".").parse::<f64>(),
+            ) {
                 (Ok(a), Ok(b)) if geo::plausible_in_france(a, b) => (lat, lon) = (Some(a), Some(b)),
                 (Ok(a), Ok(b)) if geo::plausible_in_france(b, a) => {
-                    problems.push(problem(Some("lat_coor1"), format!("latitude and longitude swapped ({a}, {b}); read as ({b}, {a})"), false));
+                    problems.push(problem(
+                        Some("lat_coor1"),
+                        format!("latitude and longitude swapped ({a}, {b}); read as ({b}, {a})"),
+                        false,
+                    ));
                     (lat, lon) = (Some(b), Some(a));
                 }
-                _ => problems.push(problem(Some("lat_coor1"), format!("coordinates ({a}, {b}) are not in France; the commune's position is used"), false)),
+                _ => problems.push(problem(
+                    Some("lat_coor1"),
+                    format!(
+                        "coordinates ({a}, {b}) are not in France; the commune's position is used"
+                    ),
+                    false,
+                )),
             },
             (None, None) => {}
-            _ => problems.push(problem(Some("long_coor1"), "only one of latitude and longitude is given; the commune's position is used".into(), false)),
+            _ => problems.push(problem(
+                Some("long_coor1"),
+                "only one of latitude and longitude is given; the commune's position is used"
+                    .into(),
+                false,
+            )),
         }
 
         let mut hours: Vec<DayHours> = Vec::with_capacity(7);
@@ -164,18 +259,32 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
             let parsed = parse_day(record.get(i).unwrap_or(""));
             if let Some(p) = parsed.problem {
                 if !matches!(p, creneau_model::hours::HoursProblem::NotPublished(_)) {
-                    problems.push(problem(Some(&format!("rdv_{}", WEEKDAYS_FR[d])), p.to_string(), false));
+                    problems.push(problem(
+                        Some(&format!("rdv_{}", WEEKDAYS_FR[d])),
+                        p.to_string(),
+                        false,
+                    ));
                 }
             }
             hours.push(parsed.hours);
         }
         let hours: WeekHours = hours.try_into().expect("seven days");
 
-        let address = [get(adr_num), get(adr_voie)].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let address = [get(adr_num), get(adr_voie)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         let phone = get(lieu_tel).or(get(rdv_tel)).map(str::to_string);
-        let booking_url = get(site).filter(|u| u.starts_with("https://") || u.starts_with("http://")).map(str::to_string);
+        let booking_url = get(site)
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .map(str::to_string);
         if get(site).is_some() && booking_url.is_none() {
-            problems.push(problem(Some("rdv_site_web"), format!("{:?} is not a web address", get(site).unwrap()), false));
+            problems.push(problem(
+                Some("rdv_site_web"),
+                format!("{:?} is not a web address", get(site).unwrap()),
+                false,
+            ));
         }
         let booking_mode = if get(c_mode) == Some("ici") {
             BookingMode::Here
@@ -198,9 +307,17 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
         });
         let mut vaccines = vec!["pfizer".to_string()];
         if let Some(list) = get(c_vaccins) {
-            vaccines = list.split('|').map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty()).collect();
+            vaccines = list
+                .split('|')
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty())
+                .collect();
             if let Some(bad) = vaccines.iter().find(|v| !vaccine_codes.contains(v)) {
-                problems.push(problem(Some("creneau_vaccins"), format!("unknown vaccine {bad:?}"), true));
+                problems.push(problem(
+                    Some("creneau_vaccins"),
+                    format!("unknown vaccine {bad:?}"),
+                    true,
+                ));
                 continue;
             }
         }
@@ -208,7 +325,11 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
             None => options.slot_minutes,
             Some(Ok(m)) if (5..=120).contains(&m) => m,
             Some(_) => {
-                problems.push(problem(Some("creneau_minutes"), "slot length must be 5 to 120 minutes".into(), true));
+                problems.push(problem(
+                    Some("creneau_minutes"),
+                    "slot length must be 5 to 120 minutes".into(),
+                    true,
+                ));
                 continue;
             }
         };
@@ -216,7 +337,11 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
             None => options.capacity,
             Some(Ok(c)) if c <= 1000 => c,
             Some(_) => {
-                problems.push(problem(Some("creneau_capacite"), "capacity must be 0 to 1000 people per slot".into(), true));
+                problems.push(problem(
+                    Some("creneau_capacite"),
+                    "capacity must be 0 to 1000 people per slot".into(),
+                    true,
+                ));
                 continue;
             }
         };
@@ -226,7 +351,11 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
                 .or_else(|_| NaiveDate::parse_from_str(raw, "%Y-%m-%d"))
                 .ok();
             if parsed.is_none() {
-                problems.push(problem(Some(name), format!("{raw:?} is not a date (DD/MM/YYYY)"), false));
+                problems.push(problem(
+                    Some(name),
+                    format!("{raw:?} is not a date (DD/MM/YYYY)"),
+                    false,
+                ));
             }
             parsed
         };
@@ -261,7 +390,10 @@ pub fn parse(file: &str, text: &str, options: &Options) -> Result<(Vec<CentreRow
 }
 
 fn truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "t" | "true" | "1" | "oui" | "yes")
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "t" | "true" | "1" | "oui" | "yes"
+    )
 }
 
 /// "Réservé aux professionnels de santé libéraux", "Ouvert tous
@@ -269,17 +401,27 @@ fn truthy(v: &str) -> bool {
 /// ("personnes > 75 ans", "public").
 pub fn reserved_for_professionals(modalites: &str) -> bool {
     let t = creneau_model::text::fold(modalites);
-    t.contains("professionnel") && !(t.contains("75") || t.contains("personne") || t.contains("public"))
+    t.contains("professionnel")
+        && !(t.contains("75") || t.contains("personne") || t.contains("public"))
 }
 
 /// Import a centres file: parse, place, write, all in one transaction.
-pub async fn import_file(pool: &Pool, path: &Path, options: &Options) -> Result<Report, ImportError> {
+pub async fn import_file(
+    pool: &Pool,
+    path: &Path,
+    options: &Options,
+) -> Result<Report, ImportError> {
     let file = path.display().to_string();
     let text = read_utf8(path)?;
     import_text(pool, &file, &text, options).await
 }
 
-pub async fn import_text(pool: &Pool, file: &str, text: &str, options: &Options) -> Result<Report, ImportError> {
+pub async fn import_text(
+    pool: &Pool,
+    file: &str,
+    text: &str,
+    options: &Options,
+) -> Result<Report, ImportError> {
     let (mut centres, mut problems) = parse(file, text, options)?;
     let mut tx = pool.begin().await?;
     // Place the centres the file leaves without a commune code or position.
@@ -322,7 +464,10 @@ pub async fn import_text(pool: &Pool, file: &str, text: &str, options: &Options)
                     problems.push(RowProblem {
                         line: c.line,
                         column: Some("com_cp".into()),
-                        reason: format!("postcode {:?} matches no known commune: the centre cannot be placed", c.postcode),
+                        reason: format!(
+                            "postcode {:?} matches no known commune: the centre cannot be placed",
+                            c.postcode
+                        ),
                         skipped: true,
                     });
                     continue;
@@ -334,11 +479,16 @@ pub async fn import_text(pool: &Pool, file: &str, text: &str, options: &Options)
     }
     if options.strict {
         if let Some(problem) = problems.first() {
-            return Err(ImportError::Strict { file: file.to_string(), problem: problem.clone() });
+            return Err(ImportError::Strict {
+                file: file.to_string(),
+                problem: problem.clone(),
+            });
         }
     }
     if placed.is_empty() {
-        return Err(ImportError::NothingUsable { file: file.to_string() });
+        return Err(ImportError::NothingUsable {
+            file: file.to_string(),
+        });
     }
     for c in &placed {
         let hours = serde_json::to_string(&c.hours).expect("hours serialise");
@@ -382,7 +532,11 @@ pub async fn import_text(pool: &Pool, file: &str, text: &str, options: &Options)
     }
     tx.commit().await?;
     problems.sort_by_key(|p| p.line);
-    Ok(Report { file: file.to_string(), imported: placed.len(), problems })
+    Ok(Report {
+        file: file.to_string(),
+        imported: placed.len(),
+        problems,
+    })
 }
 
 #[cfg(test)]
@@ -402,7 +556,10 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         let c = &rows[0];
-        assert_eq!((c.id.as_str(), c.address.as_str(), c.departement.as_str()), ("7", "2 rue Haute", "57"));
+        assert_eq!(
+            (c.id.as_str(), c.address.as_str(), c.departement.as_str()),
+            ("7", "2 rue Haute", "57")
+        );
         assert_eq!(c.booking_mode, BookingMode::Doctolib);
         assert_eq!(c.accessible, Some(true));
         assert!(!c.reserved_pro);
@@ -424,28 +581,56 @@ mod tests {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["1", "4"]);
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert!(text.iter().any(|p| p.starts_with("line 2, column lat_coor1: coordinates (999, 6)")), "{text:?}");
-        assert!(text.iter().any(|p| p.starts_with("line 3: truncated row")), "{text:?}");
-        assert!(text.iter().any(|p| p.starts_with("line 4, column com_insee") && p.ends_with("(row skipped)")), "{text:?}");
-        assert!(text.iter().any(|p| p.starts_with("line 5, column lat_coor1: latitude and longitude swapped")), "{text:?}");
-        assert!(text.iter().any(|p| p.starts_with("line 6, column gid: identifier 1 appears twice")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|p| p.starts_with("line 2, column lat_coor1: coordinates (999, 6)")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|p| p.starts_with("line 3: truncated row")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|p| p.starts_with("line 4, column com_insee") && p.ends_with("(row skipped)")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|p| p.starts_with("line 5, column lat_coor1: latitude and longitude swapped")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|p| p.starts_with("line 6, column gid: identifier 1 appears twice")),
+            "{text:?}"
+        );
         assert_eq!(rows[1].lat, Some(49.1));
     }
 
     #[test]
     fn file_faults_stop_before_anything() {
         let missing = parse("t.csv", "gid;adr_voie\n1;x\n", &Options::default()).unwrap_err();
-        assert_eq!(missing.to_string(), "t.csv, line 1: required column \"nom\" is missing from the header");
+        assert_eq!(
+            missing.to_string(),
+            "t.csv, line 1: required column \"nom\" is missing from the header"
+        );
         let commas = parse("t.csv", "gid,nom\n1,x\n", &Options::default()).unwrap_err();
         assert!(matches!(commas, ImportError::Delimiter { found: ',', .. }));
     }
 
     #[test]
     fn professionals_only_wording() {
-        assert!(reserved_for_professionals("Réservé aux professionnels de santé libéraux"));
+        assert!(reserved_for_professionals(
+            "Réservé aux professionnels de santé libéraux"
+        ));
         assert!(reserved_for_professionals("Ouvert tous professionnels"));
-        assert!(!reserved_for_professionals("Ouvert aux professionnels de santé libéraux et personnes > 75 ans"));
-        assert!(!reserved_for_professionals("Ouvert tous professionnels, public 75 ans et plus"));
+        assert!(!reserved_for_professionals(
+            "Ouvert aux professionnels de santé libéraux et personnes > 75 ans"
+        ));
+        assert!(!reserved_for_professionals(
+            "Ouvert tous professionnels, public 75 ans et plus"
+        ));
         assert!(!reserved_for_professionals("Ouverture le 18/01"));
     }
 

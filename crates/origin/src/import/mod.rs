@@ -57,7 +57,14 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}: {} imported, {} rows skipped, {} problems", self.file, self.imported, self.skipped(), self.problems.len())?;
+        writeln!(
+            f,
+            "{}: {} imported, {} rows skipped, {} problems",
+            self.file,
+            self.imported,
+            self.skipped(),
+            self.problems.len()
+        )?;
         for p in &self.problems {
             writeln!(f, "  {}: {p}", self.file)?;
         }
@@ -69,13 +76,25 @@ impl fmt::Display for Report {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{file}: cannot read the file: {source}")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("{file}: the file is empty")]
     Empty { file: String },
     #[error("{file}, line {line}: the file is not UTF-8 (byte {byte:#04x} at column {column}); save it as UTF-8 (it may be Latin-1)")]
-    NotUtf8 { file: String, line: u64, column: u64, byte: u8 },
+    NotUtf8 {
+        file: String,
+        line: u64,
+        column: u64,
+        byte: u8,
+    },
     #[error("{file}, line 1: the header is not ';'-separated (found {found:?}); expected columns such as {expected}")]
-    Delimiter { file: String, found: char, expected: String },
+    Delimiter {
+        file: String,
+        found: char,
+        expected: String,
+    },
     #[error("{file}, line 1: required column {column:?} is missing from the header")]
     MissingColumn { file: String, column: String },
     #[error("{file}, line 1: the header matches no known format (expected {expected})")]
@@ -83,7 +102,11 @@ pub enum ImportError {
     #[error("{file}: {problem} (strict import: nothing written)")]
     Strict { file: String, problem: RowProblem },
     #[error("{file}, line {line}: {reason}")]
-    Row { file: String, line: u64, reason: String },
+    Row {
+        file: String,
+        line: u64,
+        reason: String,
+    },
     #[error("{file}: nothing to import: every row was rejected")]
     NothingUsable { file: String },
     #[error("writing to the store: {0}")]
@@ -93,7 +116,10 @@ pub enum ImportError {
 /// Read a whole file as UTF-8 text, with a byte-order mark removed.
 pub fn read_utf8(path: &Path) -> Result<String, ImportError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read { file: file.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+        file: file.clone(),
+        source,
+    })?;
     decode_utf8(&file, bytes)
 }
 
@@ -104,7 +130,9 @@ pub(crate) fn decode_utf8(file: &str, bytes: Vec<u8>) -> Result<String, ImportEr
                 text.drain(..3);
             }
             if text.trim().is_empty() {
-                return Err(ImportError::Empty { file: file.to_string() });
+                return Err(ImportError::Empty {
+                    file: file.to_string(),
+                });
             }
             Ok(text)
         }
@@ -112,19 +140,40 @@ pub(crate) fn decode_utf8(file: &str, bytes: Vec<u8>) -> Result<String, ImportEr
             let bytes = e.as_bytes();
             let at = e.utf8_error().valid_up_to();
             let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
-            let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let column = 1 + String::from_utf8_lossy(&bytes[line_start..at]).chars().count() as u64;
-            Err(ImportError::NotUtf8 { file: file.to_string(), line, column, byte: bytes[at] })
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let column = 1 + String::from_utf8_lossy(&bytes[line_start..at])
+                .chars()
+                .count() as u64;
+            Err(ImportError::NotUtf8 {
+                file: file.to_string(),
+                line,
+                column,
+                byte: bytes[at],
+            })
         }
     }
 }
 
 /// The header's column names, checked to be `;`-separated.
-pub(crate) fn header(file: &str, text: &str, expected: &[&str]) -> Result<Vec<String>, ImportError> {
+pub(crate) fn header(
+    file: &str,
+    text: &str,
+    expected: &[&str],
+) -> Result<Vec<String>, ImportError> {
     let first = text.lines().next().unwrap_or("");
     if !first.contains(';') {
-        let found = [',', '\t', '|'].into_iter().find(|c| first.contains(*c)).unwrap_or(' ');
-        return Err(ImportError::Delimiter { file: file.to_string(), found, expected: expected.join(";") });
+        let found = [',', '\t', '|']
+            .into_iter()
+            .find(|c| first.contains(*c))
+            .unwrap_or(' ');
+        return Err(ImportError::Delimiter {
+            file: file.to_string(),
+            found,
+            expected: expected.join(";"),
+        });
     }
     Ok(first.split(';').map(|s| s.trim().to_string()).collect())
 }
@@ -151,7 +200,10 @@ impl Columns {
         self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
     }
     pub fn require(&self, file: &str, name: &str) -> Result<usize, ImportError> {
-        self.find(name).ok_or_else(|| ImportError::MissingColumn { file: file.to_string(), column: name.to_string() })
+        self.find(name).ok_or_else(|| ImportError::MissingColumn {
+            file: file.to_string(),
+            column: name.to_string(),
+        })
     }
     pub fn len(&self) -> usize {
         self.names.len()
@@ -166,7 +218,9 @@ mod tests {
     fn latin1_is_reported_with_line_and_column() {
         let bytes = b"gid;nom\n1;Salle des f\xeates\n".to_vec();
         match decode_utf8("c.csv", bytes) {
-            Err(ImportError::NotUtf8 { line, column, byte, .. }) => {
+            Err(ImportError::NotUtf8 {
+                line, column, byte, ..
+            }) => {
                 assert_eq!((line, column, byte), (2, 14, 0xea));
             }
             other => panic!("{other:?}"),
@@ -175,8 +229,14 @@ mod tests {
 
     #[test]
     fn empty_and_comma_files_are_refused() {
-        assert!(matches!(decode_utf8("e.csv", b"  \n".to_vec()), Err(ImportError::Empty { .. })));
+        assert!(matches!(
+            decode_utf8("e.csv", b"  \n".to_vec()),
+            Err(ImportError::Empty { .. })
+        ));
         let err = header("c.csv", "gid,nom,adr_voie\n", &["gid", "nom"]).unwrap_err();
-        assert!(err.to_string().contains("not ';'-separated (found ',')"), "{err}");
+        assert!(
+            err.to_string().contains("not ';'-separated (found ',')"),
+            "{err}"
+        );
     }
 }

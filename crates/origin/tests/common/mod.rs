@@ -17,27 +17,40 @@ pub fn shared(name: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        println!("skipped: {} is absent (shared reference data)", path.display());
+        println!(
+            "skipped: {} is absent (shared reference data)",
+            path.display()
+        );
         None
     }
 }
 
 /// A fresh SQLite store in a temporary folder.
 pub async fn store(dir: &Path) -> Pool {
-    db::connect(&format!("sqlite://{}", dir.join("test.db").display())).await.expect("store opens")
+    db::connect(&format!("sqlite://{}", dir.join("test.db").display()))
+        .await
+        .expect("store opens")
 }
 
 /// A store with the shipped départements and communes loaded.
 pub async fn store_with_reference(dir: &Path) -> Pool {
     let pool = store(dir).await;
-    communes::import_departements(&pool, &repo().join("data/departements.csv")).await.unwrap();
-    communes::import_file(&pool, &repo().join("data/communes.csv")).await.unwrap();
+    communes::import_departements(&pool, &repo().join("data/departements.csv"))
+        .await
+        .unwrap();
+    communes::import_file(&pool, &repo().join("data/communes.csv"))
+        .await
+        .unwrap();
     pool
 }
 
 pub async fn count(pool: &Pool, table: &str) -> i64 {
     use sqlx::Row;
-    sqlx::query(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await.unwrap().get::<i64, _>(0)
+    sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
 }
 
 /// The JSON Schema of the snapshot, compiled for one of its `$defs`.
@@ -51,6 +64,14 @@ pub fn schema_for(kind: &str) -> jsonschema::Validator {
 pub fn assert_valid(kind: &str, path: &Path) {
     let value: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let validator = schema_for(kind);
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).take(5).collect();
-    assert!(errors.is_empty(), "{} is not a valid {kind}: {errors:?}", path.display());
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .take(5)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} is not a valid {kind}: {errors:?}",
+        path.display()
+    );
 }

@@ -1,0 +1,193 @@
+//! The HTTP face, through `app().oneshot(…)` without a socket: app files with
+//! SPA fallback, the snapshot with its cache rules, precompression, ETags,
+//! security headers, health.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use creneau::http::{app, ApiContext, Config};
+use creneau::import::centres;
+use creneau::publish;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const INDEX: &str = r#"<!doctype html><html lang="fr"><head><script type="module">import init from '/app-0123456789abcdef.js';</script></head><body><div id="app"></div></body></html>"#;
+
+async fn context(dir: &std::path::Path) -> ApiContext {
+    let pool = common::store_with_reference(dir).await;
+    let csv = "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation\n\
+               1;Salle des fêtes;rue Haute;57000;57463;Metz;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;ici\n";
+    centres::import_text(&pool, "t.csv", csv, &Default::default())
+        .await
+        .unwrap();
+    let snapshot = dir.join("snapshot");
+    publish::publish_once(
+        &pool,
+        &publish::Options {
+            out: snapshot.clone(),
+            ..Default::default()
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), INDEX).unwrap();
+    std::fs::write(
+        dist.join("app-0123456789abcdef.js"),
+        "export default function init() {}\n".repeat(50),
+    )
+    .unwrap();
+    publish::precompress_dir(&dist).unwrap();
+    ApiContext {
+        pool,
+        config: Arc::new(Config {
+            dist,
+            snapshot_dir: snapshot,
+        }),
+    }
+}
+
+async fn get(
+    ctx: &ApiContext,
+    path: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> axum::response::Response {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    app(ctx.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn header<'a>(response: &'a axum::response::Response, name: header::HeaderName) -> &'a str {
+    response
+        .headers()
+        .get(&name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn serves_the_app_with_deep_link_fallback_and_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path()).await;
+    for path in ["/", "/departement/75", "/centre/1"] {
+        let r = get(&ctx, path, &[]).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&r, header::CACHE_CONTROL), "no-cache", "{path}");
+        let csp = header(&r, header::CONTENT_SECURITY_POLICY).to_string();
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        // The inline loader is allowed by its hash, nothing else inline.
+        assert!(csp.contains("'sha256-"), "{csp}");
+        assert_eq!(header(&r, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(header(&r, header::X_FRAME_OPTIONS), "DENY");
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body, INDEX.as_bytes(), "{path} serves index.html");
+    }
+    let js = get(
+        &ctx,
+        "/app-0123456789abcdef.js",
+        &[(header::ACCEPT_ENCODING, "br, gzip")],
+    )
+    .await;
+    assert_eq!(header(&js, header::CONTENT_ENCODING), "br");
+    assert_eq!(
+        header(&js, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(header(&js, header::CONTENT_TYPE).contains("javascript"));
+}
+
+#[tokio::test]
+async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path()).await;
+
+    let latest = get(
+        &ctx,
+        "/data/latest.json",
+        &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
+    )
+    .await;
+    assert_eq!(latest.status(), StatusCode::OK);
+    assert_eq!(header(&latest, header::CONTENT_ENCODING), "br");
+    assert_eq!(header(&latest, header::CONTENT_TYPE), "application/json");
+    assert_eq!(
+        header(&latest, header::CACHE_CONTROL),
+        "public, max-age=30, stale-while-revalidate=30"
+    );
+    let etag = header(&latest, header::ETAG).to_string();
+    assert!(etag.starts_with("W/\""), "{etag}");
+
+    let gz = get(
+        &ctx,
+        "/data/latest.json",
+        &[(header::ACCEPT_ENCODING, "gzip")],
+    )
+    .await;
+    assert_eq!(header(&gz, header::CONTENT_ENCODING), "gzip");
+    assert_ne!(
+        header(&gz, header::ETAG),
+        etag,
+        "each encoding has its own tag"
+    );
+
+    let plain = get(&ctx, "/data/latest.json", &[]).await;
+    assert_eq!(header(&plain, header::CONTENT_ENCODING), "");
+    let body = plain.into_body().collect().await.unwrap().to_bytes();
+    let pointer: creneau_model::snapshot::Pointer = serde_json::from_slice(&body).unwrap();
+
+    let again = get(
+        &ctx,
+        "/data/latest.json",
+        &[
+            (header::ACCEPT_ENCODING, "br"),
+            (header::IF_NONE_MATCH, &etag),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(header(&again, header::ETAG), etag);
+
+    let index = get(
+        &ctx,
+        &format!("/data/{}", pointer.index),
+        &[(header::ACCEPT_ENCODING, "br")],
+    )
+    .await;
+    assert_eq!(index.status(), StatusCode::OK);
+    assert_eq!(
+        header(&index, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    let centre = get(&ctx, &format!("/data/{}", pointer.centre_path("1")), &[]).await;
+    assert_eq!(centre.status(), StatusCode::OK);
+
+    let missing = get(&ctx, "/data/v/nope/index.json", &[]).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let traversal = get(&ctx, "/data/../test.db", &[]).await;
+    assert_ne!(traversal.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn health_and_unknown_api_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path()).await;
+    let health = get(&ctx, "/healthz", &[]).await;
+    assert_eq!(health.status(), StatusCode::OK);
+    let api = get(&ctx, "/api/v1/nothing-here", &[]).await;
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&api, header::CONTENT_TYPE), "application/json");
+
+    std::fs::remove_file(ctx.config.snapshot_dir.join("latest.json")).unwrap();
+    let unhealthy = get(&ctx, "/healthz", &[]).await;
+    assert_eq!(unhealthy.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
