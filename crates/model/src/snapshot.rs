@@ -201,11 +201,14 @@ pub struct DepartementFile {
     pub centres: Vec<CentreSummary>,
 }
 
-/// Free places at one local time.
+/// A run of consecutive slots, `slot_minutes` apart, each with the same
+/// number of free places. A day open 08:30–12:30 in 10-minute slots with
+/// nothing booked is one run: `{"start":"08:30","count":24,"free":3}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FreeSlot {
-    /// Local wall-clock time "HH:MM".
-    pub time: String,
+pub struct SlotRun {
+    /// Local wall-clock time of the first slot, "HH:MM".
+    pub start: String,
+    pub count: u32,
     pub free: u32,
 }
 
@@ -213,7 +216,29 @@ pub struct FreeSlot {
 pub struct DaySlots {
     /// Local date "YYYY-MM-DD".
     pub date: String,
-    pub slots: Vec<FreeSlot>,
+    pub runs: Vec<SlotRun>,
+}
+
+impl DaySlots {
+    /// Every free slot of the day as ("HH:MM", free places).
+    pub fn times(&self, slot_minutes: u16) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        for run in &self.runs {
+            let Some(first) = parse_hhmm(&run.start) else { continue };
+            for i in 0..run.count {
+                let m = first + i * u32::from(slot_minutes);
+                out.push((format!("{:02}:{:02}", m / 60, m % 60), run.free));
+            }
+        }
+        out
+    }
+}
+
+/// Minutes since midnight of "HH:MM".
+pub fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 /// `centre/<id>.json`: a centre and its free slot times, for booking.
@@ -296,6 +321,20 @@ mod tests {
         assert_eq!(shard_of("Sainte Marie").as_deref(), Some("nom-sainte-ma"));
         assert_eq!(shard_of("  "), None);
         assert_eq!(shard_of("7"), None);
+    }
+
+    #[test]
+    fn runs_expand_to_times() {
+        let day = DaySlots {
+            date: "2021-01-18".into(),
+            runs: vec![
+                SlotRun { start: "08:30".into(), count: 3, free: 2 },
+                SlotRun { start: "14:00".into(), count: 1, free: 1 },
+            ],
+        };
+        let times = day.times(10);
+        assert_eq!(times, [("08:30".into(), 2), ("08:40".into(), 2), ("08:50".into(), 2), ("14:00".into(), 1)]);
+        assert_eq!(parse_hhmm("24:00"), None);
     }
 
     #[test]

@@ -1,1 +1,150 @@
-fn main() {}
+//! Snapshot generation benchmark: France scale (the demo set, about 2,000
+//! centres × 28 days) and a country of 100,000 centres, measured in three
+//! stages: compute (slots and JSON), compress (brotli + gzip of every file),
+//! and the whole generation written to disk. Writes a Markdown report to
+//! `target/bench-snapshot.md`.
+//!
+//! Run: `cargo bench -p creneau --bench snapshot` (or `make bench`).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use creneau::import::{centres, communes};
+use creneau::publish::{self, Centre, Inputs};
+use creneau_model::hours::DayHours;
+use creneau_model::slots::SlotRules;
+use creneau_model::snapshot::CentreSummary;
+use rayon::prelude::*;
+
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The demo centres, parsed from the same generated file `creneau demo` loads.
+fn france() -> Inputs {
+    let text = std::fs::read_to_string(repo().join("data/communes.csv")).unwrap();
+    let (rows, _) = communes::parse("communes.csv", &text).unwrap();
+    let csv = creneau::demo::centres_csv(&rows);
+    let (parsed, _) = centres::parse("demo", &csv, &centres::Options { demo: true, ..Default::default() }).unwrap();
+    let deps = std::fs::read_to_string(repo().join("data/departements.csv")).unwrap();
+    let departements = deps
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string())
+        })
+        .collect();
+    let centres = parsed
+        .into_iter()
+        .map(|c| Centre {
+            departement: c.departement.clone(),
+            rules: SlotRules { slot_minutes: c.slot_minutes, capacity: c.capacity },
+            summary: CentreSummary {
+                id: c.id,
+                name: c.name,
+                address: c.address,
+                postcode: c.postcode,
+                commune: c.commune,
+                insee: c.insee,
+                lat: c.lat,
+                lon: c.lon,
+                booking: c.booking_mode,
+                booking_url: c.booking_url,
+                phone: c.phone,
+                vaccines: c.vaccines,
+                accessible: c.accessible,
+                reserved_for_professionals: c.reserved_pro,
+                hours_published: c.hours.iter().any(|d| matches!(d, DayHours::Open { .. })),
+                next_slot: None,
+                free_by_day: vec![],
+                opening_date: None,
+                closing_date: None,
+            },
+            hours: c.hours,
+        })
+        .collect();
+    Inputs { departements, centres, taken: HashMap::new(), places: vec![], demo: true }
+}
+
+/// `n` centres: the France set repeated with fresh ids, every one booked
+/// here so every one has slots (the worst case).
+fn scaled(base: &Inputs, n: usize) -> Inputs {
+    let mut inputs = base.clone();
+    inputs.centres = (0..n)
+        .map(|i| {
+            let mut c = base.centres[i % base.centres.len()].clone();
+            c.summary.id = format!("c{i}");
+            c.summary.booking = creneau_model::snapshot::BookingMode::Here;
+            c.summary.reserved_for_professionals = false;
+            c
+        })
+        .collect();
+    inputs
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn measure(runs: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm-up
+    median((0..runs).map(|_| {
+        let start = Instant::now();
+        f();
+        start.elapsed()
+    }).collect())
+}
+
+fn main() {
+    let now = Utc.with_ymd_and_hms(2021, 1, 18, 7, 0, 0).unwrap();
+    let france = france();
+    let mut report = String::new();
+    writeln!(report, "# Snapshot generation benchmark\n").unwrap();
+    writeln!(report, "Machine: {} cores. Median of several runs; 28-day horizon; brotli quality 5 for generation files.\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).unwrap();
+    writeln!(report, "| centres | files | raw MB | compute | + compress | whole generation to disk (target/) | to tmpfs (/dev/shm) |").unwrap();
+    writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+    for (n, runs) in [(france.centres.len(), 5), (100_000, 1)] {
+        let inputs = if n == france.centres.len() { france.clone() } else { scaled(&france, n) };
+        let generation = publish::build(&inputs, now, 28);
+        let files = generation.version_files.len();
+        let raw: usize = generation.version_files.iter().map(|f| f.body.len()).sum();
+        let compute = measure(runs, || {
+            std::hint::black_box(publish::build(&inputs, now, 28));
+        });
+        let compress = measure(runs, || {
+            let g = publish::build(&inputs, now, 28);
+            let n: usize = g.version_files.par_iter().map(|f| publish::compressed(&f.body, 5).0.len()).sum();
+            std::hint::black_box(n);
+        });
+        let mut minute = 0;
+        let mut to_dir = |root: &std::path::Path| {
+            let dir = tempfile::tempdir_in(root).unwrap();
+            // Generations are pruned as in production (grace 0 here), so the
+            // folder does not grow over the runs.
+            measure(runs, || {
+                minute += 1;
+                let g = publish::build(&inputs, now + chrono::Duration::minutes(minute), 28);
+                publish::write(&g, dir.path(), 5, Duration::ZERO).unwrap();
+            })
+        };
+        let disk = to_dir(&repo().join("target"));
+        let shm = std::path::Path::new("/dev/shm");
+        let memory = if shm.is_dir() { format!("{:.0} ms", to_dir(shm).as_secs_f64() * 1e3) } else { "n/a".into() };
+        let line = format!(
+            "| {n} | {files} | {:.1} | {:.0} ms | {:.0} ms | {:.0} ms | {memory} |",
+            raw as f64 / 1e6,
+            compute.as_secs_f64() * 1e3,
+            compress.as_secs_f64() * 1e3,
+            disk.as_secs_f64() * 1e3
+        );
+        println!("{line}");
+        writeln!(report, "{line}").unwrap();
+    }
+    let path = repo().join("target/bench-snapshot.md");
+    std::fs::write(&path, &report).unwrap();
+    println!("report written to {}", path.display());
+}

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 use creneau_model::hours::{DayHours, WeekHours};
 use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::{
     self, shard_of, BookingMode, CentreFile, CentreSummary, DaySlots, DepartementEntry,
-    DepartementFile, FreeSlot, Index, Place, Pointer, SearchShard, SCHEMA_VERSION,
+    DepartementFile, Index, Place, Pointer, SearchShard, SlotRun, SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -335,7 +335,11 @@ fn centre_availability(
             if opening.is_some_and(|o| date < o) || closing.is_some_and(|c| date > c) {
                 continue;
             }
-            let mut free_slots = Vec::new();
+            // Consecutive slots with the same free count make one run; a
+            // booked slot or a skipped local time (the spring DST gap) starts another.
+            let mut runs: Vec<SlotRun> = Vec::new();
+            let mut run_end: Option<u32> = None;
+            let step = u32::from(centre.rules.slot_minutes.max(1));
             for slot in slots::slots_on(date, &centre.hours, centre.rules, tz) {
                 if slot.starts_at <= now {
                     continue;
@@ -356,16 +360,15 @@ fn centre_availability(
                     );
                 }
                 free_by_day[index as usize] += free;
-                free_slots.push(FreeSlot {
-                    time: slot.local.format("%H:%M").to_string(),
-                    free,
-                });
+                let minute = slot.local.hour() * 60 + slot.local.minute();
+                match runs.last_mut() {
+                    Some(run) if run.free == free && run_end == Some(minute) => run.count += 1,
+                    _ => runs.push(SlotRun { start: slot.local.format("%H:%M").to_string(), count: 1, free }),
+                }
+                run_end = Some(minute + step);
             }
-            if !free_slots.is_empty() {
-                days.push(DaySlots {
-                    date: date.to_string(),
-                    slots: free_slots,
-                });
+            if !runs.is_empty() {
+                days.push(DaySlots { date: date.to_string(), runs });
             }
         }
     }
@@ -530,6 +533,7 @@ pub fn write(
     if !search.exists() {
         let staging = out.join(format!("{}.tmp", generation.search_dir));
         let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging)?;
         let files: Vec<File> = generation
             .search_files
             .iter()

@@ -113,8 +113,8 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     let free: u32 = file
         .days
         .iter()
-        .flat_map(|d| d.slots.iter())
-        .map(|s| s.free)
+        .flat_map(|d| d.times(file.slot_minutes))
+        .map(|(_, free)| free)
         .sum();
     assert_eq!(
         free,
