@@ -5,6 +5,7 @@
 //! - [`hours`]: opening hours as published (free text) parsed into intervals.
 //! - [`slots`]: bookable slots from hours × throughput in a centre's time zone
 //!   (feature `slots`, origin only: it carries the time-zone tables).
+//! - [`search`]: the finder: queries, places, radius, filters, sorting.
 //! - [`snapshot`]: the JSON snapshot schema (pointer, index, département,
 //!   centre and search files).
 //! - [`format`]: dates and times in words, French and English.
@@ -14,6 +15,7 @@
 pub mod format;
 pub mod geo;
 pub mod hours;
+pub mod search;
 #[cfg(feature = "slots")]
 pub mod slots;
 pub mod snapshot;

@@ -98,6 +98,10 @@ pub struct DepartementEntry {
     /// Centres with at least one free slot over the horizon.
     pub centres_with_slots: u32,
     pub free_slots: u64,
+    /// [min_lat, min_lon, max_lat, max_lon] of its communes, so the app can
+    /// tell which département files a search radius touches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
 }
 
 /// How a centre takes bookings.
@@ -224,7 +228,9 @@ impl DaySlots {
     pub fn times(&self, slot_minutes: u16) -> Vec<(String, u32)> {
         let mut out = Vec::new();
         for run in &self.runs {
-            let Some(first) = parse_hhmm(&run.start) else { continue };
+            let Some(first) = parse_hhmm(&run.start) else {
+                continue;
+            };
             for i in 0..run.count {
                 let m = first + i * u32::from(slot_minutes);
                 out.push((format!("{:02}:{:02}", m / 60, m % 60), run.free));
@@ -328,12 +334,28 @@ mod tests {
         let day = DaySlots {
             date: "2021-01-18".into(),
             runs: vec![
-                SlotRun { start: "08:30".into(), count: 3, free: 2 },
-                SlotRun { start: "14:00".into(), count: 1, free: 1 },
+                SlotRun {
+                    start: "08:30".into(),
+                    count: 3,
+                    free: 2,
+                },
+                SlotRun {
+                    start: "14:00".into(),
+                    count: 1,
+                    free: 1,
+                },
             ],
         };
         let times = day.times(10);
-        assert_eq!(times, [("08:30".into(), 2), ("08:40".into(), 2), ("08:50".into(), 2), ("14:00".into(), 1)]);
+        assert_eq!(
+            times,
+            [
+                ("08:30".into(), 2),
+                ("08:40".into(), 2),
+                ("08:50".into(), 2),
+                ("14:00".into(), 1)
+            ]
+        );
         assert_eq!(parse_hhmm("24:00"), None);
     }
 

@@ -27,7 +27,15 @@ fn france() -> Inputs {
     let text = std::fs::read_to_string(repo().join("data/communes.csv")).unwrap();
     let (rows, _) = communes::parse("communes.csv", &text).unwrap();
     let csv = creneau::demo::centres_csv(&rows);
-    let (parsed, _) = centres::parse("demo", &csv, &centres::Options { demo: true, ..Default::default() }).unwrap();
+    let (parsed, _) = centres::parse(
+        "demo",
+        &csv,
+        &centres::Options {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let deps = std::fs::read_to_string(repo().join("data/departements.csv")).unwrap();
     let departements = deps
         .lines()
@@ -41,7 +49,10 @@ fn france() -> Inputs {
         .into_iter()
         .map(|c| Centre {
             departement: c.departement.clone(),
-            rules: SlotRules { slot_minutes: c.slot_minutes, capacity: c.capacity },
+            rules: SlotRules {
+                slot_minutes: c.slot_minutes,
+                capacity: c.capacity,
+            },
             summary: CentreSummary {
                 id: c.id,
                 name: c.name,
@@ -66,7 +77,13 @@ fn france() -> Inputs {
             hours: c.hours,
         })
         .collect();
-    Inputs { departements, centres, taken: HashMap::new(), places: vec![], demo: true }
+    Inputs {
+        departements,
+        centres,
+        taken: HashMap::new(),
+        places: vec![],
+        demo: true,
+    }
 }
 
 /// `n` centres: the France set repeated with fresh ids, every one booked
@@ -92,11 +109,15 @@ fn median(mut times: Vec<Duration>) -> Duration {
 
 fn measure(runs: usize, mut f: impl FnMut()) -> Duration {
     f(); // warm-up
-    median((0..runs).map(|_| {
-        let start = Instant::now();
-        f();
-        start.elapsed()
-    }).collect())
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn main() {
@@ -108,7 +129,11 @@ fn main() {
     writeln!(report, "| centres | files | raw MB | compute | + compress | whole generation to disk (target/) | to tmpfs (/dev/shm) |").unwrap();
     writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|").unwrap();
     for (n, runs) in [(france.centres.len(), 5), (100_000, 1)] {
-        let inputs = if n == france.centres.len() { france.clone() } else { scaled(&france, n) };
+        let inputs = if n == france.centres.len() {
+            france.clone()
+        } else {
+            scaled(&france, n)
+        };
         let generation = publish::build(&inputs, now, 28);
         let files = generation.version_files.len();
         let raw: usize = generation.version_files.iter().map(|f| f.body.len()).sum();
@@ -117,7 +142,11 @@ fn main() {
         });
         let compress = measure(runs, || {
             let g = publish::build(&inputs, now, 28);
-            let n: usize = g.version_files.par_iter().map(|f| publish::compressed(&f.body, 5).0.len()).sum();
+            let n: usize = g
+                .version_files
+                .par_iter()
+                .map(|f| publish::compressed(&f.body, 5).0.len())
+                .sum();
             std::hint::black_box(n);
         });
         let mut minute = 0;
@@ -133,7 +162,11 @@ fn main() {
         };
         let disk = to_dir(&repo().join("target"));
         let shm = std::path::Path::new("/dev/shm");
-        let memory = if shm.is_dir() { format!("{:.0} ms", to_dir(shm).as_secs_f64() * 1e3) } else { "n/a".into() };
+        let memory = if shm.is_dir() {
+            format!("{:.0} ms", to_dir(shm).as_secs_f64() * 1e3)
+        } else {
+            "n/a".into()
+        };
         let line = format!(
             "| {n} | {files} | {:.1} | {:.0} ms | {:.0} ms | {:.0} ms | {memory} |",
             raw as f64 / 1e6,

@@ -240,6 +240,22 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
             .or_default()
             .push(summary);
     }
+    // Each département's extent, from its communes and its centres.
+    let mut boxes: HashMap<&str, [f64; 4]> = HashMap::new();
+    let points = inputs
+        .places
+        .iter()
+        .filter_map(|p| Some((p.departement.as_str(), p.lat?, p.lon?)))
+        .chain(
+            inputs
+                .centres
+                .iter()
+                .filter_map(|c| Some((c.departement.as_str(), c.summary.lat?, c.summary.lon?))),
+        );
+    for (dep, lat, lon) in points {
+        let b = boxes.entry(dep).or_insert([lat, lon, lat, lon]);
+        *b = [b[0].min(lat), b[1].min(lon), b[2].max(lat), b[3].max(lon)];
+    }
     let mut entries = Vec::with_capacity(inputs.departements.len());
     for (code, name, tz) in &inputs.departements {
         let centres = by_dep.remove(code.as_str()).unwrap_or_default();
@@ -249,6 +265,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
             time_zone: tz.clone(),
             centres: centres.len() as u32,
             centres_with_slots: centres.iter().filter(|c| c.next_slot.is_some()).count() as u32,
+            bbox: boxes.get(code.as_str()).copied(),
             free_slots: centres
                 .iter()
                 .flat_map(|c| c.free_by_day.iter())
@@ -363,12 +380,19 @@ fn centre_availability(
                 let minute = slot.local.hour() * 60 + slot.local.minute();
                 match runs.last_mut() {
                     Some(run) if run.free == free && run_end == Some(minute) => run.count += 1,
-                    _ => runs.push(SlotRun { start: slot.local.format("%H:%M").to_string(), count: 1, free }),
+                    _ => runs.push(SlotRun {
+                        start: slot.local.format("%H:%M").to_string(),
+                        count: 1,
+                        free,
+                    }),
                 }
                 run_end = Some(minute + step);
             }
             if !runs.is_empty() {
-                days.push(DaySlots { date: date.to_string(), runs });
+                days.push(DaySlots {
+                    date: date.to_string(),
+                    runs,
+                });
             }
         }
     }
