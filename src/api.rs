@@ -2,7 +2,9 @@
 //! files it names. Every fetch goes to static files (a CDN in production),
 //! never to the origin's API.
 
-use creneau_model::snapshot::{DepartementFile, Index, Pointer};
+use creneau_model::snapshot::{
+    shard_of, CentreFile, DepartementFile, Index, Pointer, SearchShard, SCHEMA_VERSION,
+};
 use serde::de::DeserializeOwned;
 
 /// Where the snapshot is served.
@@ -38,9 +40,14 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     }
 }
 
-/// The current generation's pointer.
+/// The current generation's pointer. A schema this app does not know is
+/// refused rather than misread.
 pub async fn pointer() -> Result<Pointer, ApiError> {
-    get_json("latest.json").await
+    let pointer: Pointer = get_json("latest.json").await?;
+    if pointer.schema_version != SCHEMA_VERSION {
+        return Err(ApiError::Decode);
+    }
+    Ok(pointer)
 }
 
 /// The index of départements.
@@ -57,5 +64,52 @@ pub async fn departement(code: &str) -> Result<(Pointer, DepartementFile), ApiEr
     }
     let pointer = pointer().await?;
     let file = get_json(&pointer.departement_path(&code.to_ascii_uppercase())).await?;
+    Ok((pointer, file))
+}
+
+/// Several départements' files, fetched together.
+pub async fn departements(
+    pointer: &Pointer,
+    codes: &[String],
+) -> Result<Vec<DepartementFile>, ApiError> {
+    let paths: Vec<String> = codes
+        .iter()
+        .map(|code| pointer.departement_path(code))
+        .collect();
+    let fetches = paths.iter().map(|path| get_json::<DepartementFile>(path));
+    futures::future::join_all(fetches)
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// The search shard a query falls in; a shard that does not exist means no
+/// place starts that way.
+pub async fn search_shard(pointer: &Pointer, query: &str) -> Result<SearchShard, ApiError> {
+    let Some(shard) = shard_of(query) else {
+        return Err(ApiError::NotFound);
+    };
+    match get_json(&pointer.search_path(&shard)).await {
+        Err(ApiError::NotFound) => Ok(SearchShard {
+            schema_version: SCHEMA_VERSION,
+            shard,
+            places: Vec::new(),
+        }),
+        other => other,
+    }
+}
+
+/// One centre's file, with its free slot runs.
+pub async fn centre(id: &str) -> Result<(Pointer, CentreFile), ApiError> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::NotFound);
+    }
+    let pointer = pointer().await?;
+    let file = get_json(&pointer.centre_path(id)).await?;
     Ok((pointer, file))
 }

@@ -1,7 +1,7 @@
 //! Créneau's web app (Leptos, client-side rendered, served as static files).
 //!
 //! - [`api`]: fetching the snapshot from `/data/` and its error type.
-//! - [`pages`]: one module per view (home, département, not found).
+//! - [`pages`]: one module per view (search, results, choice, département, centre…).
 //! - [`components`]: the layout and the accessible pieces every page reuses
 //!   (status region, page heading with focus management, centre summary).
 //!
@@ -18,7 +18,10 @@ use wasm_bindgen::JsCast;
 
 use components::layout::Layout;
 use components::status::provide_announcer;
-use pages::{departement::DepartementPage, home::HomePage, not_found::NotFoundPage};
+use pages::{
+    centre::CentrePage, choose::ChoosePage, departement::DepartementPage,
+    departements::DepartementsPage, home::HomePage, not_found::NotFoundPage, results::ResultsPage,
+};
 
 /// The whole app: layout around the routed views.
 #[component]
@@ -29,7 +32,11 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/centres") view=ResultsPage/>
+                    <Route path=path!("/choisir") view=ChoosePage/>
+                    <Route path=path!("/departements") view=DepartementsPage/>
                     <Route path=path!("/departement/:code") view=DepartementPage/>
+                    <Route path=path!("/centre/:id") view=CentrePage/>
                 </Routes>
             </Layout>
         </Router>

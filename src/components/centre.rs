@@ -25,7 +25,10 @@ fn tel_href(phone: &str) -> String {
 }
 
 #[component]
-pub fn CentreItem(centre: CentreSummary) -> impl IntoView {
+pub fn CentreItem(
+    centre: CentreSummary,
+    #[prop(optional, into)] distance: Option<String>,
+) -> impl IntoView {
     let next = centre
         .next_slot
         .as_deref()
@@ -100,7 +103,7 @@ pub fn CentreItem(centre: CentreSummary) -> impl IntoView {
     view! {
         <li class=class>
             <h2>{centre.name.clone()}</h2>
-            <p>{address}</p>
+            <p>{address}{distance.map(|d| format!(" – à {d}"))}</p>
             <p><strong>{availability}</strong></p>
             <dl>
                 <dt>"Vaccins"</dt><dd>{vaccines}</dd>

@@ -3,11 +3,15 @@
 //! - [`status`]: the one polite status region and how pages announce;
 //! - [`heading`]: the page's `<h1>` and title, focused after navigation;
 //! - [`centre`]: a centre in a results list;
+//! - [`error_summary`]: "Il y a un problème", linking to each field in error;
+//! - [`geolocation`]: "Autour de moi", with a plain message when refused;
 //! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
 //! - [`problem`]: what to show when the snapshot cannot be read.
 
 pub mod centre;
+pub mod error_summary;
 pub mod freshness;
+pub mod geolocation;
 pub mod heading;
 pub mod layout;
 pub mod problem;

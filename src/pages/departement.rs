@@ -34,7 +34,7 @@ pub fn DepartementPage() -> impl IntoView {
     });
     view! {
         <PageHeading title=title/>
-        <p class="no-print"><a href="/">"Choisir un autre département"</a></p>
+        <p class="no-print"><a href="/departements">"Choisir un autre département"</a></p>
         <Suspense fallback=move || {
             announcer.say("Chargement des centres…");
             view! { <p>"Chargement des centres…"</p> }

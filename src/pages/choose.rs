@@ -1,0 +1,58 @@
+//! When a postcode or a name fits several communes ("Saint-Denis"), the
+//! person chooses: a plain list of links, each with its département.
+
+use creneau_model::search::{find_places, parse_query, DEFAULT_RADIUS_KM};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api;
+use crate::components::heading::PageHeading;
+use crate::components::problem::Problem;
+use crate::components::status::use_announcer;
+use crate::pages::results::{results_url, ResultsQuery};
+
+#[component]
+pub fn ChoosePage() -> impl IntoView {
+    let params = use_query_map();
+    let q = move || params.read().get("q").unwrap_or_default();
+    let announcer = use_announcer();
+    let data = LocalResource::new(move || {
+        let q = q();
+        async move {
+            let (pointer, index) = api::index().await?;
+            let shard = api::search_shard(&pointer, &q).await?;
+            let places = match parse_query(&q) {
+                Ok(query) => find_places(&shard.places, &query)
+                    .into_iter()
+                    .cloned()
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            Ok::<_, api::ApiError>((index, places))
+        }
+    });
+    view! {
+        <PageHeading title=Signal::derive(move || format!("Quelle commune : « {} » ?", q()))/>
+        <Suspense fallback=|| view! { <p>"Recherche en cours…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((index, places)) => {
+                        announcer.say(format!("{} communes correspondent", places.len()));
+                        let dep_name = |code: &str| index.departements.iter().find(|d| d.code == code).map(|d| d.name.clone()).unwrap_or_default();
+                        let items = places.iter().map(|p| {
+                            let url = results_url(&ResultsQuery::around_place(p, DEFAULT_RADIUS_KM));
+                            let label = format!("{}, {} ({}) – {}", p.name, dep_name(&p.departement), p.departement, p.postcodes.join(", "));
+                            view! { <li><a href=url>{label}</a></li> }
+                        }).collect_view();
+                        view! {
+                            <p>"Plusieurs communes correspondent. Choisissez la vôtre :"</p>
+                            <ul class="choices">{items}</ul>
+                            <p><a href="/">"Faire une autre recherche"</a></p>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <Problem error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

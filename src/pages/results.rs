@@ -1,0 +1,285 @@
+//! Results around a place or a position: centres within the radius, read
+//! from every département file the circle touches, filtered and sorted as
+//! the URL says, so a result page can be bookmarked, shared and reloaded.
+
+use creneau_model::search::{
+    departements_within, nearby, Filters, Sort, DEFAULT_RADIUS_KM, RADII_KM,
+};
+use creneau_model::snapshot::Place;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+
+use crate::api;
+use crate::components::centre::CentreItem;
+use crate::components::freshness::Freshness;
+use crate::components::heading::PageHeading;
+use crate::components::problem::Problem;
+use crate::components::status::use_announcer;
+use crate::pages::home::urlencoding;
+
+/// Everything a results page shows, as found in its URL.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ResultsQuery {
+    /// What the circle is around, in words ("Paris 11e Arrondissement").
+    pub place: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_km: u32,
+    pub sort: Sort,
+    pub filters: Filters,
+}
+
+impl ResultsQuery {
+    pub fn around_place(place: &Place, radius_km: u32) -> Self {
+        ResultsQuery {
+            place: format!("{} ({})", place.name, place.departement),
+            lat: place.lat.unwrap_or_default(),
+            lon: place.lon.unwrap_or_default(),
+            radius_km,
+            ..Default::default()
+        }
+    }
+
+    pub fn from_params(params: &ParamsMap) -> Option<Self> {
+        let lat: f64 = params.get("lat")?.parse().ok()?;
+        let lon: f64 = params.get("lon")?.parse().ok()?;
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return None;
+        }
+        let radius_km = params
+            .get("rayon")
+            .and_then(|r| r.parse().ok())
+            .filter(|r| RADII_KM.contains(r))
+            .unwrap_or(DEFAULT_RADIUS_KM);
+        Some(ResultsQuery {
+            place: params
+                .get("lieu")
+                .unwrap_or_else(|| "votre position".into()),
+            lat,
+            lon,
+            radius_km,
+            sort: if params.get("tri").as_deref() == Some("creneau") {
+                Sort::NextSlot
+            } else {
+                Sort::Distance
+            },
+            filters: Filters {
+                vaccine: params.get("vaccin").filter(|v| !v.is_empty()),
+                within_days: params
+                    .get("delai")
+                    .and_then(|d| d.parse().ok())
+                    .filter(|d| [1, 7, 28].contains(d)),
+                wheelchair: params.get("acces").as_deref() == Some("1"),
+                online: params.get("enligne").as_deref() == Some("1"),
+            },
+        })
+    }
+}
+
+/// The URL of a results page.
+pub fn results_url(q: &ResultsQuery) -> String {
+    let mut url = format!(
+        "/centres?lieu={}&lat={:.5}&lon={:.5}&rayon={}",
+        urlencoding(&q.place),
+        q.lat,
+        q.lon,
+        if q.radius_km == 0 {
+            DEFAULT_RADIUS_KM
+        } else {
+            q.radius_km
+        }
+    );
+    if q.sort == Sort::NextSlot {
+        url.push_str("&tri=creneau");
+    }
+    if let Some(v) = &q.filters.vaccine {
+        url.push_str(&format!("&vaccin={}", urlencoding(v)));
+    }
+    if let Some(d) = q.filters.within_days {
+        url.push_str(&format!("&delai={d}"));
+    }
+    if q.filters.wheelchair {
+        url.push_str("&acces=1");
+    }
+    if q.filters.online {
+        url.push_str("&enligne=1");
+    }
+    url
+}
+
+fn km(d: f64) -> String {
+    if d < 10.0 {
+        format!("{:.1} km", d).replace('.', ",")
+    } else {
+        format!("{:.0} km", d)
+    }
+}
+
+#[component]
+pub fn ResultsPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| ResultsQuery::from_params(&params.read()));
+    let announcer = use_announcer();
+    let navigate = use_navigate();
+    let title = Signal::derive(move || match query.get() {
+        Some(q) => format!("Centres de vaccination près de {}", q.place),
+        None => "Recherche incomplète".to_string(),
+    });
+    let data = LocalResource::new(move || {
+        let q = query.get();
+        async move {
+            let Some(q) = q else {
+                return Err(api::ApiError::NotFound);
+            };
+            let (pointer, index) = api::index().await?;
+            let codes: Vec<String> =
+                departements_within(&index.departements, (q.lat, q.lon), f64::from(q.radius_km))
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+            let files = api::departements(&pointer, &codes).await?;
+            let hits = nearby(
+                files.into_iter().flat_map(|f| f.centres),
+                (q.lat, q.lon),
+                f64::from(q.radius_km),
+                &q.filters,
+                q.sort,
+            );
+            Ok((pointer, index, hits))
+        }
+    });
+
+    // The filters form: its values start from the URL; submitting rewrites it.
+    let on_filters = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(mut q) = query.get_untracked() else {
+            return;
+        };
+        let form = event_target::<web_sys::HtmlFormElement>(&ev);
+        let data = web_sys::FormData::new_with_form(&form).ok();
+        let field = |name: &str| {
+            data.as_ref()
+                .and_then(|d| d.get(name).as_string())
+                .unwrap_or_default()
+        };
+        q.radius_km = field("rayon").parse().unwrap_or(DEFAULT_RADIUS_KM);
+        q.sort = if field("tri") == "creneau" {
+            Sort::NextSlot
+        } else {
+            Sort::Distance
+        };
+        q.filters.vaccine = Some(field("vaccin")).filter(|v| !v.is_empty());
+        q.filters.within_days = field("delai").parse().ok();
+        q.filters.wheelchair = field("acces") == "1";
+        q.filters.online = field("enligne") == "1";
+        navigate(&results_url(&q), Default::default());
+    };
+
+    view! {
+        <PageHeading title=title/>
+        <p class="no-print"><a href="/">"Faire une autre recherche"</a></p>
+        {move || query.get().map(|q| {
+            let radius_options = RADII_KM.iter().map(|r| view! {
+                <option value=r.to_string() selected=*r == q.radius_km>{format!("{r} km")}</option>
+            }).collect_view();
+            let vaccine = q.filters.vaccine.clone().unwrap_or_default();
+            let delai = q.filters.within_days.map(|d| d.to_string()).unwrap_or_default();
+            let active = q.radius_km != DEFAULT_RADIUS_KM || q.sort != Sort::Distance || q.filters != Filters::default();
+            view! {
+                <details class="filters no-print" open=active>
+                <summary>"Affiner la recherche : distance, tri, vaccin, accès"</summary>
+                <form on:submit=on_filters.clone() novalidate>
+                    <div class="field">
+                        <label for="rayon">"Distance maximale"</label>
+                        <select id="rayon" name="rayon">{radius_options}</select>
+                    </div>
+                    <div class="field">
+                        <label for="tri">"Trier par"</label>
+                        <select id="tri" name="tri">
+                            <option value="distance" selected=q.sort == Sort::Distance>"Distance"</option>
+                            <option value="creneau" selected=q.sort == Sort::NextSlot>"Prochain créneau libre"</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="vaccin">"Vaccin"</label>
+                        <select id="vaccin" name="vaccin">
+                            <option value="" selected=vaccine.is_empty()>"Tous les vaccins"</option>
+                            <option value="pfizer" selected=vaccine == "pfizer">"Pfizer-BioNTech"</option>
+                            <option value="moderna" selected=vaccine == "moderna">"Moderna"</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="delai">"Créneau libre"</label>
+                        <select id="delai" name="delai">
+                            <option value="" selected=delai.is_empty()>"Toutes les dates"</option>
+                            <option value="1" selected=delai == "1">"Aujourd’hui"</option>
+                            <option value="7" selected=delai == "7">"Dans les 7 jours"</option>
+                            <option value="28" selected=delai == "28">"Dans les 28 jours"</option>
+                        </select>
+                    </div>
+                    <fieldset>
+                        <legend>"Seulement les centres"</legend>
+                        <div class="checkbox">
+                            <input type="checkbox" id="acces" name="acces" value="1" checked=q.filters.wheelchair/>
+                            <label for="acces">"accessibles en fauteuil roulant"</label>
+                        </div>
+                        <div class="checkbox">
+                            <input type="checkbox" id="enligne" name="enligne" value="1" checked=q.filters.online/>
+                            <label for="enligne">"où l’on peut prendre rendez-vous en ligne"</label>
+                        </div>
+                    </fieldset>
+                    <button type="submit" class="button button-secondary">"Appliquer"</button>
+                </form>
+                </details>
+            }
+        })}
+        <Suspense fallback=move || {
+            announcer.say("Recherche en cours…");
+            view! { <p>"Recherche en cours…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let radius = query.get_untracked().map(|q| q.radius_km).unwrap_or(DEFAULT_RADIUS_KM);
+                match data.await {
+                    Ok((pointer, _index, hits)) => {
+                        let count = hits.len();
+                        let summary = match count {
+                            0 => format!("Aucun centre trouvé à moins de {radius} km"),
+                            1 => format!("1 centre trouvé à moins de {radius} km"),
+                            n => format!("{n} centres trouvés à moins de {radius} km"),
+                        };
+                        announcer.say(summary.clone());
+                        let demo = pointer.demo.then(|| view! {
+                            <p class="notice">"Démonstration : les centres et les créneaux affichés sont fictifs."</p>
+                        });
+                        let empty = (count == 0).then(|| view! {
+                            <p>"Essayez une distance plus grande ou retirez des filtres. Vous pouvez aussi appeler le numéro national ci-dessous."</p>
+                        });
+                        view! {
+                            {demo}
+                            <Freshness generated_at=pointer.generated_at.clone()/>
+                            <h2 class="result-count">{summary}</h2>
+                            {empty}
+                            <ul class="results">
+                                {hits.into_iter().map(|hit| {
+                                    let distance = hit.distance_km.map(km);
+                                    match distance {
+                                        Some(d) => view! { <CentreItem centre=hit.centre distance=d/> }.into_any(),
+                                        None => view! { <CentreItem centre=hit.centre/> }.into_any(),
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                    Err(api::ApiError::NotFound) if query.get_untracked().is_none() => view! {
+                        <p>"Cette adresse de recherche est incomplète. "<a href="/">"Faire une recherche"</a></p>
+                    }.into_any(),
+                    Err(error) => {
+                        announcer.say(crate::components::problem::explain(&error));
+                        view! { <Problem error/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

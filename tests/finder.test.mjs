@@ -1,0 +1,158 @@
+// The centre finder: one question, search by postcode, commune (accents),
+// ambiguous name, département number or name, "near me"; results with
+// filters in the URL; the centre page; errors; axe on every view and state.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { assertNoAxeViolations } from './support/axe.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+async function search(page, text) {
+  await page.goto(server.url + '/');
+  await appReady(page);
+  await page.fill('#lieu', text);
+  await page.click('button[type=submit]');
+}
+
+test('the home page asks one question and explains an empty answer', async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.goto(server.url + '/');
+  await appReady(page);
+  assert.equal(await page.title(), 'Où souhaitez-vous être vacciné ? – Créneau');
+  assert.equal(await page.locator('h1').innerText(), 'Où souhaitez-vous être vacciné ?');
+  await assertNoAxeViolations(page, 'home');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.error-summary');
+  assert.equal(await page.title(), 'Erreur : Où souhaitez-vous être vacciné ? – Créneau');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'error-summary', 'the summary takes focus');
+  assert.equal(await page.locator('.error-summary [role=alert]').count(), 1);
+  assert.equal(await page.getAttribute('#lieu', 'aria-invalid'), 'true');
+  assert.match(await page.getAttribute('#lieu', 'aria-describedby'), /lieu-error/);
+  assert.match(await page.locator('#lieu-error').textContent(), /^Erreur : Saisissez un code postal/);
+  await assertNoAxeViolations(page, 'home with error');
+  // The summary link moves focus to the field.
+  await page.click('.error-summary a');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'lieu');
+  // A place that does not exist keeps what was typed.
+  await page.fill('#lieu', 'Xyzzyville');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#lieu-error')?.innerText.includes('Xyzzyville'));
+  assert.equal(await page.inputValue('#lieu'), 'Xyzzyville');
+  // The only console message allowed is the 404 of the search shard that
+  // does not exist (no commune starts with "xyz"): that is how absence reads.
+  assert.deepEqual(errors.filter((e) => !e.includes('status of 404')), []);
+  await context.close();
+});
+
+test('a postcode leads to the centres around its arrondissement, sorted by distance', async () => {
+  const { page, context } = await openPage(browser);
+  await search(page, '75011');
+  await page.waitForURL(/\/centres\?lieu=Paris%2011e/);
+  await page.waitForSelector('.result-count');
+  assert.match(await page.title(), /^Centres de vaccination près de Paris 11e Arrondissement \(75\) – Créneau$/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading');
+  const count = await page.locator('.results > li').count();
+  assert.ok(count > 5, `${count} centres near Paris 11e`);
+  assert.equal(await page.locator('[role=status]').innerText(), `${count} centres trouvés à moins de 20 km`);
+  // Neighbouring départements are included within the radius.
+  const text = await page.locator('.results').innerText();
+  assert.match(text, /9[234]\d{3}/, 'a centre of Hauts-de-Seine, Seine-Saint-Denis or Val-de-Marne');
+  await assertNoAxeViolations(page, 'results');
+  await context.close();
+});
+
+test('a commune typed without accents, an ambiguous name, and département names', async () => {
+  const { page, context } = await openPage(browser);
+  await search(page, 'saint etienne');
+  await page.waitForURL(/lieu=Saint-%C3%89tienne%20\(42\)/);
+  await search(page, 'St-Denis');
+  await page.waitForURL(/\/choisir\?q=/);
+  await page.waitForSelector('.choices a');
+  const choices = await page.locator('.choices a').allInnerTexts();
+  assert.ok(choices.some((c) => c.startsWith('Saint-Denis, Seine-Saint-Denis (93)')), String(choices));
+  assert.ok(choices.some((c) => c.startsWith('Saint-Denis, La Réunion (974)')), String(choices));
+  await assertNoAxeViolations(page, 'choice');
+  await page.click('text=Saint-Denis, La Réunion (974)');
+  await page.waitForURL(/\/centres\?lieu=Saint-Denis%20\(974\)/);
+  await search(page, 'finistère');
+  await page.waitForURL('**/departement/29');
+  await search(page, '2a');
+  await page.waitForURL('**/departement/2A');
+  await context.close();
+});
+
+test('"Autour de moi" uses the position, and says so plainly when refused', async () => {
+  const { page, context } = await openPage(browser, { geolocation: { latitude: 45.764, longitude: 4.8357 }, permissions: ['geolocation'] });
+  await page.goto(server.url + '/');
+  await appReady(page);
+  await page.click('text=Autour de moi');
+  await page.waitForURL(/\/centres\?lieu=votre%20position&lat=45\.76400&lon=4\.83570/);
+  await page.waitForSelector('.result-count');
+  assert.match(await page.locator('.results').innerText(), /Lyon/);
+  await context.close();
+
+  const refused = await openPage(browser);
+  await refused.page.goto(server.url + '/');
+  await appReady(refused.page);
+  await refused.page.click('text=Autour de moi');
+  await refused.page.waitForSelector('.notice-warning');
+  assert.match(await refused.page.locator('.notice-warning').innerText(), /Saisissez plutôt votre code postal/);
+  await refused.context.close();
+});
+
+test('filters live in the URL and survive a reload', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(server.url + '/centres?lieu=Lyon&lat=45.764&lon=4.8357&rayon=20');
+  await appReady(page);
+  await page.waitForSelector('.result-count');
+  const all = await page.locator('.results > li').count();
+  assert.equal(await page.locator('details.filters').getAttribute('open'), null, 'filters folded when none is set');
+  await page.click('details.filters summary');
+  await page.check('#acces');
+  await page.selectOption('#vaccin', 'moderna');
+  await page.selectOption('#tri', 'creneau');
+  await page.click('text=Appliquer');
+  await page.waitForURL(/tri=creneau&vaccin=moderna&acces=1/);
+  await page.waitForSelector('.result-count');
+  const filtered = await page.locator('.results > li').count();
+  assert.ok(filtered < all, `${filtered} < ${all}`);
+  const texts = await page.locator('.results > li').allInnerTexts();
+  for (const t of texts) {
+    assert.match(t, /Moderna/);
+    assert.match(t, /Accessible en fauteuil roulant/);
+  }
+  await page.reload();
+  await appReady(page);
+  await page.waitForSelector('.result-count');
+  assert.equal(await page.locator('.results > li').count(), filtered);
+  assert.notEqual(await page.locator('details.filters').getAttribute('open'), null, 'filters shown when set');
+  assert.equal(await page.isChecked('#acces'), true);
+  assert.equal(await page.inputValue('#vaccin'), 'moderna');
+  await assertNoAxeViolations(page, 'filtered results');
+  await context.close();
+});
+
+test('keyboard only from a result to its centre page', async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.goto(server.url + '/departement/57');
+  await appReady(page);
+  await page.waitForSelector('.results a.button');
+  const name = await page.locator('.results > li h2').first().innerText();
+  await page.locator('.results a.button').first().focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/centre\//);
+  await page.waitForFunction((n) => document.title === `${n} – Créneau`, name);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading');
+  assert.equal(await page.locator('.hours tr').count(), 7);
+  assert.ok(await page.locator('.day-list li').count() > 0);
+  assert.match(await page.locator('main').innerText(), /Disponibilités mises à jour à/);
+  await assertNoAxeViolations(page, 'centre');
+  await page.reload();
+  await appReady(page);
+  await page.waitForFunction((n) => document.title === `${n} – Créneau`, name);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
