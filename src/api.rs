@@ -28,8 +28,16 @@ pub enum ApiError {
 }
 
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    fetch_json(path, web_sys::RequestCache::Default).await
+}
+
+async fn fetch_json<T: DeserializeOwned>(
+    path: &str,
+    cache: web_sys::RequestCache,
+) -> Result<T, ApiError> {
     let url = format!("{DATA_ROOT}/{path}");
     let response = gloo_net::http::Request::get(&url)
+        .cache(cache)
         .send()
         .await
         .map_err(|_| ApiError::Network)?;
@@ -65,6 +73,17 @@ pub async fn departement(code: &str) -> Result<(Pointer, DepartementFile), ApiEr
     let pointer = pointer().await?;
     let file = get_json(&pointer.departement_path(&code.to_ascii_uppercase())).await?;
     Ok((pointer, file))
+}
+
+/// The pointer, revalidated with the server (a 304 when unchanged): the
+/// watcher's minute-by-minute check must not be answered by the browser's
+/// own cache.
+pub async fn pointer_revalidated() -> Result<Pointer, ApiError> {
+    let pointer: Pointer = fetch_json("latest.json", web_sys::RequestCache::NoCache).await?;
+    if pointer.schema_version != SCHEMA_VERSION {
+        return Err(ApiError::Decode);
+    }
+    Ok(pointer)
 }
 
 /// Several départements' files, fetched together.

@@ -27,6 +27,7 @@ use pages::{
 #[component]
 pub fn App() -> impl IntoView {
     provide_announcer();
+    components::watch::provide_snapshot_watch();
     view! {
         <Router>
             <Layout>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::status::StatusRegion;
+use super::watch::SnapshotNotices;
 
 /// The national vaccination line of January 2021, free of charge.
 pub const NATIONAL_PHONE: &str = "0 800 009 110";
@@ -33,6 +34,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </div>
         </header>
         <main id="contenu" class="width" tabindex="-1">
+            <SnapshotNotices/>
             {children()}
         </main>
         <footer class="site-footer">

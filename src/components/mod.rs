@@ -6,7 +6,8 @@
 //! - [`error_summary`]: "Il y a un problème", linking to each field in error;
 //! - [`geolocation`]: "Autour de moi", with a plain message when refused;
 //! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
-//! - [`problem`]: what to show when the snapshot cannot be read.
+//! - [`problem`]: what to show when the snapshot cannot be read;
+//! - [`watch`]: polling the pointer, "Nouvelles disponibilités", offline notice with backoff.
 
 pub mod centre;
 pub mod error_summary;
@@ -16,3 +17,4 @@ pub mod heading;
 pub mod layout;
 pub mod problem;
 pub mod status;
+pub mod watch;

@@ -12,6 +12,7 @@ use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
+use crate::components::watch::use_snapshot_watch;
 
 const DAYS: [&str; 7] = [
     "Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche",
@@ -47,7 +48,9 @@ pub fn CentrePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let announcer = use_announcer();
     let title = RwSignal::new("Centre de vaccination".to_string());
+    let watch = use_snapshot_watch();
     let data = LocalResource::new(move || {
+        watch.track();
         let id = id();
         async move { api::centre(&id).await }
     });
@@ -60,6 +63,7 @@ pub fn CentrePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((pointer, file)) => {
+                        watch.showing(&pointer.version);
                         let c = file.centre.clone();
                         title.set(c.name.clone());
                         announcer.say("");

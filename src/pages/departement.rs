@@ -11,6 +11,7 @@ use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
+use crate::components::watch::use_snapshot_watch;
 
 /// Soonest free slot first; centres without one keep their file order after.
 pub fn sort_by_next_slot(centres: &mut [CentreSummary]) {
@@ -28,7 +29,9 @@ pub fn DepartementPage() -> impl IntoView {
     let code = move || params.read().get("code").unwrap_or_default();
     let announcer = use_announcer();
     let title = RwSignal::new(format!("Centres de vaccination du département {}", code()));
+    let watch = use_snapshot_watch();
     let data = LocalResource::new(move || {
+        watch.track();
         let code = code();
         async move { api::departement(&code).await }
     });
@@ -42,6 +45,7 @@ pub fn DepartementPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((pointer, file)) => {
+                        watch.showing(&pointer.version);
                         title.set(format!("Centres de vaccination : {} ({})", file.name, file.code));
                         let mut centres = file.centres;
                         sort_by_next_slot(&mut centres);

@@ -16,6 +16,7 @@ use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
+use crate::components::watch::use_snapshot_watch;
 use crate::pages::home::urlencoding;
 
 /// Everything a results page shows, as found in its URL.
@@ -126,7 +127,9 @@ pub fn ResultsPage() -> impl IntoView {
         Some(q) => format!("Centres de vaccination près de {}", q.place),
         None => "Recherche incomplète".to_string(),
     });
+    let watch = use_snapshot_watch();
     let data = LocalResource::new(move || {
+        watch.track();
         let q = query.get();
         async move {
             let Some(q) = q else {
@@ -242,6 +245,7 @@ pub fn ResultsPage() -> impl IntoView {
                 let radius = query.get_untracked().map(|q| q.radius_km).unwrap_or(DEFAULT_RADIUS_KM);
                 match data.await {
                     Ok((pointer, _index, hits)) => {
+                        watch.showing(&pointer.version);
                         let count = hits.len();
                         let summary = match count {
                             0 => format!("Aucun centre trouvé à moins de {radius} km"),
