@@ -3,9 +3,10 @@
 // WebAssembly file it loads, as the server sends them with brotli.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './support/server.mjs';
+import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
 
 const BUDGET = 250 * 1024;
+const FIRST_SEARCH_BUDGET = 60 * 1024;
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
@@ -35,4 +36,31 @@ test(`the app's first load is at most ${BUDGET} bytes with brotli`, async () => 
   }
   console.log('first load (brotli bytes):', JSON.stringify(sizes), 'total', total);
   assert.ok(total <= BUDGET, `first load ${total} B > budget ${BUDGET} B`);
+});
+
+test(`the data for a first postcode search is at most ${FIRST_SEARCH_BUDGET} bytes with brotli`, async () => {
+  const browser = await launchBrowser();
+  const { page, context } = await openPage(browser);
+  const sizes = {};
+  page.on('response', async (r) => {
+    if (!r.url().includes('/data/')) return;
+    const headers = await r.allHeaders();
+    assert.equal(headers['content-encoding'], 'br', `${r.url()} sent with brotli`);
+    sizes[new URL(r.url()).pathname] = Number(headers['content-length']);
+  });
+  await page.goto(server.url + '/');
+  await appReady(page);
+  await page.fill('#lieu', '75011');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.result-count');
+  await context.close();
+  await browser.close();
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  console.log('first postcode search (brotli bytes):', JSON.stringify(sizes), 'total', total);
+  assert.ok(Object.keys(sizes).some((p) => p.includes('/search/')), 'the search shard was fetched');
+  const deps = Object.keys(sizes).filter((p) => p.includes('/dep/')).map((p) => p.match(/dep\/(\w+)\.json/)[1]).sort();
+  // Île-de-France départements reach within 20 km of Paris 11e; nothing farther.
+  assert.deepEqual(deps.filter((d) => !['75', '77', '78', '91', '92', '93', '94', '95'].includes(d)), [], `only nearby départements: ${deps}`);
+  assert.ok(deps.includes('75'), String(deps));
+  assert.ok(total <= FIRST_SEARCH_BUDGET, `first search ${total} B > budget ${FIRST_SEARCH_BUDGET} B`);
 });

@@ -98,8 +98,9 @@ pub struct DepartementEntry {
     /// Centres with at least one free slot over the horizon.
     pub centres_with_slots: u32,
     pub free_slots: u64,
-    /// [min_lat, min_lon, max_lat, max_lon] of its communes, so the app can
-    /// tell which département files a search radius touches.
+    /// [min_lat, min_lon, max_lat, max_lon] of its centres, so the app can
+    /// tell which département files a search radius touches; absent when it
+    /// has no centre with a position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bbox: Option<[f64; 4]>,
 }

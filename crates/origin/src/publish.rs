@@ -240,18 +240,14 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
             .or_default()
             .push(summary);
     }
-    // Each département's extent, from its communes and its centres.
+    // Each département's extent, from its centres' own positions: a centre
+    // within a search radius always lies in a box within that radius, and
+    // a misplaced commune elsewhere in the file cannot stretch the box.
     let mut boxes: HashMap<&str, [f64; 4]> = HashMap::new();
     let points = inputs
-        .places
+        .centres
         .iter()
-        .filter_map(|p| Some((p.departement.as_str(), p.lat?, p.lon?)))
-        .chain(
-            inputs
-                .centres
-                .iter()
-                .filter_map(|c| Some((c.departement.as_str(), c.summary.lat?, c.summary.lon?))),
-        );
+        .filter_map(|c| Some((c.departement.as_str(), c.summary.lat?, c.summary.lon?)));
     for (dep, lat, lon) in points {
         let b = boxes.entry(dep).or_insert([lat, lon, lat, lon]);
         *b = [b[0].min(lat), b[1].min(lon), b[2].max(lat), b[3].max(lon)];

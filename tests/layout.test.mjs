@@ -1,0 +1,89 @@
+// Comfort checks from ACCESSIBILITY.md that axe does not make: body text
+// size, 320 px width and 200 % text without horizontal scrolling, text
+// spacing override (user styles, injected past the CSP as a user
+// stylesheet would be), touch targets of at least 44 × 44 px, a visible focus.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const VIEWS = ['/', '/departement/75', '/centres?lieu=Lyon&lat=45.764&lon=4.8357&rayon=20', '/departements'];
+
+async function ready(page, path) {
+  await page.goto(server.url + path);
+  await appReady(page);
+  if (path !== '/') await page.waitForSelector('main ul');
+}
+
+test('body text is at least 20 px and inputs at least 16 px', async () => {
+  const { page, context } = await openPage(browser);
+  await ready(page, '/');
+  const sizes = await page.evaluate(() => ({
+    body: parseFloat(getComputedStyle(document.body).fontSize),
+    line: parseFloat(getComputedStyle(document.body).lineHeight) / parseFloat(getComputedStyle(document.body).fontSize),
+    input: parseFloat(getComputedStyle(document.querySelector('#lieu')).fontSize),
+  }));
+  assert.ok(sizes.body >= 20, `body ${sizes.body}px`);
+  assert.ok(sizes.line >= 1.5, `line height ${sizes.line}`);
+  assert.ok(sizes.input >= 16, `input ${sizes.input}px`);
+  await context.close();
+});
+
+test('at 320 px wide, with text at 200 %, nothing needs horizontal scrolling', async () => {
+  const { page, context } = await openPage(browser, { viewport: { width: 320, height: 640 }, bypassCSP: true });
+  for (const path of VIEWS) {
+    await ready(page, path);
+    await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path}: ${overflow}px of horizontal scrolling`);
+  }
+  await context.close();
+});
+
+test('a text-spacing override loses no content', async () => {
+  const { page, context } = await openPage(browser, { viewport: { width: 375, height: 700 }, bypassCSP: true });
+  for (const path of VIEWS) {
+    await ready(page, path);
+    await page.addStyleTag({ content: '* { line-height: 1.5 !important; letter-spacing: .12em !important; word-spacing: .16em !important; } p { margin-bottom: 2em !important; }' });
+    const clipped = await page.evaluate(() => [...document.querySelectorAll('main *')]
+      .filter((el) => !el.closest('.visually-hidden') && getComputedStyle(el).overflow === 'hidden' && el.scrollHeight > el.clientHeight + 1)
+      .map((el) => el.outerHTML.slice(0, 80)));
+    assert.deepEqual(clipped, [], path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path}: ${overflow}px of horizontal scrolling`);
+  }
+  await context.close();
+});
+
+test('every link, button and field is at least 44 × 44 px or an inline text link', async () => {
+  const { page, context } = await openPage(browser, { viewport: { width: 375, height: 700 } });
+  for (const path of VIEWS) {
+    await ready(page, path);
+    const small = await page.evaluate(() => [...document.querySelectorAll('a, button, input, select, summary')]
+      .filter((el) => !el.closest('.visually-hidden') && !el.classList.contains('skip-link') && el.offsetParent !== null)
+      // Links inside a sentence are exempt (WCAG 2.5.8 inline exception).
+      .filter((el) => !(el.tagName === 'A' && el.closest('p, li, dd') && getComputedStyle(el).display === 'inline'))
+      .map((el) => ({ el: el.outerHTML.slice(0, 60), ...el.getBoundingClientRect().toJSON() }))
+      .filter((r) => r.width < 44 || r.height < 44)
+      .filter((r) => !(r.el.startsWith('<input type="checkbox"') && r.width >= 24 && r.height >= 24)));
+    assert.deepEqual(small, [], path);
+  }
+  await context.close();
+});
+
+test('the focused element is clearly marked', async () => {
+  const { page, context } = await openPage(browser);
+  await ready(page, '/');
+  await page.keyboard.press('Tab'); // skip link
+  await page.keyboard.press('Tab'); // brand link
+  const style = await page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement);
+    return { background: s.backgroundColor, shadow: s.boxShadow };
+  });
+  assert.equal(style.background, 'rgb(255, 221, 0)', 'yellow focus background');
+  assert.notEqual(style.shadow, 'none');
+  await context.close();
+});
