@@ -16,12 +16,35 @@ fn platform(mode: BookingMode) -> Option<&'static str> {
     }
 }
 
-fn tel_href(phone: &str) -> String {
+/// A `tel:` address for a phone number as published ("+33 1 99 00 02 72").
+pub fn tel_href(phone: &str) -> String {
     let digits: String = phone
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')
         .collect();
     format!("tel:{digits}")
+}
+
+/// "Pfizer-BioNTech, Moderna" from the snapshot's vaccine codes.
+pub fn vaccine_names(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|v| match v.as_str() {
+            "pfizer" => "Pfizer-BioNTech",
+            "moderna" => "Moderna",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Step-free access in words; "not said" is said, never guessed.
+pub fn access_text(accessible: Option<bool>) -> &'static str {
+    match accessible {
+        Some(true) => "Accessible en fauteuil roulant",
+        Some(false) => "Non accessible en fauteuil roulant",
+        None => "Accessibilité non précisée",
+    }
 }
 
 #[component]
@@ -44,21 +67,8 @@ pub fn CentreItem(
     };
     let address = format!("{}, {} {}", centre.address, centre.postcode, centre.commune);
     let address = address.trim_start_matches(", ").to_string();
-    let vaccines = centre
-        .vaccines
-        .iter()
-        .map(|v| match v.as_str() {
-            "pfizer" => "Pfizer-BioNTech",
-            "moderna" => "Moderna",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let access = match centre.accessible {
-        Some(true) => "Accessible en fauteuil roulant",
-        Some(false) => "Non accessible en fauteuil roulant",
-        None => "Accessibilité non précisée",
-    };
+    let vaccines = vaccine_names(&centre.vaccines);
+    let access = access_text(centre.accessible);
     let availability = if centre.reserved_for_professionals {
         "Réservé aux professionnels de santé".to_string()
     } else if let Some(next) = &next {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
+use crate::components::centre::{access_text, tel_href, vaccine_names};
 use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
 use crate::components::problem::Problem;
@@ -71,8 +72,8 @@ pub fn CentrePage() -> impl IntoView {
                             <tr><th scope="row">{DAYS[i]}</th><td>{hours_text(d)}</td></tr>
                         }).collect_view();
                         let phone = c.phone.clone().map(|p| {
-                            let digits: String = p.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect();
-                            view! { <p>"Téléphone : "<a class="phone" href=format!("tel:{digits}")>{p}</a></p> }
+                            let href = tel_href(&p);
+                            view! { <p>"Téléphone : "<a class="phone" href=href>{p}</a></p> }
                         });
                         let how = match (c.booking, c.reserved_for_professionals) {
                             (_, true) => "Ce centre est réservé aux professionnels de santé.".to_string(),
@@ -91,12 +92,8 @@ pub fn CentrePage() -> impl IntoView {
                             view! { <li><strong>{date_str(&d.date, Lang::Fr)}</strong>{format!(" : {free} places libres, dès {first}")}</li> }
                         }).collect_view();
                         let no_days = file.days.is_empty().then(|| view! { <p>"Aucun créneau libre sur Créneau pour le moment."</p> });
-                        let access = match c.accessible {
-                            Some(true) => "Accessible en fauteuil roulant",
-                            Some(false) => "Non accessible en fauteuil roulant",
-                            None => "Accessibilité non précisée",
-                        };
-                        let vaccines = c.vaccines.iter().map(|v| match v.as_str() { "pfizer" => "Pfizer-BioNTech", "moderna" => "Moderna", o => o }).collect::<Vec<_>>().join(", ");
+                        let access = access_text(c.accessible);
+                        let vaccines = vaccine_names(&c.vaccines);
                         view! {
                             <p>{format!("{}, {} {}", c.address, c.postcode, c.commune)}</p>
                             {phone}

@@ -4,7 +4,7 @@
 //! skipped; times that occur twice (the autumn change) are taken once, at
 //! their first occurrence, so a person never sees the same time twice.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::hours::{DayHours, WeekHours};

@@ -16,7 +16,7 @@ use creneau_model::hours::{parse_day, DayHours, WeekHours, WEEKDAYS_FR};
 use creneau_model::snapshot::{known_vaccines, BookingMode};
 use sqlx::Row;
 
-use super::{header, read_utf8, rows, Columns, ImportError, Report, RowProblem};
+use super::{header, read_utf8, records, Columns, ImportError, Report, RowProblem};
 use crate::db::Pool;
 
 /// Choices the file does not carry.
@@ -126,22 +126,14 @@ pub fn parse(
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut reader = rows(text);
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(RowProblem {
-                    line,
-                    column: None,
-                    reason: format!("unreadable row: {e}"),
-                    skipped: true,
-                });
+    for item in records(text) {
+        let (line, record) = match item {
+            Ok(row) => row,
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         let problem = |column: Option<&str>, reason: String, skipped: bool| RowProblem {
             line,
             column: column.map(str::to_string),

@@ -15,7 +15,7 @@ use std::path::Path;
 use creneau_model::geo;
 use sqlx::Row;
 
-use super::{header, read_utf8, rows, Columns, ImportError, Report, RowProblem};
+use super::{header, read_utf8, records, rows, Columns, ImportError, Report, RowProblem};
 use crate::db::Pool;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,20 +78,14 @@ fn parse_shipped(
     .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for record in rows(text).records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(RowProblem {
-                    line: e.position().map_or(0, |p| p.line()),
-                    column: None,
-                    reason: e.to_string(),
-                    skipped: true,
-                });
+    for item in records(text) {
+        let (line, record) = match item {
+            Ok(row) => row,
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         if record.len() < cols.len() {
             problems.push(RowProblem {
                 line,
@@ -172,20 +166,14 @@ fn parse_laposte(
     let gps_i = cols.find("coordonnees_gps");
     let mut by_insee: BTreeMap<String, CommuneRow> = BTreeMap::new();
     let mut problems = Vec::new();
-    for record in rows(text).records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(RowProblem {
-                    line: e.position().map_or(0, |p| p.line()),
-                    column: None,
-                    reason: e.to_string(),
-                    skipped: true,
-                });
+    for item in records(text) {
+        let (line, record) = match item {
+            Ok(row) => row,
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         let insee = record.get(insee_i).unwrap_or("").trim();
         let postcode = record.get(cp_i).unwrap_or("").trim();
         let Some(dep) = geo::departement_of_insee(insee) else {

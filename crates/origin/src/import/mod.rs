@@ -187,6 +187,22 @@ pub(crate) fn rows(text: &str) -> csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
+/// The data rows with their line numbers; a row the CSV reader cannot read
+/// comes as the problem to report (the row is skipped).
+pub(crate) fn records(
+    text: &str,
+) -> impl Iterator<Item = Result<(u64, csv::StringRecord), RowProblem>> + '_ {
+    rows(text).into_records().map(|record| match record {
+        Ok(r) => Ok((r.position().map_or(0, |p| p.line()), r)),
+        Err(e) => Err(RowProblem {
+            line: e.position().map_or(0, |p| p.line()),
+            column: None,
+            reason: format!("unreadable row: {e}"),
+            skipped: true,
+        }),
+    })
+}
+
 /// Column positions by name, ignoring unknown columns.
 pub(crate) struct Columns {
     names: Vec<String>,
