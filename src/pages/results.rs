@@ -109,6 +109,36 @@ pub fn results_url(q: &ResultsQuery) -> String {
     url
 }
 
+fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect()
+}
+
+/// A labelled `<select>`, written once for every choice of the filters form.
+#[component]
+fn SelectField(
+    id: &'static str,
+    label: &'static str,
+    selected: String,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let options = options
+        .into_iter()
+        .map(|(value, text)| {
+            let is_selected = value == selected;
+            view! { <option value=value selected=is_selected>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=id>{options}</select>
+        </div>
+    }
+}
+
 fn km(d: f64) -> String {
     if d < 10.0 {
         format!("{:.1} km", d).replace('.', ",")
@@ -183,9 +213,7 @@ pub fn ResultsPage() -> impl IntoView {
         <PageHeading title=title/>
         <p class="no-print"><a href="/">"Faire une autre recherche"</a></p>
         {move || query.get().map(|q| {
-            let radius_options = RADII_KM.iter().map(|r| view! {
-                <option value=r.to_string() selected=*r == q.radius_km>{format!("{r} km")}</option>
-            }).collect_view();
+            let radius_options: Vec<(String, String)> = RADII_KM.iter().map(|r| (r.to_string(), format!("{r} km"))).collect();
             let vaccine = q.filters.vaccine.clone().unwrap_or_default();
             let delai = q.filters.within_days.map(|d| d.to_string()).unwrap_or_default();
             let active = q.radius_km != DEFAULT_RADIUS_KM || q.sort != Sort::Distance || q.filters != Filters::default();
@@ -193,34 +221,14 @@ pub fn ResultsPage() -> impl IntoView {
                 <details class="filters no-print" open=active>
                 <summary>"Affiner la recherche : distance, tri, vaccin, accès"</summary>
                 <form on:submit=on_filters.clone() novalidate>
-                    <div class="field">
-                        <label for="rayon">"Distance maximale"</label>
-                        <select id="rayon" name="rayon">{radius_options}</select>
-                    </div>
-                    <div class="field">
-                        <label for="tri">"Trier par"</label>
-                        <select id="tri" name="tri">
-                            <option value="distance" selected=q.sort == Sort::Distance>"Distance"</option>
-                            <option value="creneau" selected=q.sort == Sort::NextSlot>"Prochain créneau libre"</option>
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="vaccin">"Vaccin"</label>
-                        <select id="vaccin" name="vaccin">
-                            <option value="" selected=vaccine.is_empty()>"Tous les vaccins"</option>
-                            <option value="pfizer" selected=vaccine == "pfizer">"Pfizer-BioNTech"</option>
-                            <option value="moderna" selected=vaccine == "moderna">"Moderna"</option>
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="delai">"Créneau libre"</label>
-                        <select id="delai" name="delai">
-                            <option value="" selected=delai.is_empty()>"Toutes les dates"</option>
-                            <option value="1" selected=delai == "1">"Aujourd’hui"</option>
-                            <option value="7" selected=delai == "7">"Dans les 7 jours"</option>
-                            <option value="28" selected=delai == "28">"Dans les 28 jours"</option>
-                        </select>
-                    </div>
+                    <SelectField id="rayon" label="Distance maximale" selected=q.radius_km.to_string() options=radius_options/>
+                    <SelectField id="tri" label="Trier par"
+                        selected=(if q.sort == Sort::NextSlot { "creneau" } else { "distance" }).to_string()
+                        options=options(&[("distance", "Distance"), ("creneau", "Prochain créneau libre")])/>
+                    <SelectField id="vaccin" label="Vaccin" selected=vaccine
+                        options=options(&[("", "Tous les vaccins"), ("pfizer", "Pfizer-BioNTech"), ("moderna", "Moderna")])/>
+                    <SelectField id="delai" label="Créneau libre" selected=delai
+                        options=options(&[("", "Toutes les dates"), ("1", "Aujourd’hui"), ("7", "Dans les 7 jours"), ("28", "Dans les 28 jours")])/>
                     <fieldset>
                         <legend>"Seulement les centres"</legend>
                         <div class="checkbox">
