@@ -135,6 +135,27 @@ test('filters live in the URL and survive a reload', async () => {
   await context.close();
 });
 
+test('the injection filter keeps only centres booking that injection, and says which give second ones only', async () => {
+  const { page, context } = await openPage(browser);
+  const base = server.url + '/centres?lieu=Paris&lat=48.8566&lon=2.3522&rayon=30';
+  const centres = async (url) => {
+    await page.goto(url);
+    await appReady(page);
+    await page.waitForSelector('.result-count');
+    return page.locator('.results > li').allInnerTexts();
+  };
+  const all = await centres(base);
+  const secondOnly = all.filter((t) => t.includes('Deuxièmes injections uniquement')).length;
+  assert.ok(secondOnly > 0, 'the demo has centres giving second injections only');
+  const first = await centres(base + '&injection=1');
+  assert.equal(first.length, all.length - secondOnly, 'first injections: the second-only centres are left out');
+  assert.ok(first.every((t) => !t.includes('Deuxièmes injections uniquement')));
+  assert.equal(await page.inputValue('#injection'), '1', 'the form shows the filter read from the URL');
+  const second = await centres(base + '&injection=2');
+  assert.ok(second.length < all.length && second.length >= secondOnly, `${second.length} centres for second injections`);
+  await context.close();
+});
+
 test('keyboard only from a result to its centre page', async () => {
   const { page, context, errors } = await openPage(browser);
   await page.goto(server.url + '/departement/57');

@@ -2,16 +2,19 @@
 //! vaccines, access, and one clear action that says where it leads.
 //! Centres without a free slot are marked by text, not only by colour.
 
-use creneau_model::format::{slot_in_words, Lang};
+use creneau_model::format::slot_in_words;
 use creneau_model::snapshot::{BookingMode, CentreSummary};
 use leptos::prelude::*;
+
+use super::language::{lang, locale, singular};
+use crate::i18n::*;
 
 fn platform(mode: BookingMode) -> Option<&'static str> {
     match mode {
         BookingMode::Doctolib => Some("Doctolib"),
         BookingMode::Keldoc => Some("Keldoc"),
         BookingMode::Maiia => Some("Maiia"),
-        BookingMode::Other => Some("le site du centre"),
+        BookingMode::Other => Some(td_string!(locale(), centre.platform_other)),
         BookingMode::Here | BookingMode::Phone => None,
     }
 }
@@ -40,10 +43,11 @@ pub fn vaccine_names(codes: &[String]) -> String {
 
 /// Step-free access in words; "not said" is said, never guessed.
 pub fn access_text(accessible: Option<bool>) -> &'static str {
+    let l = locale();
     match accessible {
-        Some(true) => "Accessible en fauteuil roulant",
-        Some(false) => "Non accessible en fauteuil roulant",
-        None => "Accessibilité non précisée",
+        Some(true) => td_string!(l, centre.wheelchair_yes),
+        Some(false) => td_string!(l, centre.wheelchair_no),
+        None => td_string!(l, centre.wheelchair_unknown),
     }
 }
 
@@ -52,10 +56,11 @@ pub fn CentreItem(
     centre: CentreSummary,
     #[prop(optional, into)] distance: Option<String>,
 ) -> impl IntoView {
+    let l = locale();
     let next = centre
         .next_slot
         .as_deref()
-        .and_then(|s| slot_in_words(s, Lang::Fr));
+        .and_then(|s| slot_in_words(s, lang()));
     let week: u32 = centre.free_by_day.iter().take(7).sum();
     let has_slot = next.is_some();
     let unavailable =
@@ -70,15 +75,19 @@ pub fn CentreItem(
     let vaccines = vaccine_names(&centre.vaccines);
     let access = access_text(centre.accessible);
     let availability = if centre.reserved_for_professionals {
-        "Réservé aux professionnels de santé".to_string()
+        td_string!(l, centre.professionals).to_string()
     } else if let Some(next) = &next {
-        format!("Prochain créneau libre : {next} ({week} créneaux libres dans les 7 jours)")
+        if singular(week as usize) {
+            td_string!(l, centre.next_single, next, n = week)
+        } else {
+            td_string!(l, centre.next_many, next, n = week)
+        }
     } else if centre.booking == BookingMode::Here {
-        "Aucun créneau libre pour le moment".to_string()
-    } else if let Some(p) = platform(centre.booking) {
-        format!("Disponibilités sur {p}")
+        td_string!(l, centre.none_now).to_string()
+    } else if let Some(platform) = platform(centre.booking) {
+        td_string!(l, centre.on_platform, platform)
     } else {
-        "Rendez-vous par téléphone".to_string()
+        td_string!(l, centre.phone_only).to_string()
     };
     let name = centre.name.clone();
     let action = match (
@@ -90,7 +99,7 @@ pub fn CentreItem(
         (BookingMode::Here, false, _) if has_slot => Some(
             view! {
                 <a class="button" href=format!("/centre/{}", centre.id)>
-                    "Choisir un créneau"<span class="visually-hidden">{format!(" : {name}")}</span>
+                    {td_string!(l, centre.choose_slot)}<span class="visually-hidden">{format!(" : {name}")}</span>
                 </a>
             }
             .into_any(),
@@ -98,8 +107,8 @@ pub fn CentreItem(
         (mode, false, Some(url)) if platform(mode).is_some() => Some(
             view! {
                 <a class="button" href=url.clone() rel="noopener" target="_blank">
-                    {format!("Prendre rendez-vous sur {}", platform(mode).unwrap_or_default())}
-                    <span class="visually-hidden">{format!(" : {name} (nouvel onglet)")}</span>
+                    {td_string!(l, centre.book_on, platform = platform(mode).unwrap_or_default())}
+                    <span class="visually-hidden">{td_string!(l, common.new_tab, name)}</span>
                 </a>
             }
             .into_any(),
@@ -108,16 +117,17 @@ pub fn CentreItem(
     };
     let phone = centre.phone.clone().map(|p| {
         let href = tel_href(&p);
-        view! { <p>"Téléphone : " <a class="phone" href=href>{p}</a></p> }
+        view! { <p>{td_string!(l, common.phone)}<a class="phone" href=href>{p}</a></p> }
     });
     view! {
         <li class=class>
             <h2>{centre.name.clone()}</h2>
-            <p>{address}{distance.map(|d| format!(" – à {d}"))}</p>
+            <p>{address}{distance.map(|d| td_string!(l, centre.distance, d))}</p>
             <p><strong>{availability}</strong></p>
+            {(centre.doses == [2]).then(|| view! { <p>{td_string!(l, centre.second_dose_only)}</p> })}
             <dl>
-                <dt>"Vaccins"</dt><dd>{vaccines}</dd>
-                <dt>"Accès"</dt><dd>{access}</dd>
+                <dt>{td_string!(l, centre.vaccines)}</dt><dd>{vaccines}</dd>
+                <dt>{td_string!(l, centre.access)}</dt><dd>{access}</dd>
             </dl>
             {phone}
             <div class="actions">{action}</div>

@@ -6,6 +6,9 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::language::locale;
+use crate::i18n::*;
+
 /// One field's error: the field's id and the message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -40,7 +43,7 @@ pub fn ErrorSummary(errors: Vec<FieldError>) -> impl IntoView {
     view! {
         <div class="error-summary" tabindex="-1" node_ref=summary aria-labelledby="error-summary-title">
             <div role="alert">
-                <h2 id="error-summary-title" class="error-summary-title">"Il y a un problème"</h2>
+                <h2 id="error-summary-title" class="error-summary-title">{td_string!(locale(), common.error_summary_title)}</h2>
                 <ul class="error-summary-list">{items}</ul>
             </div>
         </div>

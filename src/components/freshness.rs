@@ -1,8 +1,11 @@
 //! "Disponibilités mises à jour à 14 h 32": when the snapshot on screen was
 //! generated, in the reader's own clock.
 
-use creneau_model::format::{time, Lang};
+use creneau_model::format::time;
 use leptos::prelude::*;
+
+use super::language::{lang, locale};
+use crate::i18n::*;
 
 /// The local hour and minute of an RFC 3339 instant, by the browser's zone.
 pub fn local_hour_minute(rfc3339: &str) -> Option<(u32, u32)> {
@@ -14,8 +17,8 @@ pub fn local_hour_minute(rfc3339: &str) -> Option<(u32, u32)> {
 #[component]
 pub fn Freshness(#[prop(into)] generated_at: String) -> impl IntoView {
     let text = match local_hour_minute(&generated_at) {
-        Some((h, m)) => format!("Disponibilités mises à jour à {}", time(h, m, Lang::Fr)),
-        None => "Disponibilités : heure de mise à jour inconnue".to_string(),
+        Some((h, m)) => td_string!(locale(), common.updated_at, time = time(h, m, lang())),
+        None => td_string!(locale(), common.updated_unknown).to_string(),
     };
     view! { <p class="freshness">{text}</p> }
 }

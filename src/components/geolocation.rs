@@ -4,12 +4,17 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::language::locale;
+use crate::i18n::*;
+
 /// Ask for the position once; `done` gets (lat, lon) or the message to show.
 pub fn current_position(done: impl FnOnce(Result<(f64, f64), &'static str>) + 'static) {
+    let refused = td_string!(locale(), home.geo_refused);
+    let unavailable = td_string!(locale(), home.geo_unavailable);
     let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
     let Some(geolocation) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
         if let Some(f) = done.borrow_mut().take() {
-            f(Err(UNAVAILABLE));
+            f(Err(unavailable));
         }
         return;
     };
@@ -22,9 +27,9 @@ pub fn current_position(done: impl FnOnce(Result<(f64, f64), &'static str>) + 's
     });
     let failure = Closure::once(move |error: web_sys::PositionError| {
         let message = if error.code() == web_sys::PositionError::PERMISSION_DENIED {
-            REFUSED
+            refused
         } else {
-            UNAVAILABLE
+            unavailable
         };
         if let Some(f) = done.borrow_mut().take() {
             f(Err(message));
@@ -41,8 +46,3 @@ pub fn current_position(done: impl FnOnce(Result<(f64, f64), &'static str>) + 's
     success.forget();
     failure.forget();
 }
-
-const REFUSED: &str =
-    "Votre position n’a pas été partagée. Saisissez plutôt votre code postal ou votre commune.";
-const UNAVAILABLE: &str =
-    "Votre position n’est pas disponible. Saisissez plutôt votre code postal ou votre commune.";

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use leptos::prelude::*;
 
+use super::language::{locale, take_just_switched};
+use crate::i18n::*;
+
 /// Set once the first view has been shown: that one is the page load, where
 /// focus stays at the top of the document so the skip link is the first Tab
 /// stop. Every later view was reached by navigation.
@@ -19,13 +22,14 @@ pub fn PageHeading(#[prop(into)] title: Signal<String>) -> impl IntoView {
     Effect::new(move |_| {
         let text = title.get();
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            document.set_title(&format!("{text} – Créneau"));
+            document.set_title(&td_string!(locale(), layout.title, page = text));
         }
     });
     let heading = NodeRef::<leptos::html::H1>::new();
     Effect::new(move |_| {
         if let Some(h1) = heading.get() {
-            if FIRST_VIEW_SHOWN.swap(true, Ordering::Relaxed) {
+            // After a language switch focus stays on the switch.
+            if FIRST_VIEW_SHOWN.swap(true, Ordering::Relaxed) && !take_just_switched() {
                 focus(&h1);
             }
         }

@@ -6,8 +6,10 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::language::{locale, LanguageSwitch};
 use super::status::StatusRegion;
 use super::watch::SnapshotNotices;
+use crate::i18n::*;
 
 /// The national vaccination line of January 2021, free of charge.
 pub const NATIONAL_PHONE: &str = "0 800 009 110";
@@ -25,12 +27,14 @@ pub fn Layout(children: Children) -> impl IntoView {
             let _ = main.focus();
         }
     };
+    let l = locale();
     view! {
-        <a class="skip-link" href="#contenu" on:click=skip>"Aller au contenu"</a>
+        <a class="skip-link" href="#contenu" on:click=skip>{td_string!(l, layout.skip)}</a>
         <header class="site-header">
             <div class="width">
                 <a class="brand" href="/">"Créneau"</a>
-                <span class="tagline">"Vaccination Covid-19"</span>
+                <span class="tagline">{td_string!(l, layout.tagline)}</span>
+                <LanguageSwitch/>
             </div>
         </header>
         <main id="contenu" class="width" tabindex="-1">
@@ -39,11 +43,11 @@ pub fn Layout(children: Children) -> impl IntoView {
         </main>
         <footer class="site-footer">
             <div class="width">
-                <h2 class="footer-title">"Besoin d’aide ?"</h2>
+                <h2 class="footer-title">{td_string!(l, layout.help_title)}</h2>
                 <p>
-                    "Numéro national, tous les jours de 6 h à 22 h : "
+                    {td_string!(l, layout.help_line)}
                     <a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>
-                    " (appel gratuit)."
+                    {td_string!(l, layout.free_call)}
                 </p>
             </div>
         </footer>

@@ -7,6 +7,7 @@
 //! - [`geolocation`]: "Autour de moi", with a plain message when refused;
 //! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
 //! - [`problem`]: what to show when the snapshot cannot be read;
+//! - [`language`]: French or English, the switch, the tab-only choice;
 //! - [`watch`]: polling the pointer, "Nouvelles disponibilités", offline notice with backoff.
 
 pub mod centre;
@@ -14,6 +15,7 @@ pub mod error_summary;
 pub mod freshness;
 pub mod geolocation;
 pub mod heading;
+pub mod language;
 pub mod layout;
 pub mod problem;
 pub mod status;

@@ -3,18 +3,17 @@
 
 use leptos::prelude::*;
 
+use super::language::locale;
 use super::layout::{NATIONAL_PHONE, NATIONAL_PHONE_TEL};
 use crate::api::ApiError;
+use crate::i18n::*;
 
 pub fn explain(error: &ApiError) -> &'static str {
+    let l = locale();
     match error {
-        ApiError::Network => {
-            "Impossible de joindre le service. Vérifiez votre connexion internet, puis réessayez."
-        }
-        ApiError::NotFound => "Cette page n’existe pas ou plus.",
-        ApiError::Status(_) | ApiError::Decode => {
-            "Le service ne répond pas correctement pour le moment. Réessayez dans quelques minutes."
-        }
+        ApiError::Network => td_string!(l, problem.network),
+        ApiError::NotFound => td_string!(l, problem.not_found),
+        ApiError::Status(_) | ApiError::Decode => td_string!(l, problem.status),
     }
 }
 
@@ -24,9 +23,9 @@ pub fn Problem(error: ApiError) -> impl IntoView {
         <div class="notice notice-warning">
             <p>{explain(&error)}</p>
             <p>
-                "Vous pouvez aussi prendre rendez-vous par téléphone au "
+                {td_string!(locale(), problem.by_phone)}
                 <a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>
-                " (appel gratuit)."
+                {td_string!(locale(), layout.free_call)}
             </p>
         </div>
     }

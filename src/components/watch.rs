@@ -11,9 +11,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::language::locale;
 use super::layout::{NATIONAL_PHONE, NATIONAL_PHONE_TEL};
 use super::status::use_announcer;
 use crate::api;
+use crate::i18n::*;
 
 const POLL_SECONDS: f64 = 60.0;
 const MAX_BACKOFF_SECONDS: f64 = 600.0;
@@ -100,37 +102,36 @@ pub fn provide_snapshot_watch() {
 pub fn SnapshotNotices() -> impl IntoView {
     let watch = use_snapshot_watch();
     let announcer = use_announcer();
+    let l = locale();
     Effect::new(move |_| {
         if watch.newer.get() {
-            announcer.say("De nouvelles disponibilités sont publiées.");
+            announcer.say(td_string!(l, watch.newer_said));
         }
     });
     Effect::new(move |_| {
         if watch.offline.get() {
-            announcer.say(
-                "Connexion perdue : les disponibilités affichées peuvent ne plus être à jour.",
-            );
+            announcer.say(td_string!(l, watch.offline_said));
         }
     });
     view! {
         <Show when=move || watch.newer.get() && !watch.offline.get()>
             <div class="notice no-print" id="newer-snapshot">
                 <p>
-                    "Nouvelles disponibilités : "
+                    {td_string!(l, watch.newer)}
                     <button type="button" class="link-button" on:click=move |_| {
                         watch.newer.set(false);
                         watch.refresh.update(|n| *n += 1);
-                    }>"actualiser"<span class="visually-hidden">" la liste"</span></button>
+                    }>{td_string!(l, watch.refresh)}<span class="visually-hidden">{td_string!(l, watch.refresh_hidden)}</span></button>
                 </p>
             </div>
         </Show>
         <Show when=move || watch.offline.get()>
             <div class="notice notice-warning no-print" id="snapshot-offline">
-                <p>"Connexion perdue. Les disponibilités affichées peuvent ne plus être à jour ; nouvel essai automatique dans quelques minutes."</p>
+                <p>{td_string!(l, watch.offline)}</p>
                 <p>
-                    <button type="button" class="button button-secondary" on:click=move |_| watch.retry_now.update(|n| *n += 1)>"Réessayer maintenant"</button>
+                    <button type="button" class="button button-secondary" on:click=move |_| watch.retry_now.update(|n| *n += 1)>{td_string!(l, watch.retry)}</button>
                 </p>
-                <p>"Par téléphone : "<a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>" (appel gratuit)."</p>
+                <p>{td_string!(l, watch.by_phone)}<a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>{td_string!(l, layout.free_call)}</p>
             </div>
         </Show>
     }

@@ -1,7 +1,7 @@
 //! A centre: address, phone, opening hours as a table, vaccines, access,
 //! how to book, and its free slots day by day from the centre file.
 
-use creneau_model::format::{date_str, Lang};
+use creneau_model::format::date_str;
 use creneau_model::hours::{hhmm, DayHours};
 use creneau_model::snapshot::BookingMode;
 use leptos::prelude::*;
@@ -11,35 +11,49 @@ use crate::api;
 use crate::components::centre::{access_text, tel_href, vaccine_names};
 use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
+use crate::components::language::{lang, locale, singular};
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
 use crate::components::watch::use_snapshot_watch;
+use crate::i18n::*;
 
-const DAYS: [&str; 7] = [
-    "Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche",
-];
+fn day_name(weekday: usize) -> &'static str {
+    let l = locale();
+    match weekday {
+        0 => td_string!(l, centre.monday),
+        1 => td_string!(l, centre.tuesday),
+        2 => td_string!(l, centre.wednesday),
+        3 => td_string!(l, centre.thursday),
+        4 => td_string!(l, centre.friday),
+        5 => td_string!(l, centre.saturday),
+        _ => td_string!(l, centre.sunday),
+    }
+}
+
+/// "9 h 00" in French, "9:00" in English.
+fn clock(hhmm: &str) -> String {
+    match locale() {
+        Locale::fr => hhmm.replacen(':', " h ", 1),
+        Locale::en => hhmm.to_string(),
+    }
+}
 
 fn hours_text(day: &DayHours) -> String {
+    let l = locale();
     match day {
-        DayHours::Closed => "Fermé".into(),
+        DayHours::Closed => td_string!(l, centre.closed).into(),
         DayHours::Open { intervals, note } => {
             let times = intervals
                 .iter()
-                .map(|i| {
-                    format!(
-                        "{} – {}",
-                        hhmm(i.start).replacen(':', " h ", 1),
-                        hhmm(i.end).replacen(':', " h ", 1)
-                    )
-                })
+                .map(|i| format!("{} – {}", clock(&hhmm(i.start)), clock(&hhmm(i.end))))
                 .collect::<Vec<_>>()
                 .join(", ");
             match note {
-                Some(n) => format!("{times} (indiqué par le centre : « {n} »)"),
+                Some(note) => td_string!(l, centre.hours_note, times, note),
                 None => times,
             }
         }
-        DayHours::Unknown { .. } => "Horaires non communiqués".into(),
+        DayHours::Unknown { .. } => td_string!(l, centre.hours_unknown).into(),
     }
 }
 
@@ -48,7 +62,8 @@ pub fn CentrePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let announcer = use_announcer();
-    let title = RwSignal::new("Centre de vaccination".to_string());
+    let l = locale();
+    let title = RwSignal::new(td_string!(l, centre.default_title).to_string());
     let watch = use_snapshot_watch();
     let data = LocalResource::new(move || {
         watch.track();
@@ -58,8 +73,8 @@ pub fn CentrePage() -> impl IntoView {
     view! {
         <PageHeading title=title/>
         <Suspense fallback=move || {
-            announcer.say("Chargement du centre…");
-            view! { <p>"Chargement du centre…"</p> }
+            announcer.say(td_string!(l, centre.loading));
+            view! { <p>{td_string!(l, centre.loading)}</p> }
         }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -69,42 +84,50 @@ pub fn CentrePage() -> impl IntoView {
                         title.set(c.name.clone());
                         announcer.say("");
                         let hours = file.hours.iter().enumerate().map(|(i, d)| view! {
-                            <tr><th scope="row">{DAYS[i]}</th><td>{hours_text(d)}</td></tr>
+                            <tr><th scope="row">{day_name(i)}</th><td>{hours_text(d)}</td></tr>
                         }).collect_view();
                         let phone = c.phone.clone().map(|p| {
                             let href = tel_href(&p);
-                            view! { <p>"Téléphone : "<a class="phone" href=href>{p}</a></p> }
+                            view! { <p>{td_string!(l, common.phone)}<a class="phone" href=href>{p}</a></p> }
                         });
                         let how = match (c.booking, c.reserved_for_professionals) {
-                            (_, true) => "Ce centre est réservé aux professionnels de santé.".to_string(),
-                            (BookingMode::Here, _) => "Rendez-vous sur Créneau : choisissez un jour ci-dessous.".to_string(),
-                            (BookingMode::Phone, _) => "Rendez-vous par téléphone uniquement.".to_string(),
-                            _ => "Rendez-vous sur la plateforme du centre.".to_string(),
+                            (_, true) => td_string!(l, centre.how_professionals),
+                            (BookingMode::Here, _) => td_string!(l, centre.how_here),
+                            (BookingMode::Phone, _) => td_string!(l, centre.how_phone),
+                            _ => td_string!(l, centre.how_platform),
                         };
                         let link = c.booking_url.clone().filter(|_| !c.reserved_for_professionals && c.booking != BookingMode::Here).map(|url| view! {
-                            <p><a class="button" href=url rel="noopener" target="_blank">"Prendre rendez-vous en ligne"<span class="visually-hidden">{format!(" : {} (nouvel onglet)", c.name)}</span></a></p>
+                            <p><a class="button" href=url rel="noopener" target="_blank">{td_string!(l, centre.book_online)}<span class="visually-hidden">{td_string!(l, common.new_tab, name = &c.name)}</span></a></p>
                         });
                         let slot_minutes = file.slot_minutes;
                         let days = file.days.iter().map(|d| {
                             let times = d.times(slot_minutes);
                             let free: u32 = times.iter().map(|(_, f)| f).sum();
-                            let first = times.first().map(|(t, _)| t.replacen(':', " h ", 1)).unwrap_or_default();
-                            view! { <li><strong>{date_str(&d.date, Lang::Fr)}</strong>{format!(" : {free} places libres, dès {first}")}</li> }
+                            let first = times.first().map(|(t, _)| clock(t)).unwrap_or_default();
+                            let n = free as usize;
+                            let text = if singular(n) { td_string!(l, centre.day_free_single, n, first) } else { td_string!(l, centre.day_free_many, n, first) };
+                            view! { <li><strong>{date_str(&d.date, lang())}</strong>{text}</li> }
                         }).collect_view();
-                        let no_days = file.days.is_empty().then(|| view! { <p>"Aucun créneau libre sur Créneau pour le moment."</p> });
+                        let no_days = file.days.is_empty().then(|| view! { <p>{td_string!(l, centre.no_days)}</p> });
                         let access = access_text(c.accessible);
                         let vaccines = vaccine_names(&c.vaccines);
+                        let doses = match c.doses.as_slice() {
+                            [2] => td_string!(l, centre.doses_second),
+                            [1] => td_string!(l, centre.doses_first),
+                            _ => td_string!(l, centre.doses_both),
+                        };
                         view! {
                             <p>{format!("{}, {} {}", c.address, c.postcode, c.commune)}</p>
                             {phone}
-                            <h2>"Prendre rendez-vous"</h2>
+                            <h2>{td_string!(l, centre.book)}</h2>
                             <p>{how}</p>
                             {link}
-                            <h2>"Horaires d’ouverture"</h2>
+                            <h2>{td_string!(l, centre.hours)}</h2>
                             <table class="hours"><tbody>{hours}</tbody></table>
-                            <h2>"Vaccins et accès"</h2>
-                            <p>{format!("Vaccins : {vaccines}. {access}.")}</p>
-                            <h2>"Places libres par jour"</h2>
+                            <h2>{td_string!(l, centre.vaccines_access)}</h2>
+                            <p>{td_string!(l, centre.vaccines_line, vaccines, access)}</p>
+                            <p>{td_string!(l, centre.doses_line, doses)}</p>
+                            <h2>{td_string!(l, centre.free_by_day)}</h2>
                             <Freshness generated_at=pointer.generated_at.clone()/>
                             {no_days}
                             <ul class="day-list">{days}</ul>
@@ -112,7 +135,7 @@ pub fn CentrePage() -> impl IntoView {
                     }
                     Err(error) => {
                         if error == api::ApiError::NotFound {
-                            title.set("Centre introuvable".into());
+                            title.set(td_string!(l, centre.not_found).into());
                         }
                         view! { <Problem error/> }.into_any()
                     }

@@ -7,8 +7,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api;
 use crate::components::heading::PageHeading;
+use crate::components::language::{locale, singular};
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
+use crate::i18n::*;
 use crate::pages::results::{results_url, ResultsQuery};
 
 #[component]
@@ -16,6 +18,7 @@ pub fn ChoosePage() -> impl IntoView {
     let params = use_query_map();
     let q = move || params.read().get("q").unwrap_or_default();
     let announcer = use_announcer();
+    let l = locale();
     let data = LocalResource::new(move || {
         let q = q();
         async move {
@@ -32,12 +35,13 @@ pub fn ChoosePage() -> impl IntoView {
         }
     });
     view! {
-        <PageHeading title=Signal::derive(move || format!("Quelle commune : « {} » ?", q()))/>
-        <Suspense fallback=|| view! { <p>"Recherche en cours…"</p> }>
+        <PageHeading title=Signal::derive(move || td_string!(l, choose.title, q = q()))/>
+        <Suspense fallback=move || view! { <p>{td_string!(l, common.searching)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((index, places)) => {
-                        announcer.say(format!("{} communes correspondent", places.len()));
+                        let n = places.len();
+                        announcer.say(if singular(n) { td_string!(l, choose.count_single, n) } else { td_string!(l, choose.count_many, n) });
                         let dep_name = |code: &str| index.departements.iter().find(|d| d.code == code).map(|d| d.name.clone()).unwrap_or_default();
                         let items = places.iter().map(|p| {
                             let url = results_url(&ResultsQuery::around_place(p, DEFAULT_RADIUS_KM));
@@ -45,9 +49,9 @@ pub fn ChoosePage() -> impl IntoView {
                             view! { <li><a href=url>{label}</a></li> }
                         }).collect_view();
                         view! {
-                            <p>"Plusieurs communes correspondent. Choisissez la vôtre :"</p>
+                            <p>{td_string!(l, choose.intro)}</p>
                             <ul class="choices">{items}</ul>
-                            <p><a href="/">"Faire une autre recherche"</a></p>
+                            <p><a href="/">{td_string!(l, common.search_again)}</a></p>
                         }.into_any()
                     }
                     Err(error) => view! { <Problem error/> }.into_any(),

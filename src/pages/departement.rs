@@ -9,9 +9,11 @@ use crate::api;
 use crate::components::centre::CentreItem;
 use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
+use crate::components::language::locale;
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
 use crate::components::watch::use_snapshot_watch;
+use crate::i18n::*;
 
 /// Soonest free slot first; centres without one keep their file order after.
 pub fn sort_by_next_slot(centres: &mut [CentreSummary]) {
@@ -28,7 +30,8 @@ pub fn DepartementPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
     let announcer = use_announcer();
-    let title = RwSignal::new(format!("Centres de vaccination du département {}", code()));
+    let l = locale();
+    let title = RwSignal::new(td_string!(l, departement.title, code = code()));
     let watch = use_snapshot_watch();
     let data = LocalResource::new(move || {
         watch.track();
@@ -37,24 +40,24 @@ pub fn DepartementPage() -> impl IntoView {
     });
     view! {
         <PageHeading title=title/>
-        <p class="no-print"><a href="/departements">"Choisir un autre département"</a></p>
+        <p class="no-print"><a href="/departements">{td_string!(l, departement.other)}</a></p>
         <Suspense fallback=move || {
-            announcer.say("Chargement des centres…");
-            view! { <p>"Chargement des centres…"</p> }
+            announcer.say(td_string!(l, departement.loading));
+            view! { <p>{td_string!(l, departement.loading)}</p> }
         }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((pointer, file)) => {
                         watch.showing(&pointer.version);
-                        title.set(format!("Centres de vaccination : {} ({})", file.name, file.code));
+                        title.set(td_string!(l, departement.title_named, name = &file.name, code = &file.code));
                         let mut centres = file.centres;
                         sort_by_next_slot(&mut centres);
                         let count = centres.len();
                         let with_slots = centres.iter().filter(|c| c.next_slot.is_some()).count();
-                        let summary = format!("{count} centres, dont {with_slots} avec des créneaux libres");
+                        let summary = td_string!(l, departement.summary, count, with_slots);
                         announcer.say(summary.clone());
                         let demo = pointer.demo.then(|| view! {
-                            <p class="notice">"Démonstration : les centres et les créneaux affichés sont fictifs."</p>
+                            <p class="notice">{td_string!(l, common.demo)}</p>
                         });
                         view! {
                             {demo}
@@ -67,7 +70,7 @@ pub fn DepartementPage() -> impl IntoView {
                     }
                     Err(error) => {
                         if error == api::ApiError::NotFound {
-                            title.set("Département introuvable".to_string());
+                            title.set(td_string!(l, departement.not_found).to_string());
                         }
                         announcer.say(crate::components::problem::explain(&error));
                         view! { <Problem error/> }.into_any()

@@ -4,18 +4,21 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::components::heading::PageHeading;
+use crate::components::language::locale;
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
+use crate::i18n::*;
 
 #[component]
 pub fn DepartementsPage() -> impl IntoView {
     let announcer = use_announcer();
     let index = LocalResource::new(api::index);
+    let l = locale();
     view! {
-        <PageHeading title="Choisir un département".to_string()/>
+        <PageHeading title=td_string!(l, departement.list_title).to_string()/>
         <Suspense fallback=move || {
-            announcer.say("Chargement des départements…");
-            view! { <p>"Chargement des départements…"</p> }
+            announcer.say(td_string!(l, departement.list_loading));
+            view! { <p>{td_string!(l, departement.list_loading)}</p> }
         }>
             {move || Suspend::new(async move {
                 match index.await {

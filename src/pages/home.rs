@@ -14,18 +14,19 @@ use leptos_router::hooks::use_navigate;
 use crate::api;
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::heading::PageHeading;
+use crate::components::language::locale;
 use crate::components::status::use_announcer;
+use crate::i18n::*;
 use crate::pages::results::{results_url, ResultsQuery};
 
 const FIELD: &str = "lieu";
 
 fn problem_text(problem: QueryProblem) -> &'static str {
+    let l = locale();
     match problem {
-        QueryProblem::Empty => "Saisissez un code postal, une commune ou un département",
-        QueryProblem::BadNumber => {
-            "Saisissez un code postal à 5 chiffres, ou un numéro de département comme 75, 2A ou 974"
-        }
-        QueryProblem::TooShort => "Saisissez au moins 2 lettres du nom de la commune",
+        QueryProblem::Empty => td_string!(l, home.empty),
+        QueryProblem::BadNumber => td_string!(l, home.bad_number),
+        QueryProblem::TooShort => td_string!(l, home.too_short),
     }
 }
 
@@ -33,13 +34,14 @@ fn problem_text(problem: QueryProblem) -> &'static str {
 pub fn HomePage() -> impl IntoView {
     let announcer = use_announcer();
     let navigate = use_navigate();
+    let l = locale();
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let title = Signal::derive(move || {
-        let question = "Où souhaitez-vous être vacciné ?";
+        let question = td_string!(l, home.question);
         if error.get().is_some() {
-            format!("Erreur : {question}")
+            format!("{}{question}", td_string!(l, common.error_prefix))
         } else {
             question.to_string()
         }
@@ -63,7 +65,7 @@ pub fn HomePage() -> impl IntoView {
             return;
         }
         busy.set(true);
-        announcer.say("Recherche en cours…");
+        announcer.say(td_string!(l, common.searching));
         let nav = nav.clone();
         spawn_local(async move {
             let outcome = async {
@@ -94,7 +96,7 @@ pub fn HomePage() -> impl IntoView {
                 }
                 Ok(None) => {
                     announcer.say("");
-                    error.set(Some(format!("Aucune commune ne correspond à « {} ». Vérifiez l’orthographe ou saisissez le code postal", input.trim())));
+                    error.set(Some(td_string!(l, home.no_match, input = input.trim())));
                 }
                 Err(e) => {
                     announcer.say("");
@@ -109,14 +111,14 @@ pub fn HomePage() -> impl IntoView {
     let near_me = move |_| {
         geo_problem.set(None);
         locating.set(true);
-        announcer.say("Recherche de votre position…");
+        announcer.say(td_string!(l, home.locating));
         let nav = navigate.clone();
         crate::components::geolocation::current_position(move |result| {
             locating.set(false);
             match result {
                 Ok((lat, lon)) => {
                     let q = ResultsQuery {
-                        place: "votre position".into(),
+                        place: td_string!(l, home.your_position).into(),
                         lat,
                         lon,
                         ..ResultsQuery::default()
@@ -135,11 +137,12 @@ pub fn HomePage() -> impl IntoView {
         <PageHeading title=title/>
         <form class="no-print" on:submit=on_submit novalidate>
             {move || error.get().map(|message| view! { <ErrorSummary errors=vec![FieldError { field: FIELD.into(), message }]/> })}
+            <p class="hint">{td_string!(l, common.all_required)}</p>
             <div class="field" class:field-error=move || error.get().is_some()>
-                <label for=FIELD>"Code postal, commune ou département"</label>
-                <span class="hint" id="lieu-hint">"Par exemple : 75011, Saint-Denis, Finistère ou 2A"</span>
+                <label for=FIELD>{td_string!(l, home.label)}</label>
+                <span class="hint" id="lieu-hint">{td_string!(l, home.hint)}</span>
                 {move || error.get().map(|message| view! {
-                    <p class="error-message" id="lieu-error"><span class="visually-hidden">"Erreur : "</span>{message}</p>
+                    <p class="error-message" id="lieu-error"><span class="visually-hidden">{td_string!(l, common.error_prefix)}</span>{message}</p>
                 })}
                 <input type="text" id=FIELD name="q" spellcheck="false" autocapitalize="off"
                     aria-required="true"
@@ -149,15 +152,15 @@ pub fn HomePage() -> impl IntoView {
                     on:input=move |ev| typed.set(event_target_value(&ev))/>
             </div>
             <button type="submit" class="button" disabled=move || busy.get()>
-                {move || if busy.get() { "Recherche en cours…" } else { "Rechercher" }}
+                {move || if busy.get() { td_string!(l, common.searching) } else { td_string!(l, home.submit) }}
             </button>
         </form>
-        <p class="or">"ou"</p>
+        <p class="or">{td_string!(l, home.or)}</p>
         <button type="button" class="button button-secondary no-print" on:click=near_me disabled=move || locating.get()>
-            {move || if locating.get() { "Recherche de votre position…" } else { "Autour de moi" }}
+            {move || if locating.get() { td_string!(l, home.locating) } else { td_string!(l, home.near_me) }}
         </button>
         {move || geo_problem.get().map(|m| view! { <p class="notice notice-warning">{m}</p> })}
-        <p><a href="/departements">"Voir la liste des départements"</a></p>
+        <p><a href="/departements">{td_string!(l, home.browse)}</a></p>
     }
 }
 

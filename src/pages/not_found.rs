@@ -3,12 +3,15 @@
 use leptos::prelude::*;
 
 use crate::components::heading::PageHeading;
+use crate::components::language::locale;
+use crate::i18n::*;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    let l = locale();
     view! {
-        <PageHeading title="Page introuvable".to_string()/>
-        <p>"Si vous avez saisi l’adresse, vérifiez qu’elle est correcte."</p>
-        <p><a href="/">"Trouver un centre de vaccination"</a></p>
+        <PageHeading title=td_string!(l, not_found.title).to_string()/>
+        <p>{td_string!(l, not_found.check)}</p>
+        <p><a href="/">{td_string!(l, not_found.home)}</a></p>
     }
 }

@@ -14,9 +14,11 @@ use crate::api;
 use crate::components::centre::CentreItem;
 use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
+use crate::components::language::{locale, singular};
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
 use crate::components::watch::use_snapshot_watch;
+use crate::i18n::*;
 use crate::pages::home::urlencoding;
 
 /// Everything a results page shows, as found in its URL.
@@ -56,7 +58,7 @@ impl ResultsQuery {
         Some(ResultsQuery {
             place: params
                 .get("lieu")
-                .unwrap_or_else(|| "votre position".into()),
+                .unwrap_or_else(|| td_string!(locale(), home.your_position).into()),
             lat,
             lon,
             radius_km,
@@ -67,6 +69,10 @@ impl ResultsQuery {
             },
             filters: Filters {
                 vaccine: params.get("vaccin").filter(|v| !v.is_empty()),
+                dose: params
+                    .get("injection")
+                    .and_then(|d| d.parse().ok())
+                    .filter(|d| [1, 2].contains(d)),
                 within_days: params
                     .get("delai")
                     .and_then(|d| d.parse().ok())
@@ -97,6 +103,9 @@ pub fn results_url(q: &ResultsQuery) -> String {
     if let Some(v) = &q.filters.vaccine {
         url.push_str(&format!("&vaccin={}", urlencoding(v)));
     }
+    if let Some(d) = q.filters.dose {
+        url.push_str(&format!("&injection={d}"));
+    }
     if let Some(d) = q.filters.within_days {
         url.push_str(&format!("&delai={d}"));
     }
@@ -109,7 +118,7 @@ pub fn results_url(q: &ResultsQuery) -> String {
     url
 }
 
-fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+fn options(pairs: &[(&str, &'static str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(v, l)| (v.to_string(), l.to_string()))
@@ -141,7 +150,11 @@ fn SelectField(
 
 fn km(d: f64) -> String {
     if d < 10.0 {
-        format!("{:.1} km", d).replace('.', ",")
+        let text = format!("{:.1} km", d);
+        match locale() {
+            Locale::fr => text.replace('.', ","),
+            Locale::en => text,
+        }
     } else {
         format!("{:.0} km", d)
     }
@@ -153,9 +166,10 @@ pub fn ResultsPage() -> impl IntoView {
     let query = Memo::new(move |_| ResultsQuery::from_params(&params.read()));
     let announcer = use_announcer();
     let navigate = use_navigate();
+    let l = locale();
     let title = Signal::derive(move || match query.get() {
-        Some(q) => format!("Centres de vaccination près de {}", q.place),
-        None => "Recherche incomplète".to_string(),
+        Some(q) => td_string!(l, results.title, place = q.place),
+        None => td_string!(l, results.incomplete_title).to_string(),
     });
     let watch = use_snapshot_watch();
     let data = LocalResource::new(move || {
@@ -203,6 +217,7 @@ pub fn ResultsPage() -> impl IntoView {
             Sort::Distance
         };
         q.filters.vaccine = Some(field("vaccin")).filter(|v| !v.is_empty());
+        q.filters.dose = field("injection").parse().ok();
         q.filters.within_days = field("delai").parse().ok();
         q.filters.wheelchair = field("acces") == "1";
         q.filters.online = field("enligne") == "1";
@@ -211,43 +226,46 @@ pub fn ResultsPage() -> impl IntoView {
 
     view! {
         <PageHeading title=title/>
-        <p class="no-print"><a href="/">"Faire une autre recherche"</a></p>
+        <p class="no-print"><a href="/">{td_string!(l, common.search_again)}</a></p>
         {move || query.get().map(|q| {
             let radius_options: Vec<(String, String)> = RADII_KM.iter().map(|r| (r.to_string(), format!("{r} km"))).collect();
             let vaccine = q.filters.vaccine.clone().unwrap_or_default();
             let delai = q.filters.within_days.map(|d| d.to_string()).unwrap_or_default();
+            let dose = q.filters.dose.map(|d| d.to_string()).unwrap_or_default();
             let active = q.radius_km != DEFAULT_RADIUS_KM || q.sort != Sort::Distance || q.filters != Filters::default();
             view! {
                 <details class="filters no-print" open=active>
-                <summary>"Affiner la recherche : distance, tri, vaccin, accès"</summary>
+                <summary>{td_string!(l, results.refine)}</summary>
                 <form on:submit=on_filters.clone() novalidate>
-                    <SelectField id="rayon" label="Distance maximale" selected=q.radius_km.to_string() options=radius_options/>
-                    <SelectField id="tri" label="Trier par"
+                    <SelectField id="rayon" label=td_string!(l, results.radius) selected=q.radius_km.to_string() options=radius_options/>
+                    <SelectField id="tri" label=td_string!(l, results.sort)
                         selected=(if q.sort == Sort::NextSlot { "creneau" } else { "distance" }).to_string()
-                        options=options(&[("distance", "Distance"), ("creneau", "Prochain créneau libre")])/>
-                    <SelectField id="vaccin" label="Vaccin" selected=vaccine
-                        options=options(&[("", "Tous les vaccins"), ("pfizer", "Pfizer-BioNTech"), ("moderna", "Moderna")])/>
-                    <SelectField id="delai" label="Créneau libre" selected=delai
-                        options=options(&[("", "Toutes les dates"), ("1", "Aujourd’hui"), ("7", "Dans les 7 jours"), ("28", "Dans les 28 jours")])/>
+                        options=options(&[("distance", td_string!(l, results.sort_distance)), ("creneau", td_string!(l, results.sort_slot))])/>
+                    <SelectField id="vaccin" label=td_string!(l, results.vaccine) selected=vaccine
+                        options=options(&[("", td_string!(l, results.all_vaccines)), ("pfizer", "Pfizer-BioNTech"), ("moderna", "Moderna")])/>
+                    <SelectField id="injection" label=td_string!(l, results.dose) selected=dose
+                        options=options(&[("", td_string!(l, results.all_doses)), ("1", td_string!(l, results.dose_1)), ("2", td_string!(l, results.dose_2))])/>
+                    <SelectField id="delai" label=td_string!(l, results.window) selected=delai
+                        options=options(&[("", td_string!(l, results.any_date)), ("1", td_string!(l, results.today)), ("7", td_string!(l, results.days_7)), ("28", td_string!(l, results.days_28))])/>
                     <fieldset>
-                        <legend>"Seulement les centres"</legend>
+                        <legend>{td_string!(l, results.only)}</legend>
                         <div class="checkbox">
                             <input type="checkbox" id="acces" name="acces" value="1" checked=q.filters.wheelchair/>
-                            <label for="acces">"accessibles en fauteuil roulant"</label>
+                            <label for="acces">{td_string!(l, results.wheelchair)}</label>
                         </div>
                         <div class="checkbox">
                             <input type="checkbox" id="enligne" name="enligne" value="1" checked=q.filters.online/>
-                            <label for="enligne">"où l’on peut prendre rendez-vous en ligne"</label>
+                            <label for="enligne">{td_string!(l, results.online)}</label>
                         </div>
                     </fieldset>
-                    <button type="submit" class="button button-secondary">"Appliquer"</button>
+                    <button type="submit" class="button button-secondary">{td_string!(l, results.apply)}</button>
                 </form>
                 </details>
             }
         })}
         <Suspense fallback=move || {
-            announcer.say("Recherche en cours…");
-            view! { <p>"Recherche en cours…"</p> }
+            announcer.say(td_string!(l, common.searching));
+            view! { <p>{td_string!(l, common.searching)}</p> }
         }>
             {move || Suspend::new(async move {
                 let radius = query.get_untracked().map(|q| q.radius_km).unwrap_or(DEFAULT_RADIUS_KM);
@@ -256,16 +274,16 @@ pub fn ResultsPage() -> impl IntoView {
                         watch.showing(&pointer.version);
                         let count = hits.len();
                         let summary = match count {
-                            0 => format!("Aucun centre trouvé à moins de {radius} km"),
-                            1 => format!("1 centre trouvé à moins de {radius} km"),
-                            n => format!("{n} centres trouvés à moins de {radius} km"),
+                            0 => td_string!(l, results.count_none, km = radius),
+                            n if singular(n) => td_string!(l, results.count_single, n, km = radius),
+                            n => td_string!(l, results.count_many, n, km = radius),
                         };
                         announcer.say(summary.clone());
                         let demo = pointer.demo.then(|| view! {
-                            <p class="notice">"Démonstration : les centres et les créneaux affichés sont fictifs."</p>
+                            <p class="notice">{td_string!(l, common.demo)}</p>
                         });
                         let empty = (count == 0).then(|| view! {
-                            <p>"Essayez une distance plus grande ou retirez des filtres. Vous pouvez aussi appeler le numéro national ci-dessous."</p>
+                            <p>{td_string!(l, results.empty)}</p>
                         });
                         view! {
                             {demo}
@@ -284,7 +302,7 @@ pub fn ResultsPage() -> impl IntoView {
                         }.into_any()
                     }
                     Err(api::ApiError::NotFound) if query.get_untracked().is_none() => view! {
-                        <p>"Cette adresse de recherche est incomplète. "<a href="/">"Faire une recherche"</a></p>
+                        <p>{td_string!(l, results.incomplete)}<a href="/">{td_string!(l, results.new_search)}</a></p>
                     }.into_any(),
                     Err(error) => {
                         announcer.say(crate::components::problem::explain(&error));

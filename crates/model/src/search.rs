@@ -153,6 +153,8 @@ pub enum Sort {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Filters {
     pub vaccine: Option<String>,
+    /// Only centres booking this injection (1 = first, 2 = second).
+    pub dose: Option<u8>,
     /// Only centres with a free slot within this many days (1 = today).
     pub within_days: Option<u32>,
     pub wheelchair: bool,
@@ -164,6 +166,11 @@ impl Filters {
     pub fn accepts(&self, c: &CentreSummary) -> bool {
         if let Some(v) = &self.vaccine {
             if !c.vaccines.iter().any(|x| x == v) {
+                return false;
+            }
+        }
+        if let Some(dose) = self.dose {
+            if !c.doses.contains(&dose) {
                 return false;
             }
         }
@@ -260,6 +267,7 @@ mod tests {
             booking_url: None,
             phone: None,
             vaccines: vec!["pfizer".into()],
+            doses: vec![1, 2],
             accessible: Some(true),
             reserved_for_professionals: false,
             hours_published: true,
@@ -411,5 +419,25 @@ mod tests {
             ..Default::default()
         };
         assert!(nearby(vec![phone], point, 20.0, &wheelchair, Sort::Distance).is_empty());
+        let mut second_only = far_soon.clone();
+        second_only.doses = vec![2];
+        let two = vec![second_only, mid_later.clone()];
+        let first = Filters {
+            dose: Some(1),
+            ..Default::default()
+        };
+        let second = Filters {
+            dose: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(nearby(two.clone(), point, 20.0, &first, Sort::Distance)),
+            ["mid-later"],
+            "a centre giving only second injections is not offered for a first"
+        );
+        assert_eq!(
+            ids(nearby(two, point, 20.0, &second, Sort::Distance)),
+            ["mid-later", "far-soon"]
+        );
     }
 }

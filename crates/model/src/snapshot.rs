@@ -175,6 +175,11 @@ pub struct CentreSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     pub vaccines: Vec<String>,
+    /// Which injections the centre books: 1 = first injections (the second
+    /// is booked with them), 2 = second injections for people whose first
+    /// was given elsewhere. Files without the field mean both.
+    #[serde(default = "both_doses")]
+    pub doses: Vec<u8>,
     /// Step-free access; `None` when the source does not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accessible: Option<bool>,
@@ -191,6 +196,11 @@ pub struct CentreSummary {
     pub opening_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closing_date: Option<String>,
+}
+
+/// Both injections, the default when a source does not say.
+pub fn both_doses() -> Vec<u8> {
+    vec![1, 2]
 }
 
 /// `dep/<code>.json`

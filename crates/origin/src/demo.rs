@@ -113,7 +113,7 @@ const WEEKS: [[&str; 7]; 6] = [
 /// reads, then Créneau's own.
 pub const HEADER: &str = "gid;nom;adr_num;adr_voie;com_cp;com_insee;com_nom;lat_coor1;long_coor1;lieu_accessibilite;\
 rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;lieu_tel;rdv_site_web;rdv_modalites;\
-creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite";
+creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite;creneau_injections";
 
 /// Generate the demo centres file from the communes.
 pub fn centres_csv(communes: &[CommuneRow]) -> String {
@@ -204,11 +204,18 @@ fn centre_row(n: usize, c: &CommuneRow, rng: &mut SplitMix) -> String {
     };
     let minutes = if rng.below(2) == 0 { 10 } else { 15 };
     let capacity = 1 + rng.below(4);
+    // A few centres give only second injections, a few only first ones
+    // (taken from the row number so the other draws stay as they were).
+    let injections = match n % 13 {
+        0 => "2",
+        7 => "1",
+        _ => "1|2",
+    };
     let number = 1 + rng.below(80);
     let street = rng.pick(&STREETS);
     let postcode = c.postcodes.first().map(String::as_str).unwrap_or("");
     format!(
-        "demo-{n:04};{name};{number};{street};{postcode};{insee};{commune};{lat:.5};{lon:.5};{accessible};{days};{phone};{site};{modalites};{mode};{vaccins};{minutes};{capacity}",
+        "demo-{n:04};{name};{number};{street};{postcode};{insee};{commune};{lat:.5};{lon:.5};{accessible};{days};{phone};{site};{modalites};{mode};{vaccins};{minutes};{capacity};{injections}",
         insee = c.insee,
         commune = c.name,
         days = week.join(";"),

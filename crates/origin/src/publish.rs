@@ -97,8 +97,8 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         .collect();
     let rows = sqlx::query(
         "SELECT id, name, address, postcode, insee, commune, departement, lat, lon, phone, booking_mode, booking_url, \
-         accessible, reserved_pro, hours_json, slot_minutes, capacity, vaccines, opening_date, closing_date, demo \
-         FROM centres ORDER BY departement, id",
+         accessible, reserved_pro, hours_json, slot_minutes, capacity, vaccines, opening_date, closing_date, demo, \
+         doses FROM centres ORDER BY departement, id",
     )
     .fetch_all(pool)
     .await?;
@@ -135,6 +135,11 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
                     .split('|')
                     .filter(|v| !v.is_empty())
                     .map(str::to_string)
+                    .collect(),
+                doses: r
+                    .get::<String, _>(21)
+                    .split('|')
+                    .filter_map(|d| d.parse().ok())
                     .collect(),
                 opening_date: r.get(18),
                 closing_date: r.get(19),
@@ -602,6 +607,12 @@ pub fn write(
         std::fs::rename(&tmp, &target)?;
     }
     bytes += (body.len() + br.len() + gz.len()) as u64;
+    // The grace period of the generation this one replaces counts from now,
+    // when readers start to see the new pointer: stamp the directory so
+    // (its own time is when staging last added an entry, possibly long ago).
+    std::fs::File::open(versions.join(version))
+        .and_then(|dir| dir.set_modified(SystemTime::now()))
+        .context("stamping the generation's publication time")?;
     let pruned = prune(out, version, &generation.search_dir, grace)?;
     Ok(Published {
         version: version.clone(),

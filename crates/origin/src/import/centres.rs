@@ -6,7 +6,8 @@
 //! Créneau reads four optional columns of its own, which the official file
 //! does not have and the demo file does: `creneau_reservation` ("ici" when
 //! booked through Créneau), `creneau_vaccins` ("pfizer|moderna"),
-//! `creneau_minutes` (slot length) and `creneau_capacite` (people per slot).
+//! `creneau_minutes` (slot length), `creneau_capacite` (people per slot) and
+//! `creneau_injections` ("1|2", "1" or "2": which injections it books).
 
 use std::path::Path;
 
@@ -65,6 +66,7 @@ pub struct CentreRow {
     pub slot_minutes: u16,
     pub capacity: u32,
     pub vaccines: Vec<String>,
+    pub doses: Vec<u8>,
     pub opening_date: Option<NaiveDate>,
     pub closing_date: Option<NaiveDate>,
 }
@@ -115,11 +117,12 @@ pub fn parse(
         col("date_ouverture"),
         col("date_fermeture"),
     );
-    let (c_mode, c_vaccins, c_minutes, c_capacite) = (
+    let (c_mode, c_vaccins, c_minutes, c_capacite, c_injections) = (
         col("creneau_reservation"),
         col("creneau_vaccins"),
         col("creneau_minutes"),
         col("creneau_capacite"),
+        col("creneau_injections"),
     );
     let vaccine_codes: Vec<String> = known_vaccines().into_iter().map(|v| v.code).collect();
 
@@ -313,6 +316,24 @@ pub fn parse(
                 continue;
             }
         }
+        let doses = match get(c_injections) {
+            None => creneau_model::snapshot::both_doses(),
+            Some(list) => {
+                let doses: Result<Vec<u8>, _> =
+                    list.split('|').map(|d| d.trim().parse::<u8>()).collect();
+                match doses {
+                    Ok(d) if !d.is_empty() && d.iter().all(|d| *d == 1 || *d == 2) => d,
+                    _ => {
+                        problems.push(problem(
+                            Some("creneau_injections"),
+                            format!("{list:?} is not \"1|2\", \"1\" or \"2\""),
+                            true,
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
         let slot_minutes = match get(c_minutes).map(str::parse::<u16>) {
             None => options.slot_minutes,
             Some(Ok(m)) if (5..=120).contains(&m) => m,
@@ -374,6 +395,7 @@ pub fn parse(
             slot_minutes,
             capacity,
             vaccines,
+            doses,
             opening_date,
             closing_date,
         });
@@ -487,8 +509,8 @@ pub async fn import_text(
         sqlx::query(
             "INSERT INTO centres (id, name, address, postcode, insee, commune, departement, lat, lon, phone, \
              booking_mode, booking_url, accessible, reserved_pro, hours_json, slot_minutes, capacity, vaccines, \
-             opening_date, closing_date, demo) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+             opening_date, closing_date, demo, doses) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, \
              postcode = excluded.postcode, insee = excluded.insee, commune = excluded.commune, \
              departement = excluded.departement, lat = excluded.lat, lon = excluded.lon, phone = excluded.phone, \
@@ -496,7 +518,7 @@ pub async fn import_text(
              accessible = excluded.accessible, reserved_pro = excluded.reserved_pro, \
              hours_json = excluded.hours_json, slot_minutes = excluded.slot_minutes, \
              capacity = excluded.capacity, vaccines = excluded.vaccines, opening_date = excluded.opening_date, \
-             closing_date = excluded.closing_date, demo = excluded.demo",
+             closing_date = excluded.closing_date, demo = excluded.demo, doses = excluded.doses",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -519,6 +541,13 @@ pub async fn import_text(
         .bind(c.opening_date.map(|d| d.to_string()))
         .bind(c.closing_date.map(|d| d.to_string()))
         .bind(i32::from(options.demo))
+        .bind(
+            c.doses
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join("|"),
+        )
         .execute(&mut *tx)
         .await?;
     }
