@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, load demo data, serve http://127.0.0.1:8080
 #   make test   install what is missing and run every test
 # Both are idempotent and reach only the package registries (crates.io,
-# npm, Debian). `make bench` measures snapshot generation and sizes.
+# npm, Debian). `make bench` measures snapshot generation, sizes, rendering and search.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -79,6 +79,7 @@ test: tools browser
 bench: build
 	cargo bench -p creneau --bench snapshot
 	node tests/support/size-report.mjs
+	node tests/support/bench-render.mjs
 
 clean:
 	rm -rf dist var target/criterion
