@@ -8,10 +8,13 @@
 //! - [`search`]: the finder: queries, places, radius, filters, sorting.
 //! - [`snapshot`]: the JSON snapshot schema (pointer, index, département,
 //!   centre and search files).
+//! - [`booking`]: the booking API's request and answers, field checks with
+//!   French and English messages, eligibility age, references.
 //! - [`format`]: dates and times in words, French and English.
 //! - [`geo`]: distances and the départements' time zones.
 //! - [`text`]: search normalisation (accents, case, "St"/"Saint").
 
+pub mod booking;
 pub mod format;
 pub mod geo;
 pub mod hours;

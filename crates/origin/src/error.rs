@@ -1,15 +1,43 @@
-//! The API's one error type. Each variant maps to a status code; internal
-//! details are logged, never sent.
+//! The API's one error type. Each variant maps to a status code and a JSON
+//! body ([`ApiProblem`]: a machine-readable `error`, a message in French and
+//! English, per-field messages); internal details are logged, never sent,
+//! and nothing a person typed is ever logged.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use creneau_model::booking::{ApiProblem, FieldProblem, Message};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("not found")]
     NotFound,
+    /// The request body could not be read as JSON of the right shape.
+    #[error("unreadable request ({status})")]
+    BadRequest {
+        status: StatusCode,
+        message: Message,
+    },
+    /// One message per field in error.
+    #[error("invalid fields")]
+    Invalid(Vec<FieldProblem>),
+    /// The first-injection slot is full; `alternatives` are free ones.
+    #[error("slot taken")]
+    SlotTaken { alternatives: Vec<String> },
+    /// No second-injection slot in the window after the interval.
+    #[error("no second-dose slot")]
+    NoSecondSlot { alternatives: Vec<String> },
+    /// This person already has a booking to come.
+    #[error("already booked")]
+    AlreadyBooked,
+    /// The eligibility rules refuse this booking.
+    #[error("not eligible")]
+    NotEligible(Message),
+    /// The same Idempotency-Key came with another request.
+    #[error("idempotency key reused")]
+    KeyReused,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     #[error("overloaded")]
     Overloaded { retry_after_secs: u64 },
     #[error("internal error: {0:#}")]
@@ -22,31 +50,60 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+fn body(error: &str, message: Option<Message>) -> ApiProblem {
+    ApiProblem {
+        error: error.into(),
+        message,
+        fields: Vec::new(),
+        alternatives: Vec::new(),
+        retry_after: None,
+    }
+}
+
+fn with_retry_after(status: StatusCode, mut problem: ApiProblem, secs: u64) -> Response {
+    problem.retry_after = Some(secs);
+    let mut r = (status, Json(problem)).into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    r
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        match self {
-            Error::NotFound => (
-                StatusCode::NOT_FOUND,
-                Json(json!({ "error": "not_found", "message": { "fr": "Adresse inconnue.", "en": "Unknown address." } })),
-            )
-                .into_response(),
+        use StatusCode as S;
+        let m = Message::new;
+        let (status, problem) = match self {
+            Error::NotFound => (S::NOT_FOUND, body("not_found", Some(m("Introuvable. Vérifiez la référence et la date de naissance.", "Not found. Check the reference and the date of birth.")))),
+            Error::BadRequest { status, message } => (status, body("bad_request", Some(message))),
+            Error::Invalid(fields) => {
+                let mut p = body("invalid", Some(m("Certaines réponses sont à corriger.", "Some answers need correcting.")));
+                p.fields = fields;
+                (S::UNPROCESSABLE_ENTITY, p)
+            }
+            Error::SlotTaken { alternatives } => {
+                let mut p = body("slot_taken", Some(m("Ce créneau vient d’être pris. Choisissez un autre horaire.", "This slot has just been taken. Choose another time.")));
+                p.alternatives = alternatives;
+                (S::CONFLICT, p)
+            }
+            Error::NoSecondSlot { alternatives } => {
+                let mut p = body("no_second_dose_slot", Some(m("Il n’y a plus de place pour la deuxième injection à la date prévue. Choisissez un autre jour pour la première.", "There is no room left for the second injection on the planned date. Choose another day for the first.")));
+                p.alternatives = alternatives;
+                (S::CONFLICT, p)
+            }
+            Error::AlreadyBooked => (S::CONFLICT, body("already_booked", Some(m("Cette personne a déjà un rendez-vous à venir. Pour le voir, le déplacer ou l’annuler, allez à « Gérer mon rendez-vous ».", "This person already has an appointment to come. To see, move or cancel it, go to “Manage my appointment”.")))),
+            Error::NotEligible(message) => (S::FORBIDDEN, body("not_eligible", Some(message))),
+            Error::KeyReused => (S::UNPROCESSABLE_ENTITY, body("idempotency_key_reused", Some(m("Cette demande a déjà été envoyée avec d’autres réponses. Recommencez la réservation.", "This request was already sent with other answers. Start the booking again.")))),
+            Error::RateLimited { retry_after_secs } => {
+                return with_retry_after(S::TOO_MANY_REQUESTS, body("rate_limited", Some(m("Trop de demandes depuis cette connexion. Patientez un peu, puis réessayez.", "Too many requests from this connection. Wait a little, then try again."))), retry_after_secs)
+            }
             Error::Overloaded { retry_after_secs } => {
-                let mut r = (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({ "error": "overloaded", "retry_after": retry_after_secs })),
-                )
-                    .into_response();
-                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                r
+                return with_retry_after(S::SERVICE_UNAVAILABLE, body("overloaded", Some(m("Beaucoup de demandes en ce moment. Réessayez dans quelques secondes.", "Many requests at the moment. Try again in a few seconds."))), retry_after_secs)
             }
             Error::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({ "error": "internal", "message": { "fr": "Erreur du serveur. Réessayez plus tard.", "en": "Server error. Please try again later." } })),
-                )
-                    .into_response()
+                (S::INTERNAL_SERVER_ERROR, body("internal", Some(m("Erreur du serveur. Réessayez plus tard.", "Server error. Please try again later."))))
             }
-        }
+        };
+        (status, Json(problem)).into_response()
     }
 }

@@ -22,6 +22,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::bookings::Bookings;
 use crate::db::Pool;
 use crate::error::Error;
 
@@ -30,7 +31,12 @@ use crate::error::Error;
 pub struct ApiContext {
     pub pool: Pool,
     pub config: Arc<Config>,
+    pub bookings: Arc<Bookings>,
 }
+
+/// The OpenAPI document of `/api/v1`, kept true to the code by the tests
+/// that validate every answer against it.
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -55,7 +61,12 @@ pub fn app(ctx: ApiContext) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
-    let api = Router::new().fallback(|| async { Error::NotFound });
+    let api = crate::bookings::routes()
+        .route(
+            "/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .fallback(|| async { Error::NotFound });
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)

@@ -5,11 +5,17 @@
 //! - [`demo`]: the shipped demonstration centres.
 //! - [`publish`]: the minute-by-minute snapshot publisher.
 //! - [`http`]: the app, the snapshot and the API on one address.
+//! - [`bookings`]: the booking API (book, look up, cancel), purge, day lists.
+//! - [`eligibility`]: who may book, from a configuration file.
+//! - [`limits`]: client address, rate limits, the bound on work in flight.
 //! - [`error`]: the API's error type.
 
+pub mod bookings;
 pub mod db;
 pub mod demo;
+pub mod eligibility;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod limits;
 pub mod publish;

@@ -65,7 +65,12 @@ enum Command {
         no_publisher: bool,
         #[command(flatten)]
         publish: PublishArgs,
+        #[command(flatten)]
+        booking: BookingArgs,
     },
+    /// Bookings: the centre's day list, and purging old personal data.
+    #[command(subcommand)]
+    Bookings(BookingsCommand),
 }
 
 #[derive(Subcommand)]
@@ -87,6 +92,51 @@ enum ImportCommand {
         #[arg(long, default_value_t = 2)]
         capacity: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum BookingsCommand {
+    /// Write a centre's appointments of one day as CSV (for its staff).
+    Export {
+        #[arg(long)]
+        centre: String,
+        /// Local date, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// File to write; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Delete bookings whose second appointment is more than --days days past.
+    Purge {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+}
+
+#[derive(Args)]
+struct BookingArgs {
+    /// Eligibility rules (TOML); the built-in config/eligibility.toml when absent.
+    #[arg(long)]
+    eligibility: Option<PathBuf>,
+    /// Booking requests handled at once; past this, 503 with Retry-After at once.
+    #[arg(long, default_value_t = 64)]
+    max_in_flight: usize,
+    /// Base of the Retry-After sent with a 503 (seconds; up to twice this, at random).
+    #[arg(long, default_value_t = 10)]
+    retry_after: u64,
+    /// Bookings per minute per client address.
+    #[arg(long, default_value_t = 20)]
+    bookings_per_minute: u32,
+    /// Lookups and cancellations per minute per client address.
+    #[arg(long, default_value_t = 20)]
+    lookups_per_minute: u32,
+    /// Proxies (CDN, load balancer) whose X-Forwarded-For is believed; comma-separated IPs.
+    #[arg(long, value_delimiter = ',')]
+    trusted_proxy: Vec<std::net::IpAddr>,
+    /// Days after the second appointment when a booking's personal data is deleted.
+    #[arg(long, default_value_t = 30)]
+    purge_after_days: u32,
 }
 
 #[derive(Args, Clone)]
@@ -135,6 +185,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let cli_database = cli.database.clone();
     let pool = db::connect(&cli.database).await?;
     match cli.command {
         Command::Import(ImportCommand::Communes { file }) => {
@@ -197,11 +248,24 @@ async fn main() -> anyhow::Result<()> {
                 .await;
             }
         }
+        Command::Bookings(BookingsCommand::Export { centre, date, out }) => {
+            let csv = creneau::bookings::export_day(&pool, &centre, date).await?;
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{csv}"),
+            }
+        }
+        Command::Bookings(BookingsCommand::Purge { days }) => {
+            let deleted = creneau::bookings::purge(&pool, chrono::Utc::now(), days).await?;
+            println!("{deleted} bookings deleted");
+        }
         Command::Serve {
             addr,
             dist,
             no_publisher,
             publish: args,
+            booking,
         } => {
             if dist.join("index.html").exists() {
                 publish::precompress_dir(&dist)?;
@@ -225,19 +289,62 @@ async fn main() -> anyhow::Result<()> {
                 dist,
                 snapshot_dir: args.out.clone(),
             };
+            let eligibility = match &booking.eligibility {
+                Some(path) => creneau::eligibility::Eligibility::from_file(path)?,
+                None => creneau::eligibility::Eligibility::default(),
+            };
+            let limits = creneau::limits::LimitsConfig {
+                bookings_per_minute: booking.bookings_per_minute,
+                lookups_per_minute: booking.lookups_per_minute,
+                max_in_flight: booking.max_in_flight,
+                retry_after_secs: booking.retry_after,
+                trusted_proxies: booking.trusted_proxy.clone(),
+                ..Default::default()
+            };
+            let bookings = Arc::new(creneau::bookings::Bookings::new(
+                eligibility,
+                limits,
+                args.horizon_days,
+                cli_database.starts_with("sqlite:"),
+            ));
+            // Every minute: forget idle rate-limit entries; every hour, purge.
+            {
+                let (bookings, pool, days) =
+                    (bookings.clone(), pool.clone(), booking.purge_after_days);
+                tokio::spawn(async move {
+                    let mut minutes = 0u64;
+                    loop {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        bookings.shrink();
+                        if minutes % 60 == 0 {
+                            match creneau::bookings::purge(&pool, chrono::Utc::now(), days).await {
+                                Ok(n) => tracing::info!(deleted = n, "bookings purged"),
+                                Err(e) => {
+                                    tracing::error!(error = %format!("{e:#}"), "purge failed")
+                                }
+                            }
+                        }
+                        minutes += 1;
+                    }
+                });
+            }
             let app = http::app(http::ApiContext {
                 pool,
                 config: Arc::new(config),
+                bookings,
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;
             tracing::info!("serving http://{addr}");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
         }
     }
     Ok(())

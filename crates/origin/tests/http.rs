@@ -49,6 +49,7 @@ async fn context(dir: &std::path::Path) -> ApiContext {
             dist,
             snapshot_dir: snapshot,
         }),
+        bookings: common::bookings(Default::default()),
     }
 }
 

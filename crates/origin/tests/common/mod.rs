@@ -75,3 +75,25 @@ pub fn assert_valid(kind: &str, path: &Path) {
         path.display()
     );
 }
+
+/// Booking state for tests: the built-in eligibility rules and the given
+/// limits, on SQLite.
+pub fn bookings(
+    limits: creneau::limits::LimitsConfig,
+) -> std::sync::Arc<creneau::bookings::Bookings> {
+    std::sync::Arc::new(creneau::bookings::Bookings::new(
+        Default::default(),
+        limits,
+        28,
+        true,
+    ))
+}
+
+/// The OpenAPI document's schema `name`, compiled, to check an answer.
+pub fn openapi_schema(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("docs/openapi.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    schema["components"] = doc["components"].clone();
+    jsonschema::validator_for(&schema).unwrap()
+}

@@ -1,0 +1,927 @@
+//! The booking API, under `/api/v1`:
+//!
+//! - `POST /bookings` (with `Idempotency-Key`): books the first injection
+//!   and the second at the vaccine's interval, both or neither, in one
+//!   transaction; never more people in a slot than its capacity.
+//! - `POST /bookings/{reference}/lookup` and `…/cancel`: the reference in
+//!   the path, the birth date in the body (never in a URL, so never in a
+//!   log); cancelling frees both places.
+//!
+//! A slot's places are counted in `slot_usage`; taking one is a single
+//! conditional upsert (`… DO UPDATE SET taken = taken + 1 WHERE taken <
+//! capacity`), so two requests can never both take the last place, on
+//! SQLite or PostgreSQL. On SQLite, booking transactions also take turns in
+//! the process (one writer at a time is how SQLite works best).
+//! Also here: the centres cache, purge, and the centre's day list export.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use creneau_model::booking::{
+    check_birth_date, check_request, normalise_reference, reference_from_bits, Appointment,
+    BookedBy, Booking, BookingCentre, BookingRequest, FieldProblem, Message, Person,
+    ReferenceCheck,
+};
+use creneau_model::hours::WeekHours;
+use creneau_model::slots::{self, SlotRules};
+use creneau_model::snapshot::{known_vaccines, BookingMode};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::db::Pool;
+use crate::eligibility::Eligibility;
+use crate::error::Error;
+use crate::http::ApiContext;
+use crate::limits::{client_address, Gate, LimitsConfig, RateLimits};
+
+/// Largest request body accepted (a booking is well under 1 KiB).
+pub const BODY_LIMIT: usize = 8 * 1024;
+/// How far after the planned second-injection day a free place is sought.
+pub const SECOND_DOSE_WINDOW_DAYS: i64 = 7;
+/// How many alternatives a 409 offers.
+const ALTERNATIVES: usize = 6;
+
+/// Everything the booking handlers share, inside [`ApiContext`].
+pub struct Bookings {
+    pub eligibility: Eligibility,
+    pub limits: LimitsConfig,
+    pub horizon_days: u32,
+    rate: RateLimits,
+    gate: Gate,
+    centres: RwLock<(Option<Instant>, Arc<HashMap<String, Arc<Bookable>>>)>,
+    /// SQLite only: booking transactions take turns here rather than in
+    /// SQLite's busy loop.
+    writer: Option<Mutex<()>>,
+}
+
+impl Bookings {
+    pub fn new(
+        eligibility: Eligibility,
+        limits: LimitsConfig,
+        horizon_days: u32,
+        sqlite: bool,
+    ) -> Self {
+        Bookings {
+            rate: RateLimits::new(&limits),
+            gate: Gate::new(limits.max_in_flight, limits.retry_after_secs),
+            eligibility,
+            limits,
+            horizon_days,
+            centres: RwLock::new((None, Arc::new(HashMap::new()))),
+            writer: sqlite.then(|| Mutex::new(())),
+        }
+    }
+
+    /// Forget old rate-limit entries; called every minute.
+    pub fn shrink(&self) {
+        self.rate.shrink();
+    }
+}
+
+/// A centre as booking needs it.
+#[derive(Debug)]
+pub struct Bookable {
+    pub centre: BookingCentre,
+    pub booking: BookingMode,
+    pub reserved_pro: bool,
+    pub hours: WeekHours,
+    pub rules: SlotRules,
+    pub tz: Tz,
+    pub vaccines: Vec<String>,
+    pub doses: Vec<u8>,
+    pub opening: Option<NaiveDate>,
+    pub closing: Option<NaiveDate>,
+}
+
+impl Bookable {
+    fn open_on(&self, date: NaiveDate) -> bool {
+        !self.opening.is_some_and(|o| date < o) && !self.closing.is_some_and(|c| date > c)
+    }
+
+    fn rfc3339(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.tz)
+            .to_rfc3339_opts(SecondsFormat::Secs, false)
+    }
+}
+
+/// Centres change only by import: they are read again at most every minute.
+async fn centres(ctx: &ApiContext) -> Result<Arc<HashMap<String, Arc<Bookable>>>, Error> {
+    {
+        let cached = ctx.bookings.centres.read().await;
+        if cached
+            .0
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(60))
+        {
+            return Ok(cached.1.clone());
+        }
+    }
+    let mut cached = ctx.bookings.centres.write().await;
+    if cached
+        .0
+        .is_some_and(|at| at.elapsed() < Duration::from_secs(60))
+    {
+        return Ok(cached.1.clone());
+    }
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, c.address, c.postcode, c.commune, c.phone, c.booking_mode, c.reserved_pro, \
+         c.hours_json, c.slot_minutes, c.capacity, c.vaccines, c.doses, c.opening_date, c.closing_date, d.time_zone \
+         FROM centres c JOIN departements d ON d.code = c.departement",
+    )
+    .fetch_all(&ctx.pool)
+    .await?;
+    let mut map = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.get(0);
+        let hours: WeekHours = serde_json::from_str(&r.get::<String, _>(8))
+            .with_context(|| format!("centre {id}: stored hours unreadable"))?;
+        let Some(tz) = slots::time_zone(&r.get::<String, _>(15)) else {
+            continue;
+        };
+        let split = |s: String| {
+            s.split('|')
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let bookable = Bookable {
+            centre: BookingCentre {
+                id: id.clone(),
+                name: r.get(1),
+                address: r.get(2),
+                postcode: r.get(3),
+                commune: r.get(4),
+                phone: r.get(5),
+            },
+            booking: BookingMode::parse(&r.get::<String, _>(6)).unwrap_or(BookingMode::Phone),
+            reserved_pro: r.get::<i32, _>(7) != 0,
+            hours,
+            rules: SlotRules {
+                slot_minutes: r.get::<i32, _>(9) as u16,
+                capacity: r.get::<i32, _>(10) as u32,
+            },
+            tz,
+            vaccines: split(r.get(11)),
+            doses: split(r.get(12))
+                .iter()
+                .filter_map(|d| d.parse().ok())
+                .collect(),
+            opening: r.get::<Option<String>, _>(13).and_then(|d| d.parse().ok()),
+            closing: r.get::<Option<String>, _>(14).and_then(|d| d.parse().ok()),
+        };
+        map.insert(id, Arc::new(bookable));
+    }
+    *cached = (Some(Instant::now()), Arc::new(map));
+    Ok(cached.1.clone())
+}
+
+pub fn routes() -> Router<ApiContext> {
+    Router::new()
+        .route("/bookings", post(create))
+        .route("/bookings/{reference}/lookup", post(lookup))
+        .route("/bookings/{reference}/cancel", post(cancel))
+}
+
+fn bad_request(status: StatusCode, fr: &str, en: &str) -> Error {
+    Error::BadRequest {
+        status,
+        message: Message::new(fr, en),
+    }
+}
+
+/// The body as JSON of type `T`, or a 4xx that says what is wrong and
+/// where, without echoing what was sent.
+async fn json_body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, Error> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !is_json {
+        return Err(bad_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "La demande doit être envoyée en JSON (Content-Type: application/json).",
+            "The request must be sent as JSON (Content-Type: application/json).",
+        ));
+    }
+    let bytes: Bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            bad_request(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "La demande est trop longue.",
+                "The request is too long.",
+            )
+        })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        if e.is_data() {
+            bad_request(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("La demande n’a pas la forme attendue (ligne {line}, colonne {column}) : un champ manque, est en trop ou n’a pas le bon type. Voir /api/v1/openapi.json."),
+                &format!("The request does not have the expected shape (line {line}, column {column}): a field is missing, unknown or of the wrong type. See /api/v1/openapi.json."),
+            )
+        } else {
+            bad_request(
+                StatusCode::BAD_REQUEST,
+                &format!("La demande n’est pas du JSON valide (ligne {line}, colonne {column})."),
+                &format!("The request is not valid JSON (line {line}, column {column})."),
+            )
+        }
+    })
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("");
+    if key.len() < 8
+        || key.len() > 100
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad_request(
+            StatusCode::BAD_REQUEST,
+            "L’en-tête Idempotency-Key manque ou n’est pas valide (8 à 100 lettres, chiffres, - ou _).",
+            "The Idempotency-Key header is missing or invalid (8 to 100 letters, digits, - or _).",
+        ));
+    }
+    Ok(key.to_string())
+}
+
+fn field(field: &str, fr: impl Into<String>, en: impl Into<String>) -> Error {
+    Error::Invalid(vec![FieldProblem {
+        field: field.into(),
+        message: Message::new(fr, en),
+    }])
+}
+
+/// Who the person is, for "one booking per person", without keeping the
+/// names in the key.
+fn person_key(p: &Person) -> String {
+    let fold = |s: &str| creneau_model::text::search_key(s);
+    let digest = Sha256::digest(format!(
+        "{}\n{}\n{}",
+        fold(&p.first_name),
+        fold(&p.last_name),
+        p.birth_date.trim()
+    ));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response, Error> {
+    let client = client_address(&req, &ctx.bookings.limits.trusted_proxies);
+    ctx.bookings.rate.booking(client)?;
+    let _permit = ctx.bookings.gate.enter()?;
+    let key = idempotency_key(req.headers())?;
+    let mut request: BookingRequest = json_body(req).await?;
+    let now = Utc::now();
+    let problems = check_request(&request, now.date_naive());
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    request.person.first_name = request.person.first_name.trim().to_string();
+    request.person.last_name = request.person.last_name.trim().to_string();
+    for optional in [&mut request.person.phone, &mut request.person.email] {
+        *optional = optional
+            .take()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+    }
+    let all = centres(&ctx).await?;
+    let Some(centre) = all.get(&request.centre).cloned() else {
+        return Err(field(
+            "centre",
+            "Ce centre n’existe pas",
+            "This centre does not exist",
+        ));
+    };
+    if centre.booking != BookingMode::Here {
+        return Err(field(
+            "centre",
+            "Ce centre ne prend pas de rendez-vous sur Créneau : voyez sa page pour réserver",
+            "This centre does not take bookings on Créneau: see its page to book",
+        ));
+    }
+    if !centre.vaccines.contains(&request.vaccine) {
+        return Err(field(
+            "vaccine",
+            "Ce centre ne propose pas ce vaccin",
+            "This centre does not offer this vaccine",
+        ));
+    }
+    if !centre.doses.contains(&1) {
+        return Err(field(
+            "centre",
+            "Ce centre ne fait que des deuxièmes injections",
+            "This centre only gives second injections",
+        ));
+    }
+    let first = first_slot(&centre, &request.slot, now, ctx.bookings.horizon_days)?;
+    let birth: NaiveDate = request.person.birth_date.parse().map_err(|_| {
+        field(
+            "person.birth_date",
+            "Date de naissance invalide",
+            "Invalid date of birth",
+        )
+    })?;
+    let first_day = first.with_timezone(&centre.tz).date_naive();
+    if let Some(why) = ctx
+        .bookings
+        .eligibility
+        .refusal(birth, first_day, centre.reserved_pro)
+    {
+        return Err(Error::NotEligible(why));
+    }
+    let request_hash = {
+        let digest = Sha256::digest(serde_json::to_vec(&request).map_err(anyhow::Error::from)?);
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let outcome = {
+        let _turn = match &ctx.bookings.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
+        book(
+            &ctx.pool,
+            &centre,
+            &request,
+            first,
+            &key,
+            &request_hash,
+            now,
+        )
+        .await
+    };
+    match outcome {
+        Ok((booking, replayed)) => {
+            let mut response = (StatusCode::CREATED, Json(booking)).into_response();
+            if replayed {
+                response
+                    .headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            }
+            Ok(response)
+        }
+        Err(Error::SlotTaken { .. }) => Err(Error::SlotTaken {
+            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days).await?,
+        }),
+        Err(Error::NoSecondSlot { .. }) => Err(Error::NoSecondSlot {
+            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days).await?,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// The requested first-injection time, if it is one of the centre's slots,
+/// still to come and within the published horizon.
+fn first_slot(
+    centre: &Bookable,
+    slot: &str,
+    now: DateTime<Utc>,
+    horizon_days: u32,
+) -> Result<DateTime<Utc>, Error> {
+    let at = DateTime::parse_from_rfc3339(slot)
+        .map_err(|_| field("slot", "Choisissez un créneau", "Choose a slot"))?
+        .with_timezone(&Utc);
+    if at <= now {
+        return Err(field(
+            "slot",
+            "Ce créneau est passé : choisissez-en un autre",
+            "This slot has passed: choose another",
+        ));
+    }
+    let today = slots::local_date(now, centre.tz);
+    let date = at.with_timezone(&centre.tz).date_naive();
+    if (date - today).num_days() >= i64::from(horizon_days) {
+        return Err(field("slot", format!("Les rendez-vous s’ouvrent {horizon_days} jours à l’avance : choisissez une date plus proche"), format!("Appointments open {horizon_days} days ahead: choose an earlier date")));
+    }
+    let exists = centre.open_on(date)
+        && slots::slots_on(date, &centre.hours, centre.rules, centre.tz)
+            .iter()
+            .any(|s| s.starts_at == at);
+    if !exists {
+        return Err(field(
+            "slot",
+            "Ce centre ne propose pas ce créneau : choisissez-en un sur sa page",
+            "This centre does not offer this slot: choose one on its page",
+        ));
+    }
+    Ok(at)
+}
+
+/// Take one place in a slot if one is left. One statement, so two
+/// requests cannot both take the last place.
+async fn take_place(
+    tx: &mut sqlx::AnyConnection,
+    centre: &str,
+    at: i64,
+    capacity: u32,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1) \
+         ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1 \
+         WHERE slot_usage.taken < $3",
+    )
+    .bind(centre)
+    .bind(at)
+    .bind(capacity as i32)
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Places taken per slot start at a centre within [from, to).
+async fn taken_between(
+    conn: &mut sqlx::AnyConnection,
+    centre: &str,
+    from: i64,
+    to: i64,
+) -> Result<HashMap<i64, u32>, Error> {
+    let rows = sqlx::query("SELECT starts_at, taken FROM slot_usage WHERE centre_id = $1 AND starts_at >= $2 AND starts_at < $3")
+        .bind(centre)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<i32, _>(1) as u32))
+        .collect())
+}
+
+/// Second-injection candidates: the planned day's slots nearest the first
+/// injection's time of day, then the following days' likewise.
+fn second_candidates(
+    centre: &Bookable,
+    first: DateTime<Utc>,
+    interval_days: u32,
+) -> Vec<DateTime<Utc>> {
+    let local = first.with_timezone(&centre.tz);
+    let target_day = local.date_naive() + chrono::Duration::days(i64::from(interval_days));
+    let target_minute =
+        i64::from(chrono::Timelike::hour(&local) * 60 + chrono::Timelike::minute(&local));
+    let mut out = Vec::new();
+    for offset in 0..=SECOND_DOSE_WINDOW_DAYS {
+        let date = target_day + chrono::Duration::days(offset);
+        if !centre.open_on(date) {
+            continue;
+        }
+        let mut day = slots::slots_on(date, &centre.hours, centre.rules, centre.tz);
+        day.sort_by_key(|s| {
+            let m = i64::from(
+                chrono::Timelike::hour(&s.local) * 60 + chrono::Timelike::minute(&s.local),
+            );
+            ((m - target_minute).abs(), m)
+        });
+        out.extend(day.into_iter().map(|s| s.starts_at));
+    }
+    out
+}
+
+async fn book(
+    pool: &Pool,
+    centre: &Bookable,
+    request: &BookingRequest,
+    first: DateTime<Utc>,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(Booking, bool), Error> {
+    let mut tx = pool.begin().await?;
+    if let Some(row) =
+        sqlx::query("SELECT request_hash, reference FROM idempotency_keys WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?
+    {
+        let (hash, reference): (String, String) = (row.get(0), row.get(1));
+        if hash != request_hash {
+            return Err(Error::KeyReused);
+        }
+        let booking = read_booking(&mut tx, &reference, centre)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("idempotency key names a missing booking"))?;
+        return Ok((booking, true));
+    }
+    let person = person_key(&request.person);
+    let existing =
+        sqlx::query("SELECT 1 FROM bookings WHERE person_key = $1 AND status = 'confirmed'")
+            .bind(&person)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if existing.is_some() {
+        return Err(Error::AlreadyBooked);
+    }
+    let capacity = centre.rules.capacity;
+    if !take_place(&mut tx, &centre.centre.id, first.timestamp(), capacity).await? {
+        return Err(Error::SlotTaken {
+            alternatives: Vec::new(),
+        });
+    }
+    let interval = known_vaccines()
+        .into_iter()
+        .find(|v| v.code == request.vaccine)
+        .map(|v| v.second_dose_days)
+        .ok_or_else(|| anyhow::anyhow!("vaccine checked before"))?;
+    let candidates = second_candidates(centre, first, interval);
+    let (Some(lo), Some(hi)) = (candidates.iter().min(), candidates.iter().max()) else {
+        return Err(Error::NoSecondSlot {
+            alternatives: Vec::new(),
+        });
+    };
+    let taken = taken_between(
+        &mut tx,
+        &centre.centre.id,
+        lo.timestamp(),
+        hi.timestamp() + 1,
+    )
+    .await?;
+    let mut second = None;
+    for at in candidates {
+        if taken.get(&at.timestamp()).copied().unwrap_or(0) >= capacity {
+            continue;
+        }
+        if take_place(&mut tx, &centre.centre.id, at.timestamp(), capacity).await? {
+            second = Some(at);
+            break;
+        }
+    }
+    let Some(second) = second else {
+        return Err(Error::NoSecondSlot {
+            alternatives: Vec::new(),
+        });
+    };
+    // 40 random bits; a clash with an existing reference is tried again.
+    let mut reference = String::new();
+    for _ in 0..5 {
+        let candidate = reference_from_bits(rand::random::<u64>() & ((1 << 40) - 1));
+        let clash = sqlx::query("SELECT 1 FROM bookings WHERE reference = $1")
+            .bind(&candidate)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if clash.is_none() {
+            reference = candidate;
+            break;
+        }
+    }
+    if reference.is_empty() {
+        return Err(anyhow::anyhow!("no free reference after 5 tries").into());
+    }
+    let p = &request.person;
+    let inserted = sqlx::query(
+        "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, person_key, first_name, last_name, \
+         birth_date, phone, email, booked_by, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13)",
+    )
+    .bind(&reference)
+    .bind(&centre.centre.id)
+    .bind(&request.vaccine)
+    .bind(first.timestamp())
+    .bind(second.timestamp())
+    .bind(&person)
+    .bind(&p.first_name)
+    .bind(&p.last_name)
+    .bind(&p.birth_date)
+    .bind(p.phone.as_deref())
+    .bind(p.email.as_deref())
+    .bind(booked_by_str(request.booked_by))
+    .bind(now.timestamp())
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        // The unique index on person_key: another request for the same
+        // person won the race.
+        if e.as_database_error()
+            .is_some_and(|d| d.is_unique_violation())
+        {
+            return Err(Error::AlreadyBooked);
+        }
+        return Err(e.into());
+    }
+    sqlx::query("INSERT INTO idempotency_keys (key, request_hash, reference, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(key)
+        .bind(request_hash)
+        .bind(&reference)
+        .bind(now.timestamp())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((
+        Booking {
+            reference,
+            status: "confirmed".into(),
+            centre: centre.centre.clone(),
+            vaccine: request.vaccine.clone(),
+            appointments: vec![
+                Appointment {
+                    dose: 1,
+                    at: centre.rfc3339(first),
+                },
+                Appointment {
+                    dose: 2,
+                    at: centre.rfc3339(second),
+                },
+            ],
+            person: request.person.clone(),
+            booked_by: request.booked_by,
+        },
+        false,
+    ))
+}
+
+fn booked_by_str(b: BookedBy) -> &'static str {
+    match b {
+        BookedBy::Myself => "self",
+        BookedBy::Helper => "helper",
+    }
+}
+
+/// A stored booking, by reference.
+async fn read_booking(
+    conn: &mut sqlx::AnyConnection,
+    reference: &str,
+    centre: &Bookable,
+) -> Result<Option<Booking>, Error> {
+    let Some(r) = sqlx::query(
+        "SELECT reference, status, vaccine, first_at, second_at, first_name, last_name, birth_date, phone, email, booked_by \
+         FROM bookings WHERE reference = $1",
+    )
+    .bind(reference)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let at = |secs: i64| {
+        DateTime::from_timestamp(secs, 0)
+            .map(|t| centre.rfc3339(t))
+            .unwrap_or_default()
+    };
+    Ok(Some(Booking {
+        reference: r.get(0),
+        status: r.get(1),
+        centre: centre.centre.clone(),
+        vaccine: r.get(2),
+        appointments: vec![
+            Appointment {
+                dose: 1,
+                at: at(r.get(3)),
+            },
+            Appointment {
+                dose: 2,
+                at: at(r.get(4)),
+            },
+        ],
+        person: Person {
+            first_name: r.get(5),
+            last_name: r.get(6),
+            birth_date: r.get(7),
+            phone: r.get(8),
+            email: r.get(9),
+        },
+        booked_by: if r.get::<String, _>(10) == "helper" {
+            BookedBy::Helper
+        } else {
+            BookedBy::Myself
+        },
+    }))
+}
+
+/// Free first-injection times at a centre, soonest first, read from the
+/// store (the snapshot may be a minute old).
+async fn alternatives(
+    pool: &Pool,
+    centre: &Bookable,
+    now: DateTime<Utc>,
+    horizon_days: u32,
+) -> Result<Vec<String>, Error> {
+    let today = slots::local_date(now, centre.tz);
+    let until = now + chrono::Duration::days(i64::from(horizon_days) + 1);
+    let mut conn = pool.acquire().await?;
+    let taken = taken_between(
+        &mut conn,
+        &centre.centre.id,
+        now.timestamp(),
+        until.timestamp(),
+    )
+    .await?;
+    let mut out = Vec::new();
+    for date in slots::horizon(today, horizon_days) {
+        if !centre.open_on(date) {
+            continue;
+        }
+        for slot in slots::slots_on(date, &centre.hours, centre.rules, centre.tz) {
+            if slot.starts_at > now
+                && taken.get(&slot.starts_at.timestamp()).copied().unwrap_or(0)
+                    < centre.rules.capacity
+            {
+                out.push(centre.rfc3339(slot.starts_at));
+                if out.len() == ALTERNATIVES {
+                    return Ok(out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The reference and birth date of a lookup or cancellation, checked the
+/// same way whether the reference exists or not (one answer: 404).
+async fn checked_reference(
+    ctx: &ApiContext,
+    reference: &str,
+    req: Request,
+) -> Result<(String, Arc<Bookable>), Error> {
+    let client = client_address(&req, &ctx.bookings.limits.trusted_proxies);
+    let canonical = normalise_reference(reference).ok_or(Error::NotFound)?;
+    ctx.bookings.rate.lookup(client, &canonical)?;
+    let check: ReferenceCheck = json_body(req).await?;
+    let birth: NaiveDate = check.birth_date.trim().parse().map_err(|_| {
+        field(
+            "birth_date",
+            "La date de naissance doit être une vraie date (AAAA-MM-JJ)",
+            "The date of birth must be a real date (YYYY-MM-DD)",
+        )
+    })?;
+    if let Err(message) = check_birth_date(birth, Utc::now().date_naive()) {
+        return Err(Error::Invalid(vec![FieldProblem {
+            field: "birth_date".into(),
+            message,
+        }]));
+    }
+    let row =
+        sqlx::query("SELECT centre_id FROM bookings WHERE reference = $1 AND birth_date = $2")
+            .bind(&canonical)
+            .bind(birth.to_string())
+            .fetch_optional(&ctx.pool)
+            .await?
+            .ok_or(Error::NotFound)?;
+    let centre_id: String = row.get(0);
+    let centre = centres(ctx)
+        .await?
+        .get(&centre_id)
+        .cloned()
+        .ok_or(Error::NotFound)?;
+    Ok((canonical, centre))
+}
+
+async fn lookup(
+    State(ctx): State<ApiContext>,
+    Path(reference): Path<String>,
+    req: Request,
+) -> Result<Json<Booking>, Error> {
+    let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
+    let mut conn = ctx.pool.acquire().await?;
+    let booking = read_booking(&mut conn, &reference, &centre)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Json(booking))
+}
+
+async fn cancel(
+    State(ctx): State<ApiContext>,
+    Path(reference): Path<String>,
+    req: Request,
+) -> Result<Json<Booking>, Error> {
+    let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
+    {
+        let _turn = match &ctx.bookings.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
+        let mut tx = ctx.pool.begin().await?;
+        let cancelled = sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE reference = $1 AND status = 'confirmed'")
+            .bind(&reference)
+            .bind(Utc::now().timestamp())
+            .execute(&mut *tx)
+            .await?;
+        if cancelled.rows_affected() == 1 {
+            // Both places return to the pool; the next snapshot shows them.
+            sqlx::query(
+                "UPDATE slot_usage SET taken = taken - 1 WHERE taken > 0 AND centre_id = $1 \
+                 AND starts_at IN (SELECT first_at FROM bookings WHERE reference = $2 \
+                 UNION ALL SELECT second_at FROM bookings WHERE reference = $2)",
+            )
+            .bind(&centre.centre.id)
+            .bind(&reference)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    let mut conn = ctx.pool.acquire().await?;
+    let booking = read_booking(&mut conn, &reference, &centre)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Json(booking))
+}
+
+/// Delete bookings whose second appointment is more than `days` days past,
+/// and idempotency keys older than a day. Returns the bookings deleted.
+pub async fn purge(pool: &Pool, now: DateTime<Utc>, days: u32) -> anyhow::Result<u64> {
+    let before = (now - chrono::Duration::days(i64::from(days))).timestamp();
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1 OR reference IN (SELECT reference FROM bookings WHERE second_at < $2)")
+        .bind((now - chrono::Duration::days(1)).timestamp())
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM bookings WHERE second_at < $1")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// A centre's appointments on one local date, as CSV for its staff:
+/// time, injection, names, birth date, contact, reference.
+pub async fn export_day(pool: &Pool, centre_id: &str, date: NaiveDate) -> anyhow::Result<String> {
+    let row = sqlx::query("SELECT d.time_zone FROM centres c JOIN departements d ON d.code = c.departement WHERE c.id = $1")
+        .bind(centre_id)
+        .fetch_optional(pool)
+        .await?
+        .with_context(|| format!("no centre {centre_id}"))?;
+    let tz = slots::time_zone(&row.get::<String, _>(0)).context("unknown time zone")?;
+    let start =
+        chrono::TimeZone::from_local_datetime(&tz, &date.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            .context("no midnight that day")?
+            .with_timezone(&Utc);
+    let end = start + chrono::Duration::hours(26);
+    let rows = sqlx::query(
+        "SELECT first_at, second_at, reference, last_name, first_name, birth_date, phone, email, vaccine FROM bookings \
+         WHERE centre_id = $1 AND status = 'confirmed' AND ((first_at >= $2 AND first_at < $3) OR (second_at >= $2 AND second_at < $3))",
+    )
+    .bind(centre_id)
+    .bind(start.timestamp())
+    .bind(end.timestamp())
+    .fetch_all(pool)
+    .await?;
+    let mut lines: Vec<(i64, Vec<String>)> = Vec::new();
+    for r in rows {
+        for (dose, at) in [(1, r.get::<i64, _>(0)), (2, r.get::<i64, _>(1))] {
+            let Some(t) = DateTime::from_timestamp(at, 0).map(|t| t.with_timezone(&tz)) else {
+                continue;
+            };
+            if t.date_naive() != date {
+                continue;
+            }
+            lines.push((
+                at,
+                vec![
+                    t.format("%H:%M").to_string(),
+                    dose.to_string(),
+                    r.get(8),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get::<Option<String>, _>(6).unwrap_or_default(),
+                    r.get::<Option<String>, _>(7).unwrap_or_default(),
+                    r.get(2),
+                ],
+            ));
+        }
+    }
+    lines.sort();
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    out.write_record([
+        "heure",
+        "injection",
+        "vaccin",
+        "nom",
+        "prenom",
+        "date_naissance",
+        "telephone",
+        "email",
+        "reference",
+    ])?;
+    for (_, line) in lines {
+        out.write_record(&line)?;
+    }
+    Ok(String::from_utf8(out.into_inner()?)?)
+}

@@ -1,0 +1,92 @@
+//! Who may book: rules read from a TOML file (`config/eligibility.toml`,
+//! built in as the default) so a change of policy is a file, not a release.
+//! A refusal says why in plain words, in French and English.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use creneau_model::booking::{age_on, Message};
+use serde::Deserialize;
+
+pub const DEFAULT_FILE: &str = include_str!("../../../config/eligibility.toml");
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    /// Minimum age in whole years on the day of the first injection.
+    pub minimum_age: u32,
+    pub public_may_book_professional_centres: bool,
+}
+
+impl Default for Eligibility {
+    fn default() -> Self {
+        toml::from_str(DEFAULT_FILE).expect("the built-in eligibility file is valid")
+    }
+}
+
+impl Eligibility {
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the eligibility rules {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{}: not valid eligibility rules", path.display()))
+    }
+
+    /// Why this person may not book this appointment, if they may not.
+    pub fn refusal(
+        &self,
+        birth: NaiveDate,
+        first_injection: NaiveDate,
+        professional_centre: bool,
+    ) -> Option<Message> {
+        if professional_centre && !self.public_may_book_professional_centres {
+            return Some(Message::new(
+                "Ce centre est réservé aux professionnels de santé : il ne peut pas être réservé ici. Choisissez un autre centre.",
+                "This centre is reserved for health professionals and cannot be booked here. Choose another centre.",
+            ));
+        }
+        let age = age_on(birth, first_injection);
+        if age < self.minimum_age as i32 {
+            let min = self.minimum_age;
+            return Some(Message::new(
+                format!("La vaccination est ouverte aux personnes de {min} ans et plus le jour du rendez-vous. D’après la date de naissance saisie, la personne aura {age} ans ce jour-là."),
+                format!("Vaccination is open to people aged {min} or over on the day of the appointment. From the date of birth given, the person will be {age} on that day."),
+            ));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_launch_rules() {
+        let rules = Eligibility::default();
+        assert_eq!(rules.minimum_age, 75);
+        let day = NaiveDate::from_ymd_opt(2021, 1, 20).unwrap();
+        let born = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            rules.refusal(born(1946, 1, 20), day, false),
+            None,
+            "75 that very day"
+        );
+        let refused = rules.refusal(born(1946, 1, 21), day, false).unwrap();
+        assert!(refused.fr.contains("aura 74 ans"), "{}", refused.fr);
+        assert!(rules
+            .refusal(born(1930, 1, 1), day, true)
+            .unwrap()
+            .en
+            .contains("health professionals"));
+        let relaxed: Eligibility =
+            toml::from_str("minimum_age = 70\npublic_may_book_professional_centres = true")
+                .unwrap();
+        assert_eq!(relaxed.refusal(born(1950, 1, 1), day, true), None);
+        assert!(
+            toml::from_str::<Eligibility>("minimum_age = 75\nminimum_agee = 3").is_err(),
+            "a misspelt rule is refused"
+        );
+    }
+}

@@ -1,0 +1,858 @@
+//! The booking API through `app().oneshot(…)` (and once over a real
+//! socket): every answer, checked against the OpenAPI document; bad input
+//! that changes nothing; races that never oversell; idempotent retries.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use chrono::{Duration, TimeZone, Utc};
+use chrono_tz::Europe::Paris;
+use creneau::http::{app, ApiContext, Config};
+use creneau::import::centres;
+use creneau::limits::LimitsConfig;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use sqlx::Row;
+use tower::ServiceExt;
+
+/// Centres: `c1` booked here, open every day 8h-20h, 10-minute slots of 5
+/// places; `solo`, one place per slot; `pro`, reserved for professionals;
+/// `doc`, booked on Doctolib.
+async fn context(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
+    let pool = common::store_with_reference(dir).await;
+    let week = "8h-20h;".repeat(7);
+    let csv = format!(
+        "gid;nom;adr_voie;com_cp;com_insee;com_nom;lieu_tel;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;reserve_professionels_sante;rdv_site_web;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite\n\
+         c1;Salle des fêtes;rue Haute;57000;57463;Metz;03 87 00 00 00;{week}non;;ici;pfizer|moderna;10;5\n\
+         solo;Mairie;place de la Mairie;57000;57463;Metz;;{week}non;;ici;pfizer;10;1\n\
+         pro;Hôpital;rue Basse;57000;57463;Metz;;{week}oui;;ici;pfizer;10;5\n\
+         doc;Clinique;rue Neuve;57000;57463;Metz;;{week}non;https://www.doctolib.fr/;;pfizer;10;5\n"
+    );
+    let report = centres::import_text(&pool, "t.csv", &csv, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.imported, 4, "{report}");
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>x</title>").unwrap();
+    ApiContext {
+        pool,
+        config: Arc::new(Config {
+            dist,
+            snapshot_dir: dir.join("snapshot"),
+        }),
+        bookings: common::bookings(limits),
+    }
+}
+
+fn generous() -> LimitsConfig {
+    LimitsConfig {
+        bookings_per_minute: 100_000,
+        lookups_per_minute: 100_000,
+        tries_per_reference_per_hour: 1000,
+        max_in_flight: 1000,
+        ..Default::default()
+    }
+}
+
+/// A slot `days` from today at `hh:mm`, Paris time, as the snapshot writes it.
+fn slot(days: i64, hh: u32, mm: u32) -> String {
+    let date = Utc::now().with_timezone(&Paris).date_naive() + Duration::days(days);
+    Paris
+        .from_local_datetime(&date.and_hms_opt(hh, mm, 0).unwrap())
+        .unwrap()
+        .to_rfc3339()
+}
+
+fn request(centre: &str, slot: &str, first: &str) -> Value {
+    json!({
+        "centre": centre, "slot": slot, "vaccine": "pfizer", "booked_by": "helper",
+        "person": { "first_name": first, "last_name": "Martin", "birth_date": "1940-03-02", "phone": "06 12 34 56 78" }
+    })
+}
+
+async fn send(ctx: &ApiContext, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = app(ctx.clone()).oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+fn post(path: &str, key: Option<&str>, body: &Value) -> Request<Body> {
+    let mut r = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+    if let Some(k) = key {
+        r = r.header("idempotency-key", k);
+    }
+    r.body(Body::from(body.to_string())).unwrap()
+}
+
+async fn book(
+    ctx: &ApiContext,
+    key: &str,
+    body: &Value,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    send(ctx, post("/api/v1/bookings", Some(key), body)).await
+}
+
+/// The answer matches its schema in docs/openapi.json.
+fn conforms(schema: &str, body: &Value) {
+    let v = common::openapi_schema(schema);
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:?}\n{body:#}");
+}
+
+async fn taken(ctx: &ApiContext, centre: &str) -> Vec<(i64, i64)> {
+    sqlx::query("SELECT starts_at, taken FROM slot_usage WHERE centre_id = $1 AND taken > 0 ORDER BY starts_at")
+        .bind(centre)
+        .fetch_all(&ctx.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.get::<i64, _>(0), i64::from(r.get::<i32, _>(1))))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_booking_takes_both_injections_and_the_next_snapshot_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let first = slot(2, 10, 0);
+    let (status, _, body) = book(&ctx, "key-0000001", &request("c1", &first, "Marie")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body:#}");
+    conforms("Booking", &body);
+    let reference = body["reference"].as_str().unwrap();
+    assert!(creneau_model::booking::normalise_reference(reference).as_deref() == Some(reference));
+    assert_eq!(body["appointments"][0]["at"], first.as_str());
+    assert_eq!(
+        body["appointments"][1]["at"],
+        slot(23, 10, 0),
+        "Pfizer: 21 days later, same time"
+    );
+    assert_eq!(body["centre"]["phone"], "03 87 00 00 00");
+    assert_eq!(body["person"]["phone"], "06 12 34 56 78");
+    let usage = taken(&ctx, "c1").await;
+    assert_eq!(usage.len(), 2);
+    assert!(usage.iter().all(|(_, n)| *n == 1));
+    // The next generation counts the place as taken.
+    let out = dir.path().join("snapshot");
+    let generation = creneau::publish::publish_once(
+        &ctx.pool,
+        &creneau::publish::Options {
+            out: out.clone(),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let file: Value = serde_json::from_slice(
+        &std::fs::read(out.join(format!("v/{}/centre/c1.json", generation.version))).unwrap(),
+    )
+    .unwrap();
+    let day = file["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| first.starts_with(d["date"].as_str().unwrap()))
+        .unwrap();
+    let run = day["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["start"] == "10:00")
+        .unwrap();
+    assert_eq!(run["free"], 4, "{run}");
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_returns_the_same_booking() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let body = request("c1", &slot(2, 11, 0), "Marie");
+    let (s1, _, b1) = book(&ctx, "retry-key-1", &body).await;
+    let (s2, h2, b2) = book(&ctx, "retry-key-1", &body).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(b1, b2);
+    assert_eq!(h2.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(common::count(&ctx.pool, "bookings").await, 1);
+    // The same key with other answers is refused.
+    let (s3, _, b3) = book(&ctx, "retry-key-1", &request("c1", &slot(2, 11, 0), "Paul")).await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b3["error"], "idempotency_key_reused");
+    conforms("ApiProblem", &b3);
+    // Another key for the same person: one booking to come per person.
+    let (s4, _, b4) = book(&ctx, "retry-key-2", &request("c1", &slot(3, 9, 0), "marie")).await;
+    assert_eq!(s4, StatusCode::CONFLICT);
+    assert_eq!(b4["error"], "already_booked");
+    assert!(b4["message"]["fr"]
+        .as_str()
+        .unwrap()
+        .contains("Gérer mon rendez-vous"));
+    assert_eq!(common::count(&ctx.pool, "bookings").await, 1);
+}
+
+#[tokio::test]
+async fn a_full_slot_answers_409_with_fresh_alternatives() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let full = slot(2, 9, 0);
+    let (s, _, _) = book(&ctx, "solo-key-1", &request("solo", &full, "Anne")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, body) = book(&ctx, "solo-key-2", &request("solo", &full, "Berthe")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(body["error"], "slot_taken");
+    conforms("ApiProblem", &body);
+    let alternatives: Vec<&str> = body["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(!alternatives.is_empty());
+    assert!(
+        !alternatives.contains(&full.as_str()),
+        "the full slot is not offered"
+    );
+    // An alternative can be booked at once.
+    let (s, _, _) = book(
+        &ctx,
+        "solo-key-3",
+        &request("solo", alternatives[0], "Berthe"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let good = request("c1", &slot(2, 10, 0), "Marie");
+    let with = |path: &[&str], value: Value| {
+        let mut b = good.clone();
+        let mut target = &mut b;
+        for p in &path[..path.len() - 1] {
+            target = &mut target[*p];
+        }
+        target[path[path.len() - 1]] = value;
+        b
+    };
+    let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
+        (
+            "empty first name",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00001"),
+                &with(&["person", "first_name"], json!("  ")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.first_name",
+        ),
+        (
+            "empty last name",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00002"),
+                &with(&["person", "last_name"], json!("")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.last_name",
+        ),
+        (
+            "name too long",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00003"),
+                &with(&["person", "last_name"], json!("a".repeat(101))),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.last_name",
+        ),
+        (
+            "name of the wrong type",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00004"),
+                &with(&["person", "first_name"], json!(42)),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+        (
+            "a date that does not exist",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00005"),
+                &with(&["person", "birth_date"], json!("1940-02-30")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.birth_date",
+        ),
+        (
+            "a birth date in the future",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00006"),
+                &with(&["person", "birth_date"], json!("2999-01-01")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.birth_date",
+        ),
+        (
+            "a bad phone",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00007"),
+                &with(&["person", "phone"], json!("12")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.phone",
+        ),
+        (
+            "a bad email",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00008"),
+                &with(&["person", "email"], json!("marie@")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.email",
+        ),
+        (
+            "an unknown vaccine",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00009"),
+                &with(&["vaccine"], json!("sputnik")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "vaccine",
+        ),
+        (
+            "an unknown centre",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00010"),
+                &with(&["centre"], json!("nowhere")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "centre",
+        ),
+        (
+            "a centre booked elsewhere",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00011"),
+                &with(&["centre"], json!("doc")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "centre",
+        ),
+        (
+            "a past slot",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00012"),
+                &with(&["slot"], json!(slot(-1, 10, 0))),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot",
+        ),
+        (
+            "a slot beyond the horizon",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00013"),
+                &with(&["slot"], json!(slot(40, 10, 0))),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot",
+        ),
+        (
+            "a time that is not a slot",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00014"),
+                &with(&["slot"], json!(slot(2, 10, 5))),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot",
+        ),
+        (
+            "a time outside opening hours",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00015"),
+                &with(&["slot"], json!(slot(2, 21, 0))),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot",
+        ),
+        (
+            "not a date-time",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00016"),
+                &with(&["slot"], json!("demain 10h")),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot",
+        ),
+        (
+            "an unknown field",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00017"),
+                &with(&["extra"], json!(1)),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+        (
+            "a missing field",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00018"),
+                &json!({ "centre": "c1" }),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+        (
+            "malformed JSON",
+            Request::post("/api/v1/bookings")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("idempotency-key", "bad-00019")
+                .body(Body::from("{\"centre\": "))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "wrong content type",
+            Request::post("/api/v1/bookings")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .header("idempotency-key", "bad-00020")
+                .body(Body::from(good.to_string()))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "",
+        ),
+        (
+            "a body over the limit",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00021"),
+                &with(&["person", "first_name"], json!("a".repeat(20_000))),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "",
+        ),
+        (
+            "no idempotency key",
+            post("/api/v1/bookings", None, &good),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "a short idempotency key",
+            post("/api/v1/bookings", Some("k"), &good),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "too young on the day",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00022"),
+                &with(&["person", "birth_date"], json!("1960-05-05")),
+            ),
+            StatusCode::FORBIDDEN,
+            "",
+        ),
+        (
+            "a centre for professionals",
+            post(
+                "/api/v1/bookings",
+                Some("bad-00023"),
+                &with(&["centre"], json!("pro")),
+            ),
+            StatusCode::FORBIDDEN,
+            "",
+        ),
+    ];
+    for (name, req, expected, field) in cases {
+        let (status, _, body) = send(&ctx, req).await;
+        assert_eq!(status, expected, "{name}: {body:#}");
+        conforms("ApiProblem", &body);
+        let fr = body["message"]["fr"].as_str().unwrap_or("");
+        assert!(
+            !fr.is_empty() && !body["message"]["en"].as_str().unwrap_or("").is_empty(),
+            "{name}: a message in both languages"
+        );
+        if !field.is_empty() {
+            let fields: Vec<&str> = body["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["field"].as_str().unwrap())
+                .collect();
+            assert!(fields.contains(&field), "{name}: {fields:?}");
+        }
+        assert!(
+            !body.to_string().contains("aaaaaaaaaa"),
+            "{name}: what was sent is not echoed"
+        );
+        assert_eq!(
+            common::count(&ctx.pool, "bookings").await,
+            0,
+            "{name}: nothing booked"
+        );
+        assert!(taken(&ctx, "c1").await.is_empty(), "{name}: no place taken");
+    }
+    let (status, _, body) = book(&ctx, "good-00001", &good).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "and the good request still works: {body:#}"
+    );
+}
+
+#[tokio::test]
+async fn lookup_and_cancel_need_the_birth_date_and_free_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let (_, _, booking) = book(
+        &ctx,
+        "manage-0001",
+        &request("c1", &slot(3, 14, 30), "Marie"),
+    )
+    .await;
+    let reference = booking["reference"].as_str().unwrap().to_string();
+    let check = |r: &str, action: &str, birth: &str| {
+        post(
+            &format!("/api/v1/bookings/{r}/{action}"),
+            None,
+            &json!({ "birth_date": birth }),
+        )
+    };
+    let (s, _, found) = send(
+        &ctx,
+        check(
+            &reference.to_lowercase().replace('-', ""),
+            "lookup",
+            "1940-03-02",
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "case and dash forgiven");
+    conforms("Booking", &found);
+    assert_eq!(found, booking);
+    for (r, birth) in [
+        (reference.as_str(), "1940-03-03"),
+        ("ZZZZ-ZZZZ", "1940-03-02"),
+        ("not-a-ref", "1940-03-02"),
+    ] {
+        let (s, _, body) = send(&ctx, check(r, "lookup", birth)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{r} {birth}");
+        conforms("ApiProblem", &body);
+    }
+    let (s, _, body) = send(&ctx, check(&reference, "cancel", "1940-03-03")).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a wrong birth date cancels nothing: {body}"
+    );
+    assert_eq!(taken(&ctx, "c1").await.len(), 2);
+    let (s, _, cancelled) = send(&ctx, check(&reference, "cancel", "1940-03-02")).await;
+    assert_eq!(s, StatusCode::OK);
+    conforms("Booking", &cancelled);
+    assert_eq!(cancelled["status"], "cancelled");
+    assert!(
+        taken(&ctx, "c1").await.is_empty(),
+        "both places are free again"
+    );
+    let (s, _, again) = send(&ctx, check(&reference, "cancel", "1940-03-02")).await;
+    assert_eq!(
+        (s, again["status"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "cancelling twice is harmless"
+    );
+    // The person may book again.
+    let (s, _, _) = book(&ctx, "manage-0002", &request("c1", &slot(4, 9, 0), "Marie")).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn lookups_are_rate_limited_per_address_and_per_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(
+        dir.path(),
+        LimitsConfig {
+            lookups_per_minute: 3,
+            ..generous()
+        },
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let (s, headers, body) = send(
+            &ctx,
+            post(
+                &format!("/api/v1/bookings/ABCD-EFG{}/lookup", 2 + i),
+                None,
+                &json!({ "birth_date": "1940-01-01" }),
+            ),
+        )
+        .await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            conforms("ApiProblem", &body);
+            assert!(
+                headers
+                    .get(header::RETRY_AFTER)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+                    >= 1
+            );
+        }
+        statuses.push(s.as_u16());
+    }
+    assert_eq!(statuses, [404, 404, 404, 429, 429]);
+}
+
+#[tokio::test]
+async fn past_its_bound_the_api_answers_503_at_once_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(
+        dir.path(),
+        LimitsConfig {
+            max_in_flight: 0,
+            retry_after_secs: 6,
+            ..generous()
+        },
+    )
+    .await;
+    let (s, headers, body) = book(
+        &ctx,
+        "busy-000001",
+        &request("c1", &slot(2, 10, 0), "Marie"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    conforms("ApiProblem", &body);
+    let retry: u64 = headers
+        .get(header::RETRY_AFTER)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((6..=12).contains(&retry), "{retry}");
+    assert_eq!(body["retry_after"], retry);
+    assert_eq!(common::count(&ctx.pool, "bookings").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_clients_racing_for_five_places_get_exactly_five() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let wanted = slot(2, 15, 0);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let ctx = ctx.clone();
+            let body = json!({
+                "centre": "c1", "slot": wanted, "vaccine": "pfizer", "booked_by": "self",
+                "person": { "first_name": format!("Personne {}", i), "last_name": "Racer", "birth_date": "1930-01-01" }
+            });
+            tokio::spawn(async move { book(&ctx, &format!("race-{i:05}"), &body).await.0 })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 5);
+    let usage = taken(&ctx, "c1").await;
+    assert!(
+        usage.iter().all(|(_, n)| *n <= 5),
+        "never more than capacity: {usage:?}"
+    );
+    assert_eq!(
+        usage.iter().map(|(_, n)| n).sum::<i64>(),
+        10,
+        "5 first + 5 second injections"
+    );
+    // Twenty identical retries of one request, at once: one booking.
+    let body = request("c1", &slot(5, 8, 0), "Idem");
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (ctx, body) = (ctx.clone(), body.clone());
+            tokio::spawn(async move { book(&ctx, "same-key-000", &body).await })
+        })
+        .collect();
+    let mut references = std::collections::HashSet::new();
+    for t in tasks {
+        let (s, _, b) = t.await.unwrap();
+        assert_eq!(s, StatusCode::CREATED);
+        references.insert(b["reference"].as_str().unwrap().to_string());
+    }
+    assert_eq!(references.len(), 1);
+    assert_eq!(common::count(&ctx.pool, "bookings").await, 6);
+}
+
+#[tokio::test]
+async fn the_centre_gets_its_day_list_and_old_bookings_are_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    for (i, (hh, name)) in [(14, "Zoé"), (9, "Albert")].iter().enumerate() {
+        let (s, _, _) = book(
+            &ctx,
+            &format!("export-{i:04}"),
+            &request("c1", &slot(2, *hh, 0), name),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let date = Utc::now().with_timezone(&Paris).date_naive() + Duration::days(2);
+    let csv = creneau::bookings::export_day(&ctx.pool, "c1", date)
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "heure;injection;vaccin;nom;prenom;date_naissance;telephone;email;reference"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(
+        lines[1].starts_with("09:00;1;pfizer;Martin;Albert;1940-03-02;06 12 34 56 78;;"),
+        "{csv}"
+    );
+    assert!(lines[2].starts_with("14:00;1;pfizer;Martin;Zoé;"));
+    let second_day = csv_day(&ctx, date + Duration::days(21)).await;
+    assert_eq!(
+        second_day.lines().count(),
+        3,
+        "the second injections appear 21 days later"
+    );
+    // Purge: nothing is old yet; then pretend the appointments were long ago.
+    assert_eq!(
+        creneau::bookings::purge(&ctx.pool, Utc::now(), 30)
+            .await
+            .unwrap(),
+        0
+    );
+    sqlx::query(
+        "UPDATE bookings SET first_at = first_at - 8000000, second_at = second_at - 8000000",
+    )
+    .execute(&ctx.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        creneau::bookings::purge(&ctx.pool, Utc::now(), 30)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(common::count(&ctx.pool, "bookings").await, 0);
+    assert_eq!(common::count(&ctx.pool, "idempotency_keys").await, 0);
+}
+
+async fn csv_day(ctx: &ApiContext, date: chrono::NaiveDate) -> String {
+    creneau::bookings::export_day(&ctx.pool, "c1", date)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_names_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let response = app(ctx.clone())
+        .oneshot(
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        paths,
+        [
+            "/bookings",
+            "/bookings/{reference}/cancel",
+            "/bookings/{reference}/lookup"
+        ]
+    );
+    // Every documented route answers something other than the API's 404.
+    for path in [
+        "/api/v1/bookings",
+        "/api/v1/bookings/ABCD-EFGH/lookup",
+        "/api/v1/bookings/ABCD-EFGH/cancel",
+    ] {
+        let (s, _, body) = send(&ctx, post(path, Some("openapi-001"), &json!({}))).await;
+        assert!(
+            s != StatusCode::NOT_FOUND || body["error"] == "not_found" && path.contains("ABCD"),
+            "{path}: {s}"
+        );
+        assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED);
+    }
+}
+
+#[tokio::test]
+async fn over_a_real_socket_the_client_address_is_the_peer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(
+        dir.path(),
+        LimitsConfig {
+            bookings_per_minute: 1,
+            ..generous()
+        },
+    )
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app(ctx).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let body = request("c1", &slot(2, 10, 0), "Socket").to_string();
+    let mut statuses = Vec::new();
+    for (i, forwarded) in ["198.51.100.1", "198.51.100.2"].iter().enumerate() {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let raw = format!(
+            "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: socket-000{i}\r\nX-Forwarded-For: {forwarded}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(raw.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        statuses.push(answer[9..12].to_string());
+    }
+    // One booking a minute per address; a forged X-Forwarded-For from an
+    // untrusted peer does not make a second address.
+    assert_eq!(statuses, ["201", "429"]);
+}
