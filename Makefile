@@ -50,6 +50,8 @@ build: web origin
 
 web: tools
 	trunk build
+	# The booking flow: a second, smaller app, loaded only when booking.
+	trunk build booking.html --dist dist/reserver --public-url /reserver/
 
 origin:
 	cargo build --release -p creneau

@@ -1,7 +1,8 @@
 //! Reading the availability snapshot: the `latest.json` pointer, then the
-//! files it names. Every fetch goes to static files (a CDN in production),
-//! never to the origin's API.
+//! files it names, from static files (a CDN in production); and, for the
+//! booking flow only, the origin's booking API.
 
+use creneau_model::booking::{ApiProblem, Booking, BookingRequest, ReferenceCheck};
 use creneau_model::snapshot::{
     shard_of, CentreFile, DepartementFile, Index, Pointer, SearchShard, SCHEMA_VERSION,
 };
@@ -131,4 +132,90 @@ pub async fn centre(id: &str) -> Result<(Pointer, CentreFile), ApiError> {
     let pointer = pointer().await?;
     let file = get_json(&pointer.centre_path(id)).await?;
     Ok((pointer, file))
+}
+
+/// Why a booking request did not give a booking.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BookingFailure {
+    /// 409 slot_taken / no_second_dose_slot: other times, from the store.
+    Taken {
+        alternatives: Vec<String>,
+        second: bool,
+    },
+    /// 503 or 429: try again after this many seconds.
+    Busy { retry_after: u64 },
+    /// No answer: the request may or may not have arrived.
+    Network,
+    /// Any other refusal, with the API's explanation.
+    Refused(ApiProblem),
+}
+
+/// Where the booking API lives (the origin; the only non-static calls).
+pub const API_ROOT: &str = "/api/v1";
+
+async fn post_json<B: serde::Serialize>(
+    path: &str,
+    key: Option<&str>,
+    body: &B,
+) -> Result<gloo_net::http::Response, BookingFailure> {
+    let mut request = gloo_net::http::Request::post(&format!("{API_ROOT}{path}"))
+        .header("Content-Type", "application/json");
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request
+        .json(body)
+        .map_err(|_| BookingFailure::Network)?
+        .send()
+        .await
+        .map_err(|_| BookingFailure::Network)
+}
+
+async fn booking_answer(response: gloo_net::http::Response) -> Result<Booking, BookingFailure> {
+    let status = response.status();
+    if status == 200 || status == 201 {
+        return response
+            .json::<Booking>()
+            .await
+            .map_err(|_| BookingFailure::Network);
+    }
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.parse::<u64>().ok());
+    let problem = response.json::<ApiProblem>().await.ok();
+    match (status, problem) {
+        (503 | 429, p) => Err(BookingFailure::Busy {
+            retry_after: retry_after.or(p.and_then(|p| p.retry_after)).unwrap_or(10),
+        }),
+        (409, Some(p)) if p.error == "slot_taken" || p.error == "no_second_dose_slot" => {
+            Err(BookingFailure::Taken {
+                second: p.error == "no_second_dose_slot",
+                alternatives: p.alternatives,
+            })
+        }
+        (_, Some(p)) => Err(BookingFailure::Refused(p)),
+        (_, None) => Err(BookingFailure::Network),
+    }
+}
+
+/// `POST /api/v1/bookings`; a retry must reuse `key`.
+pub async fn create_booking(
+    key: &str,
+    request: &BookingRequest,
+) -> Result<Booking, BookingFailure> {
+    booking_answer(post_json("/bookings", Some(key), request).await?).await
+}
+
+/// Look up (`cancel` false) or cancel a booking by reference and birth date.
+pub async fn manage_booking(
+    reference: &str,
+    birth_date: &str,
+    cancel: bool,
+) -> Result<Booking, BookingFailure> {
+    let action = if cancel { "cancel" } else { "lookup" };
+    let body = ReferenceCheck {
+        birth_date: birth_date.to_string(),
+    };
+    booking_answer(post_json(&format!("/bookings/{reference}/{action}"), None, &body).await?).await
 }

@@ -10,6 +10,7 @@
 //! The router lives here; `main.rs` only mounts.
 
 pub mod api;
+pub mod booking;
 pub mod components;
 pub mod pages;
 

@@ -49,6 +49,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>
                     {td_string!(l, layout.free_call)}
                 </p>
+                <p><a href="/reserver/gerer" rel="external">{td_string!(l, booking.manage_link)}</a></p>
             </div>
         </footer>
         <StatusRegion/>

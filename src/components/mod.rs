@@ -3,6 +3,7 @@
 //! - [`status`]: the one polite status region and how pages announce;
 //! - [`heading`]: the page's `<h1>` and title, focused after navigation;
 //! - [`centre`]: a centre in a results list;
+//! - [`form`]: text inputs and radios with hint, error and ARIA, written once;
 //! - [`error_summary`]: "Il y a un problème", linking to each field in error;
 //! - [`geolocation`]: "Autour de moi", with a plain message when refused;
 //! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
@@ -12,6 +13,7 @@
 
 pub mod centre;
 pub mod error_summary;
+pub mod form;
 pub mod freshness;
 pub mod geolocation;
 pub mod heading;

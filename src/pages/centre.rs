@@ -99,6 +99,10 @@ pub fn CentrePage() -> impl IntoView {
                         let link = c.booking_url.clone().filter(|_| !c.reserved_for_professionals && c.booking != BookingMode::Here).map(|url| view! {
                             <p><a class="button" href=url rel="noopener" target="_blank">{td_string!(l, centre.book_online)}<span class="visually-hidden">{td_string!(l, common.new_tab, name = &c.name)}</span></a></p>
                         });
+                        // Into the booking app (a separate bundle): a full page load.
+                        let start = (c.booking == BookingMode::Here && !c.reserved_for_professionals && c.doses.contains(&1) && !file.days.is_empty()).then(|| view! {
+                            <p><a class="button" href=format!("/reserver/centre/{}", c.id) rel="external">{td_string!(l, booking.start)}</a></p>
+                        });
                         let slot_minutes = file.slot_minutes;
                         let days = file.days.iter().map(|d| {
                             let times = d.times(slot_minutes);
@@ -121,6 +125,7 @@ pub fn CentrePage() -> impl IntoView {
                             {phone}
                             <h2>{td_string!(l, centre.book)}</h2>
                             <p>{how}</p>
+                            {start}
                             {link}
                             <h2>{td_string!(l, centre.hours)}</h2>
                             <table class="hours"><tbody>{hours}</tbody></table>

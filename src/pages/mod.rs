@@ -5,8 +5,10 @@
 //! - [`departements`]: every département as a link;
 //! - [`departement`]: a département's centres, soonest free slot first;
 //! - [`centre`]: one centre, its hours and free places day by day;
-//! - [`not_found`]: any other address.
+//! - [`not_found`]: any other address;
+//! - [`booking`]: the booking flow's steps (the second app, under `/reserver/`).
 
+pub mod booking;
 pub mod centre;
 pub mod choose;
 pub mod departement;

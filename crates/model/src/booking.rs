@@ -306,6 +306,25 @@ pub fn check_email(field: &str, value: &str) -> Option<FieldProblem> {
     })
 }
 
+/// A slot as sent: an instant with its offset, or the centre's own wall
+/// clock (`YYYY-MM-DDTHH:MM`), which is what the person saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotTime {
+    Instant(chrono::DateTime<chrono::FixedOffset>),
+    Local(chrono::NaiveDateTime),
+}
+
+pub fn parse_slot(s: &str) -> Option<SlotTime> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(SlotTime::Instant)
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+                .ok()
+                .map(SlotTime::Local)
+        })
+}
+
 /// Every problem with a request's fields (not the store's view of it).
 pub fn check_request(req: &BookingRequest, today: NaiveDate) -> Vec<FieldProblem> {
     let mut out = Vec::new();
@@ -318,7 +337,7 @@ pub fn check_request(req: &BookingRequest, today: NaiveDate) -> Vec<FieldProblem
     if !id_ok {
         out.push(problem("centre", "Centre inconnu", "Unknown centre"));
     }
-    if chrono::DateTime::parse_from_rfc3339(&req.slot).is_err() {
+    if parse_slot(&req.slot).is_none() {
         out.push(problem("slot", "Choisissez un créneau", "Choose a slot"));
     }
     if !crate::snapshot::known_vaccines()

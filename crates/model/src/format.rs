@@ -115,16 +115,20 @@ pub fn date_str(iso: &str, lang: Lang) -> String {
         .unwrap_or_else(|_| iso.to_string())
 }
 
-/// An RFC 3339 instant in words at its own offset, or `None` if unreadable.
-pub fn slot_in_words(rfc3339: &str, lang: Lang) -> Option<String> {
-    let at: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(rfc3339).ok()?;
+/// An RFC 3339 instant in words at its own offset, or a centre's wall
+/// clock `YYYY-MM-DDTHH:MM`; `None` if unreadable.
+pub fn slot_in_words(slot: &str, lang: Lang) -> Option<String> {
+    let at: chrono::NaiveDateTime = match DateTime::<FixedOffset>::parse_from_rfc3339(slot) {
+        Ok(at) => at.naive_local(),
+        Err(_) => chrono::NaiveDateTime::parse_from_str(slot, "%Y-%m-%dT%H:%M").ok()?,
+    };
     let joiner = match lang {
         Lang::Fr => "à",
         Lang::En => "at",
     };
     Some(format!(
         "{} {joiner} {}",
-        date(at.date_naive(), lang),
+        date(at.date(), lang),
         time(at.hour(), at.minute(), lang)
     ))
 }
@@ -135,6 +139,11 @@ mod tests {
 
     #[test]
     fn reads_aloud_in_both_languages() {
+        assert_eq!(
+            slot_in_words("2021-01-21T14:30", Lang::Fr).unwrap(),
+            "jeudi 21 janvier à 14 h 30",
+            "a centre's wall clock reads the same"
+        );
         assert_eq!(
             slot_in_words("2021-01-21T14:30:00+01:00", Lang::Fr).unwrap(),
             "jeudi 21 janvier à 14 h 30"

@@ -30,7 +30,7 @@ use chrono_tz::Tz;
 use creneau_model::booking::{
     check_birth_date, check_request, normalise_reference, reference_from_bits, Appointment,
     BookedBy, Booking, BookingCentre, BookingRequest, FieldProblem, Message, Person,
-    ReferenceCheck,
+    ReferenceCheck, SlotTime,
 };
 use creneau_model::hours::WeekHours;
 use creneau_model::slots::{self, SlotRules};
@@ -401,9 +401,14 @@ fn first_slot(
     now: DateTime<Utc>,
     horizon_days: u32,
 ) -> Result<DateTime<Utc>, Error> {
-    let at = DateTime::parse_from_rfc3339(slot)
-        .map_err(|_| field("slot", "Choisissez un créneau", "Choose a slot"))?
-        .with_timezone(&Utc);
+    let not_a_slot = || field("slot", "Choisissez un créneau", "Choose a slot");
+    let at = match creneau_model::booking::parse_slot(slot).ok_or_else(not_a_slot)? {
+        SlotTime::Instant(at) => at.with_timezone(&Utc),
+        SlotTime::Local(local) => chrono::TimeZone::from_local_datetime(&centre.tz, &local)
+            .earliest()
+            .ok_or_else(not_a_slot)?
+            .with_timezone(&Utc),
+    };
     if at <= now {
         return Err(field(
             "slot",

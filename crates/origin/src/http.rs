@@ -9,7 +9,7 @@
 //! security headers, including a CSP without `unsafe-inline` (Trunk's inline
 //! loader is allowed by its hash).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -48,7 +48,10 @@ pub struct Config {
 
 /// The whole application, without a socket: tests call it with `oneshot`.
 pub fn app(ctx: ApiContext) -> Router {
-    let csp = content_security_policy(&ctx.config.dist.join("index.html"));
+    // Two apps: the finder (dist/) and the booking flow (dist/reserver/),
+    // each with its own inline loader script to allow by hash.
+    let booking_index = ctx.config.dist.join("reserver/index.html");
+    let csp = content_security_policy(&[ctx.config.dist.join("index.html"), booking_index.clone()]);
     let snapshot = ServeDir::new(&ctx.config.snapshot_dir)
         .precompressed_br()
         .precompressed_gzip();
@@ -58,6 +61,14 @@ pub fn app(ctx: ApiContext) -> Router {
         .precompressed_gzip()
         .fallback(
             ServeFile::new(&index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    let booking_app = ServeDir::new(ctx.config.dist.join("reserver"))
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(&booking_index)
                 .precompressed_br()
                 .precompressed_gzip(),
         );
@@ -71,6 +82,7 @@ pub fn app(ctx: ApiContext) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .nest_service("/data", snapshot)
+        .nest_service("/reserver", booking_app)
         .fallback_service(web)
         .layer(middleware::from_fn(caching))
         .layer(middleware::from_fn(move |req, next| {
@@ -219,9 +231,14 @@ async fn security_headers(csp: HeaderValue, req: Request, next: Next) -> Respons
 /// The CSP, allowing each inline `<script>` of `index.html` by its SHA-256
 /// (Trunk writes its loader inline) and WebAssembly compilation, and
 /// nothing inline otherwise.
-pub fn content_security_policy(index_html: &Path) -> HeaderValue {
-    let html = std::fs::read_to_string(index_html).unwrap_or_default();
-    let hashes: String = inline_scripts(&html)
+pub fn content_security_policy(index_files: &[PathBuf]) -> HeaderValue {
+    let pages: Vec<String> = index_files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
+    let mut scripts: Vec<&str> = pages.iter().flat_map(|html| inline_scripts(html)).collect();
+    scripts.dedup();
+    let hashes: String = scripts
         .iter()
         .map(|s| {
             format!(

@@ -1,0 +1,103 @@
+//! The date of birth in three fields (day, month, year), the GOV.UK way:
+//! one message for the group, naming what is missing or wrong.
+
+use creneau_model::booking::birth_date_from_parts;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::{step_title, today, BackLink, ContinueButton, MissingAnswers};
+use crate::booking::{next_or_check, step, use_booking};
+use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::form::{error_for, ErrorMessage};
+use crate::components::heading::PageHeading;
+use crate::components::language::{lang, locale};
+use crate::i18n::*;
+
+/// One of the three boxes.
+#[component]
+fn DatePart(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    invalid: Signal<bool>,
+    autocomplete: &'static str,
+    #[prop(default = "input input-2")] class: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="date-part">
+            <label for=id>{label}</label>
+            <input type="text" inputmode="numeric" id=id name=id class=class autocomplete=autocomplete
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        </div>
+    }
+}
+
+#[component]
+pub fn BirthPage() -> impl IntoView {
+    let state = use_booking();
+    let draft = state.draft.get_untracked();
+    if draft.slot.is_empty() || draft.who.is_empty() {
+        return view! { <MissingAnswers/> }.into_any();
+    }
+    let l = locale();
+    let navigate = use_navigate();
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let day = RwSignal::new(draft.birth_day.clone());
+    let month = RwSignal::new(draft.birth_month.clone());
+    let year = RwSignal::new(draft.birth_year.clone());
+    let helper = draft.helper();
+    let title = if helper {
+        td_string!(l, booking.birth_title_helper)
+    } else {
+        td_string!(l, booking.birth_title_self)
+    };
+    let title = step_title(title.to_string(), errors);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (d, m, y) = (
+            day.get_untracked(),
+            month.get_untracked(),
+            year.get_untracked(),
+        );
+        if let Err(message) = birth_date_from_parts(&d, &m, &y, today()) {
+            errors.set(vec![FieldError {
+                field: "naissance-jour".into(),
+                message: message.get(lang()).to_string(),
+            }]);
+            return;
+        }
+        state.answer(|draft| {
+            draft.birth_day = d.trim().to_string();
+            draft.birth_month = m.trim().to_string();
+            draft.birth_year = y.trim().to_string();
+        });
+        navigate(&next_or_check(step::CONTACT), Default::default());
+    };
+    let error = error_for(errors, "naissance-jour");
+    let invalid = Signal::derive(move || error.get().is_some());
+    let (bday, bmonth, byear) = if helper {
+        ("off", "off", "off")
+    } else {
+        ("bday-day", "bday-month", "bday-year")
+    };
+    view! {
+        <BackLink href=step::NAME/>
+        <form novalidate on:submit=on_submit>
+            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+            <fieldset class="fieldset" role="group" aria-describedby=move || if error.get().is_some() { "naissance-hint naissance-jour-error" } else { "naissance-hint" }>
+                <legend class="legend-heading"><PageHeading title/></legend>
+                <span class="hint" id="naissance-hint">{td_string!(l, booking.birth_hint)}</span>
+                <ErrorMessage id="naissance-jour" error/>
+                <div class="date-input">
+                    <DatePart id="naissance-jour" label=td_string!(l, booking.day) value=day invalid autocomplete=bday/>
+                    <DatePart id="naissance-mois" label=td_string!(l, booking.month) value=month invalid autocomplete=bmonth/>
+                    <DatePart id="naissance-annee" label=td_string!(l, booking.year) value=year invalid autocomplete=byear class="input input-4"/>
+                </div>
+            </fieldset>
+            <ContinueButton/>
+        </form>
+    }
+    .into_any()
+}

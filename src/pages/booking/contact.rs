@@ -1,0 +1,80 @@
+//! How the centre can reach the person: phone and email, both optional,
+//! checked only when given.
+
+use creneau_model::booking::{check_email, check_phone};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use crate::booking::{step, use_booking};
+use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::form::{error_for, TextField};
+use crate::components::heading::PageHeading;
+use crate::components::language::{lang, locale};
+use crate::i18n::*;
+
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let state = use_booking();
+    let draft = state.draft.get_untracked();
+    if draft.slot.is_empty() || draft.who.is_empty() {
+        return view! { <MissingAnswers/> }.into_any();
+    }
+    let l = locale();
+    let navigate = use_navigate();
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let phone = RwSignal::new(draft.phone.clone());
+    let email = RwSignal::new(draft.email.clone());
+    let helper = draft.helper();
+    let title = if helper {
+        td_string!(l, booking.contact_title_helper)
+    } else {
+        td_string!(l, booking.contact_title_self)
+    };
+    let title = step_title(title.to_string(), errors);
+    let (tel, mail) = if helper {
+        ("off", "off")
+    } else {
+        ("tel", "email")
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (p, e) = (phone.get_untracked(), email.get_untracked());
+        let found: Vec<FieldError> = [
+            (!p.trim().is_empty())
+                .then(|| check_phone("telephone", &p))
+                .flatten(),
+            (!e.trim().is_empty())
+                .then(|| check_email("email", &e))
+                .flatten(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|f| FieldError {
+            field: f.field,
+            message: f.message.get(lang()).to_string(),
+        })
+        .collect();
+        if !found.is_empty() {
+            errors.set(found);
+            return;
+        }
+        state.answer(|d| {
+            d.phone = p.trim().to_string();
+            d.email = e.trim().to_string();
+        });
+        navigate(step::CHECK, Default::default());
+    };
+    view! {
+        <BackLink href=step::BIRTH/>
+        <PageHeading title/>
+        <p class="hint" id="contact-hint">{td_string!(l, booking.contact_hint)}</p>
+        <form novalidate on:submit=on_submit>
+            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+            <TextField id="telephone" label=td_string!(l, booking.phone) value=phone error=error_for(errors, "telephone") kind="tel" autocomplete=tel/>
+            <TextField id="email" label=td_string!(l, booking.email) value=email error=error_for(errors, "email") kind="email" autocomplete=mail/>
+            <ContinueButton/>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,114 @@
+//! "À quelle heure, le jeudi 21 janvier ?": the day's free times as radios,
+//! morning and afternoon apart, each with its free places.
+
+use creneau_model::format::date_str;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use crate::api;
+use crate::booking::{next_or_check, step, use_booking};
+use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
+use crate::components::heading::PageHeading;
+use crate::components::language::{lang, locale};
+use crate::components::problem::Problem;
+use crate::i18n::*;
+
+/// "9 h 00" / "9:00".
+fn clock(hhmm: &str) -> String {
+    match locale() {
+        Locale::fr => hhmm.replacen(':', " h ", 1),
+        Locale::en => hhmm.to_string(),
+    }
+}
+
+#[component]
+pub fn TimePage() -> impl IntoView {
+    let state = use_booking();
+    let query = use_query_map();
+    let day = query.read_untracked().get("jour").unwrap_or_default();
+    let draft = state.draft.get_untracked();
+    if draft.centre.is_empty() || day.is_empty() {
+        return view! { <MissingAnswers/> }.into_any();
+    }
+    let l = locale();
+    let navigate = use_navigate();
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let chosen = RwSignal::new(
+        draft
+            .slot
+            .strip_prefix(&format!("{day}T"))
+            .map(str::to_string)
+            .unwrap_or_default(),
+    );
+    let title = step_title(
+        td_string!(l, booking.time_title, date = date_str(&day, lang())),
+        errors,
+    );
+    let centre = draft.centre.clone();
+    let data = LocalResource::new(move || {
+        let centre = centre.clone();
+        async move { api::centre(&centre).await }
+    });
+    let multiple_vaccines = draft.vaccines.len() > 1;
+    let day_for_submit = day.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let time = chosen.get_untracked();
+        if time.is_empty() {
+            errors.set(vec![FieldError {
+                field: "heure-0".into(),
+                message: td_string!(l, booking.choose_time).into(),
+            }]);
+            return;
+        }
+        let slot = format!("{day_for_submit}T{time}");
+        state.answer(|d| d.slot = slot);
+        let next = if multiple_vaccines {
+            step::VACCINE
+        } else {
+            step::WHO
+        };
+        navigate(&next_or_check(next), Default::default());
+    };
+    let error = error_for(errors, "heure-0");
+    view! {
+        <BackLink href=step::day(&draft.centre)/>
+        <form novalidate on:submit=on_submit>
+            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+            <Suspense fallback=move || view! { <p>{td_string!(l, centre.loading)}</p> }>
+                {move || {
+                    let day = day.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok((_, file)) => {
+                                let times = file.days.iter().find(|d| d.date == day).map(|d| d.times(file.slot_minutes)).unwrap_or_default();
+                                let choice = |(t, free): &(String, u32)| Choice {
+                                    value: t.clone(),
+                                    label: format!("{} ({})", clock(t), if *free == 1 { td_string!(l, booking.place).to_string() } else { td_string!(l, booking.places, n = free) }),
+                                    hint: None,
+                                };
+                                let (morning, afternoon): (Vec<_>, Vec<_>) = times.iter().partition(|(t, _)| t.as_str() < "12:00");
+                                let morning_count = morning.len();
+                                let morning: Vec<Choice> = morning.into_iter().map(choice).collect();
+                                let afternoon: Vec<Choice> = afternoon.into_iter().map(choice).collect();
+                                view! {
+                                    <fieldset class="fieldset" aria-describedby=move || error.get().map(|_| "heure-0-error")>
+                                        <legend class="legend-heading"><PageHeading title/></legend>
+                                        <ErrorMessage id="heure-0" error/>
+                                        {(!morning.is_empty()).then(|| view! { <h2 class="radio-group-title">{td_string!(l, booking.morning)}</h2><Radios name="heure" choices=morning selected=chosen/> })}
+                                        {(!afternoon.is_empty()).then(|| view! { <h2 class="radio-group-title">{td_string!(l, booking.afternoon)}</h2><Radios name="heure" choices=afternoon selected=chosen first_index=morning_count/> })}
+                                    </fieldset>
+                                }.into_any()
+                            }
+                            Err(error) => view! { <Problem error/> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+            <ContinueButton/>
+        </form>
+    }
+    .into_any()
+}

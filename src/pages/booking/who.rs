@@ -1,0 +1,75 @@
+//! "Pour qui est ce rendez-vous ?": oneself, or someone one is helping;
+//! later pages then say "la personne à vacciner".
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use crate::booking::{next_or_check, step, use_booking};
+use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
+use crate::components::heading::PageHeading;
+use crate::components::language::locale;
+use crate::i18n::*;
+
+#[component]
+pub fn WhoPage() -> impl IntoView {
+    let state = use_booking();
+    let draft = state.draft.get_untracked();
+    if draft.slot.is_empty() {
+        return view! { <MissingAnswers/> }.into_any();
+    }
+    let l = locale();
+    let navigate = use_navigate();
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let chosen = RwSignal::new(draft.who.clone());
+    let title = step_title(td_string!(l, booking.who_title).to_string(), errors);
+    let choices = vec![
+        Choice {
+            value: "self".into(),
+            label: td_string!(l, booking.who_self).into(),
+            hint: None,
+        },
+        Choice {
+            value: "helper".into(),
+            label: td_string!(l, booking.who_helper).into(),
+            hint: None,
+        },
+    ];
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let who = chosen.get_untracked();
+        if who.is_empty() {
+            errors.set(vec![FieldError {
+                field: "qui-0".into(),
+                message: td_string!(l, booking.choose_who).into(),
+            }]);
+            return;
+        }
+        state.answer(|d| d.who = who);
+        navigate(&next_or_check(step::NAME), Default::default());
+    };
+    let error = error_for(errors, "qui-0");
+    let back = if draft.vaccines.len() > 1 {
+        step::VACCINE.to_string()
+    } else {
+        format!(
+            "{}?jour={}",
+            step::TIME,
+            draft.slot.get(..10).unwrap_or_default()
+        )
+    };
+    view! {
+        <BackLink href=back/>
+        <form novalidate on:submit=on_submit>
+            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+            <fieldset class="fieldset" aria-describedby=move || error.get().map(|_| "qui-0-error")>
+                <legend class="legend-heading"><PageHeading title/></legend>
+                <ErrorMessage id="qui-0" error/>
+                <Radios name="qui" choices selected=chosen/>
+            </fieldset>
+            <ContinueButton/>
+        </form>
+    }
+    .into_any()
+}

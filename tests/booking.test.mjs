@@ -1,0 +1,278 @@
+// The booking flow in the browser, against a real `creneau serve`: for
+// oneself and for someone else by keyboard, errors, the 409 and 503 paths
+// (503 from the server's own overload setting), reload of the confirmation,
+// manage and cancel, and no personal data left in storage. Axe on each step.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { assertNoAxeViolations } from './support/axe.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer(['--bookings-per-minute', '1000', '--lookups-per-minute', '1000']);
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await server?.stop(); });
+
+/** Centres booked here with free days, from the snapshot (département 57). */
+async function bookableCentres(base) {
+  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
+  const found = [];
+  for (const code of ['57', '54', '67', '88']) {
+    const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', code)}`)).json();
+    found.push(...dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1)));
+  }
+  return found;
+}
+
+/** Keyboard only: focus by selector, then the key a person would press. */
+async function press(page, selector, key = 'Enter') {
+  await page.focus(selector);
+  await page.keyboard.press(key);
+}
+
+async function heading(page, text) {
+  await page.waitForFunction((t) => document.querySelector('h1')?.innerText === t, text);
+}
+
+async function step(page, url, title, label) {
+  await page.waitForURL(url);
+  await heading(page, title);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading', `${label}: focus on the heading`);
+  assert.equal(await page.title(), `${title} – Créneau`);
+  await assertNoAxeViolations(page, label);
+}
+
+/** From the centre page to the check page; returns the chosen slot's label. */
+async function answer(page, centre, who, { first, last, birth, phone }) {
+  await page.goto(`${server.url}/centre/${centre.id}`);
+  await appReady(page);
+  await page.waitForSelector('a[href^="/reserver/centre/"]');
+  await press(page, 'a[href^="/reserver/centre/"]');
+  await page.waitForURL(/\/reserver\/centre\//);
+  await appReady(page);
+  await heading(page, 'Quel jour souhaitez-vous venir ?');
+  await assertNoAxeViolations(page, 'day');
+  await page.waitForSelector('.choices a');
+  await press(page, '.choices a');
+  await page.waitForURL(/\/reserver\/etape\/heure\?jour=/);
+  await page.waitForSelector('input[name=heure]');
+  assert.match(await page.locator('h1').innerText(), /^À quelle heure, le \w+ \d+/);
+  await assertNoAxeViolations(page, 'time');
+  // Continue without choosing: the error summary, focused, links to the first radio.
+  await press(page, 'button[type=submit]');
+  await page.waitForSelector('.error-summary');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'error-summary');
+  assert.match(await page.title(), /^Erreur : À quelle heure/);
+  await assertNoAxeViolations(page, 'time with error');
+  await press(page, '.error-summary a');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'heure-0');
+  await page.keyboard.press('Space');
+  const slotLabel = await page.locator('label[for=heure-0]').innerText();
+  await press(page, 'button[type=submit]');
+  if (centre.vaccines.length > 1) {
+    await step(page, /vaccin/, 'Quel vaccin ?', 'vaccine');
+    await press(page, '#vaccin-1', 'Space');
+    await press(page, 'button[type=submit]');
+  }
+  await step(page, /pour-qui/, 'Pour qui est ce rendez-vous ?', 'who');
+  await press(page, who === 'self' ? '#qui-0' : '#qui-1', 'Space');
+  await press(page, 'button[type=submit]');
+  const nameTitle = who === 'self' ? 'Quel est votre nom ?' : 'Nom de la personne à vacciner';
+  await step(page, /etape\/nom/, nameTitle, 'name');
+  assert.equal(await page.getAttribute('#prenom', 'autocomplete'), who === 'self' ? 'given-name' : 'off');
+  await press(page, 'button[type=submit]');
+  await page.waitForSelector('.error-summary');
+  assert.match(await page.locator('.error-summary').innerText(), /Saisissez le prénom[\s\S]*Saisissez le nom de famille/);
+  assert.equal(await page.getAttribute('#prenom', 'aria-invalid'), 'true');
+  await assertNoAxeViolations(page, 'name with errors');
+  await page.focus('#prenom');
+  await page.keyboard.type(first);
+  await page.focus('#nom');
+  await page.keyboard.type(last);
+  await press(page, 'button[type=submit]');
+  const birthTitle = who === 'self' ? 'Quelle est votre date de naissance ?' : 'Date de naissance de la personne à vacciner';
+  await step(page, /naissance/, birthTitle, 'birth');
+  await page.focus('#naissance-jour'); await page.keyboard.type('31');
+  await page.focus('#naissance-mois'); await page.keyboard.type('2');
+  await page.focus('#naissance-annee'); await page.keyboard.type(birth[0]);
+  await press(page, 'button[type=submit]');
+  await page.waitForSelector('#naissance-jour-error');
+  assert.match(await page.locator('#naissance-jour-error').innerText(), /La date de naissance doit être une vraie date/);
+  assert.equal(await page.inputValue('#naissance-annee'), birth[0], 'what was typed stays');
+  await assertNoAxeViolations(page, 'birth with error');
+  await page.fill('#naissance-jour', birth[2]);
+  await page.fill('#naissance-mois', birth[1]);
+  await press(page, 'button[type=submit]');
+  await step(page, /contact/, who === 'self' ? 'Comment le centre peut-il vous joindre ? (facultatif)' : 'Comment le centre peut-il joindre la personne ? (facultatif)', 'contact');
+  if (phone) { await page.focus('#telephone'); await page.keyboard.type(phone); }
+  await press(page, 'button[type=submit]');
+  await step(page, /verifier/, 'Vérifiez votre rendez-vous avant de confirmer', 'check answers');
+  const summary = await page.locator('.summary-list').innerText();
+  assert.match(summary, new RegExp(`${first} ${last}`));
+  assert.match(summary, new RegExp(`${birth[2].padStart(2, '0')}/${birth[1].padStart(2, '0')}/${birth[0]}`));
+  return slotLabel;
+}
+
+async function storageReport(page) {
+  return page.evaluate(async () => ({
+    local: localStorage.length,
+    session: Object.keys(sessionStorage),
+    databases: (await indexedDB.databases()).length,
+    cookies: document.cookie,
+  }));
+}
+
+test('booking for oneself, by keyboard, to a confirmation that survives a reload and is cleared at the end', async () => {
+  const { page, context, errors } = await openPage(browser);
+  const centres = await bookableCentres(server.url);
+  const centre = centres.find((c) => c.vaccines.length === 1);
+  await answer(page, centre, 'self', { first: 'Marie', last: 'Durand', birth: ['1940', '3', '2'] });
+  await press(page, '#confirm-booking');
+  await step(page, /\/reserver\/confirmation$/, 'Rendez-vous confirmé', 'confirmation');
+  const reference = await page.locator('#booking-reference').innerText();
+  assert.match(reference, /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
+  const text = await page.locator('main').innerText();
+  assert.match(text, /Première injection : \w+ \d+/);
+  assert.match(text, /Deuxième injection : \w+ \d+/);
+  assert.match(text, /À apporter/);
+  assert.match(text, /Gérer mon rendez-vous/);
+  const ics = decodeURIComponent((await page.getAttribute('a[download]', 'href')).split(',')[1]);
+  assert.equal((ics.match(/BEGIN:VEVENT/g) || []).length, 2);
+  assert.match(ics, new RegExp(`UID:${reference}-1@creneau`));
+  // A reload shows the same confirmation (from this tab's storage only).
+  await page.reload();
+  await appReady(page);
+  assert.equal(await page.locator('#booking-reference').innerText(), reference);
+  let storage = await storageReport(page);
+  assert.deepEqual({ local: storage.local, databases: storage.databases, cookies: storage.cookies }, { local: 0, databases: 0, cookies: '' });
+  assert.ok(storage.session.includes('creneau.confirmation'));
+  assert.ok(!storage.session.includes('creneau.reservation'), 'the answers went once booked');
+  // "Terminer et effacer" leaves nothing personal behind.
+  await press(page, '#finish');
+  await page.waitForURL(`${server.url}/`);
+  await appReady(page);
+  storage = await storageReport(page);
+  assert.deepEqual(storage.session.filter((k) => k !== 'creneau.langue'), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('booking for someone else says "la personne", asks the vaccine when there is a choice, and can be managed and cancelled', async () => {
+  const { page, context } = await openPage(browser);
+  const centres = await bookableCentres(server.url);
+  const centre = centres.find((c) => c.vaccines.length > 1) ?? centres[1];
+  await answer(page, centre, 'helper', { first: 'Jeanne', last: 'Voisin', birth: ['1935', '11', '9'], phone: '06 12 34 56 78' });
+  assert.match(await page.locator('.summary-list').innerText(), /Pour un proche ou une personne que j’aide/);
+  // Change an answer: back to the check page after it.
+  await press(page, 'a[href="/reserver/etape/nom?retour=1"]');
+  await step(page, /nom\?retour=1/, 'Nom de la personne à vacciner', 'change name');
+  assert.equal(await page.inputValue('#prenom'), 'Jeanne');
+  await page.fill('#prenom', 'Jeannette');
+  await press(page, 'button[type=submit]');
+  await step(page, /verifier/, 'Vérifiez votre rendez-vous avant de confirmer', 'check after change');
+  assert.match(await page.locator('.summary-list').innerText(), /Jeannette Voisin/);
+  await press(page, '#confirm-booking');
+  await page.waitForURL(/confirmation/);
+  const reference = await page.locator('#booking-reference').innerText();
+  // Manage: a wrong birth date finds nothing; the right one finds it.
+  await page.goto(`${server.url}/reserver/gerer`);
+  await appReady(page);
+  await heading(page, 'Gérer mon rendez-vous');
+  await assertNoAxeViolations(page, 'manage');
+  await page.fill('#reference', reference.toLowerCase().replace('-', ' '));
+  await page.fill('#gerer-jour', '9'); await page.fill('#gerer-mois', '11'); await page.fill('#gerer-annee', '1936');
+  await press(page, 'button[type=submit]');
+  await page.waitForSelector('.error-summary');
+  assert.match(await page.locator('.error-summary').innerText(), /Aucun rendez-vous ne correspond/);
+  await assertNoAxeViolations(page, 'manage not found');
+  await page.fill('#gerer-annee', '1935');
+  await press(page, 'button[type=submit]');
+  await heading(page, 'Rendez-vous confirmé');
+  assert.match(await page.locator('main').innerText(), /Jeannette Voisin/);
+  await assertNoAxeViolations(page, 'manage found');
+  await press(page, 'button.button-warning');
+  await heading(page, 'Voulez-vous vraiment annuler ce rendez-vous ?');
+  await assertNoAxeViolations(page, 'cancel confirmation step');
+  await press(page, '#cancel-yes');
+  await heading(page, 'Rendez-vous annulé');
+  // The API agrees.
+  const check = await fetch(`${server.url}/api/v1/bookings/${reference}/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ birth_date: '1935-11-09' }) });
+  assert.equal((await check.json()).status, 'cancelled');
+  await context.close();
+});
+
+test('a slot taken meanwhile: "Ce créneau vient d’être pris", other times offered, answers kept', async () => {
+  const { page, context } = await openPage(browser);
+  const centres = await bookableCentres(server.url);
+  const centre = centres.find((c) => c.vaccines.length === 1 && c.id !== centres[0].id) ?? centres[2];
+  await answer(page, centre, 'self', { first: 'Paul', last: 'Tardif', birth: ['1938', '6', '15'] });
+  // Someone else takes every remaining place of that slot.
+  const draft = JSON.parse(await page.evaluate(() => sessionStorage.getItem('creneau.reservation')));
+  for (let i = 0; i < 10; i++) {
+    const r = await fetch(`${server.url}/api/v1/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `other-person-${i}-${Date.now()}` },
+      body: JSON.stringify({ centre: draft.centre, slot: draft.slot, vaccine: draft.vaccine, booked_by: 'self', person: { first_name: `Autre ${i}`, last_name: 'Personne', birth_date: '1930-01-01' } }),
+    });
+    if (r.status === 409) break;
+    assert.equal(r.status, 201);
+  }
+  await press(page, '#confirm-booking');
+  await page.waitForSelector('#slot-taken');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'slot-taken', 'the message takes focus');
+  assert.match(await page.locator('#slot-taken').innerText(), /Ce créneau vient d’être pris/);
+  assert.match(await page.locator('.summary-list').innerText(), /Paul Tardif/, 'answers kept');
+  await assertNoAxeViolations(page, 'slot taken');
+  const offered = await page.locator('#slot-taken button').first().innerText();
+  await press(page, '#slot-taken button');
+  const when = offered.replace('Choisir cet horaire : ', '');
+  assert.match(await page.locator('.summary-list').innerText(), new RegExp(when));
+  await press(page, '#confirm-booking');
+  await page.waitForURL(/confirmation/);
+  assert.match(await page.locator('main').innerText(), new RegExp(`Première injection : ${when}`));
+  await context.close();
+});
+
+test('overloaded: a countdown, automatic retries with the same request, answers kept on leaving and coming back', async () => {
+  const busy = await startServer(['--max-in-flight', '0', '--retry-after', '3']);
+  const { page, context } = await openPage(browser);
+  try {
+    const centres = await bookableCentres(busy.url);
+    const base = server.url;
+    server.url = busy.url; // answer() reads server.url
+    try {
+      await answer(page, centres.find((c) => c.vaccines.length === 1), 'self', { first: 'Lucie', last: 'Patiente', birth: ['1941', '1', '1'] });
+    } finally {
+      server.url = base;
+    }
+    const keyBefore = await page.evaluate(() => JSON.parse(sessionStorage.getItem('creneau.reservation')).key);
+    assert.equal(keyBefore, null);
+    await press(page, '#confirm-booking');
+    await page.waitForSelector('#booking-waiting');
+    const first = await page.locator('#booking-waiting').innerText();
+    assert.match(first, /Beaucoup de demandes en ce moment\. Nouvel essai automatique dans \d+ s\./);
+    assert.match(await page.locator('[role=status]').innerText(), /Beaucoup de demandes en ce moment/);
+    const seconds = Number(first.match(/dans (\d+) s/)[1]);
+    assert.ok(seconds >= 3 && seconds <= 6, `${seconds} s`);
+    await page.waitForFunction((s) => {
+      const m = document.querySelector('#booking-waiting')?.innerText.match(/dans (\d+) s/);
+      return m && Number(m[1]) < s;
+    }, seconds);
+    await assertNoAxeViolations(page, 'overloaded');
+    const key = await page.evaluate(() => JSON.parse(sessionStorage.getItem('creneau.reservation')).key);
+    assert.match(key, /^[0-9a-f]{32}$/, 'one key for every retry');
+    // It retries by itself (the server still refuses), keeping the same key.
+    await page.waitForFunction(() => /Confirmation en cours|dans [56] s/.test(document.querySelector('main').innerText), null, { timeout: 15000 });
+    assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem('creneau.reservation')).key), key);
+    // Leave and come back: nothing to type again.
+    await page.goto(`${busy.url}/`);
+    await appReady(page);
+    await page.goto(`${busy.url}/reserver/etape/verifier`);
+    await appReady(page);
+    assert.match(await page.locator('.summary-list').innerText(), /Lucie Patiente/);
+  } finally {
+    await context.close();
+    await busy.stop();
+  }
+});
