@@ -42,6 +42,7 @@ export async function startServer(extra = []) {
   return {
     url,
     dir,
+    database,
     log: () => log,
     async stop() {
       child.kill('SIGTERM');

@@ -357,6 +357,15 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
+    // Computed before taking a turn at the store: only store work waits.
+    let interval = known_vaccines()
+        .into_iter()
+        .find(|v| v.code == request.vaccine)
+        .map(|v| v.second_dose_days)
+        .ok_or_else(|| anyhow::anyhow!("vaccine checked before"))?;
+    // The planned day only: the following days are worked out in the rare
+    // case that day is full (each day's slots cost time-zone arithmetic).
+    let candidates = second_candidates(&centre, first, interval, 0);
     let outcome = {
         let _turn = match &ctx.bookings.writer {
             Some(writer) => Some(writer.lock().await),
@@ -364,9 +373,12 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
         };
         book(
             &ctx.pool,
+            ctx.bookings.writer.is_some(),
             &centre,
             &request,
             first,
+            &candidates,
+            interval,
             &key,
             &request_hash,
             now,
@@ -481,13 +493,14 @@ fn second_candidates(
     centre: &Bookable,
     first: DateTime<Utc>,
     interval_days: u32,
+    days_after: i64,
 ) -> Vec<DateTime<Utc>> {
     let local = first.with_timezone(&centre.tz);
     let target_day = local.date_naive() + chrono::Duration::days(i64::from(interval_days));
     let target_minute =
         i64::from(chrono::Timelike::hour(&local) * 60 + chrono::Timelike::minute(&local));
     let mut out = Vec::new();
-    for offset in 0..=SECOND_DOSE_WINDOW_DAYS {
+    for offset in 0..=days_after {
         let date = target_day + chrono::Duration::days(offset);
         if !centre.open_on(date) {
             continue;
@@ -504,95 +517,115 @@ fn second_candidates(
     out
 }
 
+/// One booking transaction: everything or nothing. On SQLite it starts
+/// with `BEGIN IMMEDIATE` (the write lock at once, so two transactions never
+/// meet half-way), and a refused booking is rolled back before the next
+/// one starts.
 async fn book(
     pool: &Pool,
+    sqlite: bool,
     centre: &Bookable,
     request: &BookingRequest,
     first: DateTime<Utc>,
+    candidates: &[DateTime<Utc>],
+    interval: u32,
     key: &str,
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(Booking, bool), Error> {
-    let mut tx = pool.begin().await?;
-    if let Some(row) =
-        sqlx::query("SELECT request_hash, reference FROM idempotency_keys WHERE key = $1")
+    let mut tx = if sqlite { pool.begin_with("BEGIN IMMEDIATE").await? } else { pool.begin().await? };
+    match book_in(&mut tx, centre, request, first, candidates, interval, key, request_hash, now).await {
+        Ok(done) => {
+            tx.commit().await?;
+            Ok(done)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// The statements of a booking, fewest first: claim the key, take the
+/// first place, take the second, record the booking. Everything is rolled
+/// back by the caller on any refusal.
+async fn book_in(
+    tx: &mut sqlx::AnyConnection,
+    centre: &Bookable,
+    request: &BookingRequest,
+    first: DateTime<Utc>,
+    candidates: &[DateTime<Utc>],
+    interval: u32,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(Booking, bool), Error> {
+    // 40 random bits; a clash with an existing reference fails the insert
+    // below (one chance in a trillion per booking) rather than costing a
+    // lookup every time.
+    let reference = reference_from_bits(rand::random::<u64>() & ((1 << 40) - 1));
+    let claimed = sqlx::query(
+        "INSERT INTO idempotency_keys (key, request_hash, reference, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(request_hash)
+    .bind(&reference)
+    .bind(now.timestamp())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        // This key was used before: the same request gets the same booking.
+        let row = sqlx::query("SELECT request_hash, reference FROM idempotency_keys WHERE key = $1")
             .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?
-    {
-        let (hash, reference): (String, String) = (row.get(0), row.get(1));
+            .fetch_one(&mut *tx)
+            .await?;
+        let (hash, existing): (String, String) = (row.get(0), row.get(1));
         if hash != request_hash {
             return Err(Error::KeyReused);
         }
-        let booking = read_booking(&mut tx, &reference, centre)
+        let booking = read_booking(tx, &existing, centre)
             .await?
             .ok_or_else(|| anyhow::anyhow!("idempotency key names a missing booking"))?;
         return Ok((booking, true));
     }
-    let person = person_key(&request.person);
-    let existing =
-        sqlx::query("SELECT 1 FROM bookings WHERE person_key = $1 AND status = 'confirmed'")
-            .bind(&person)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if existing.is_some() {
-        return Err(Error::AlreadyBooked);
-    }
     let capacity = centre.rules.capacity;
-    if !take_place(&mut tx, &centre.centre.id, first.timestamp(), capacity).await? {
-        return Err(Error::SlotTaken {
-            alternatives: Vec::new(),
-        });
+    if !take_place(tx, &centre.centre.id, first.timestamp(), capacity).await? {
+        return Err(Error::SlotTaken { alternatives: Vec::new() });
     }
-    let interval = known_vaccines()
-        .into_iter()
-        .find(|v| v.code == request.vaccine)
-        .map(|v| v.second_dose_days)
-        .ok_or_else(|| anyhow::anyhow!("vaccine checked before"))?;
-    let candidates = second_candidates(centre, first, interval);
-    let (Some(lo), Some(hi)) = (candidates.iter().min(), candidates.iter().max()) else {
-        return Err(Error::NoSecondSlot {
-            alternatives: Vec::new(),
-        });
-    };
-    let taken = taken_between(
-        &mut tx,
-        &centre.centre.id,
-        lo.timestamp(),
-        hi.timestamp() + 1,
-    )
-    .await?;
+    // Usually the nearest time has room: try it; if not, read the window's
+    // counts once and try the others that do.
     let mut second = None;
-    for at in candidates {
-        if taken.get(&at.timestamp()).copied().unwrap_or(0) >= capacity {
-            continue;
+    if let Some(nearest) = candidates.first() {
+        if take_place(tx, &centre.centre.id, nearest.timestamp(), capacity).await? {
+            second = Some(*nearest);
         }
-        if take_place(&mut tx, &centre.centre.id, at.timestamp(), capacity).await? {
-            second = Some(at);
-            break;
+    }
+    let wider;
+    let candidates = if second.is_none() {
+        wider = second_candidates(centre, first, interval, SECOND_DOSE_WINDOW_DAYS);
+        &wider[..]
+    } else {
+        candidates
+    };
+    if second.is_none() && candidates.len() > 1 {
+        let lo = candidates.iter().min().map(|t| t.timestamp()).unwrap_or_default();
+        let hi = candidates.iter().max().map(|t| t.timestamp()).unwrap_or_default();
+        let taken = taken_between(tx, &centre.centre.id, lo, hi + 1).await?;
+        for at in &candidates[1..] {
+            if taken.get(&at.timestamp()).copied().unwrap_or(0) >= capacity {
+                continue;
+            }
+            if take_place(tx, &centre.centre.id, at.timestamp(), capacity).await? {
+                second = Some(*at);
+                break;
+            }
         }
     }
     let Some(second) = second else {
-        return Err(Error::NoSecondSlot {
-            alternatives: Vec::new(),
-        });
+        return Err(Error::NoSecondSlot { alternatives: Vec::new() });
     };
-    // 40 random bits; a clash with an existing reference is tried again.
-    let mut reference = String::new();
-    for _ in 0..5 {
-        let candidate = reference_from_bits(rand::random::<u64>() & ((1 << 40) - 1));
-        let clash = sqlx::query("SELECT 1 FROM bookings WHERE reference = $1")
-            .bind(&candidate)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if clash.is_none() {
-            reference = candidate;
-            break;
-        }
-    }
-    if reference.is_empty() {
-        return Err(anyhow::anyhow!("no free reference after 5 tries").into());
-    }
     let p = &request.person;
     let inserted = sqlx::query(
         "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, person_key, first_name, last_name, \
@@ -604,7 +637,7 @@ async fn book(
     .bind(&request.vaccine)
     .bind(first.timestamp())
     .bind(second.timestamp())
-    .bind(&person)
+    .bind(person_key(&request.person))
     .bind(&p.first_name)
     .bind(&p.last_name)
     .bind(&p.birth_date)
@@ -615,23 +648,13 @@ async fn book(
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
-        // The unique index on person_key: another request for the same
-        // person won the race.
-        if e.as_database_error()
-            .is_some_and(|d| d.is_unique_violation())
-        {
+        // The unique index on person_key: this person already has a
+        // booking to come (or another request for them won the race).
+        if e.as_database_error().is_some_and(|d| d.is_unique_violation() && d.message().contains("person")) {
             return Err(Error::AlreadyBooked);
         }
         return Err(e.into());
     }
-    sqlx::query("INSERT INTO idempotency_keys (key, request_hash, reference, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(key)
-        .bind(request_hash)
-        .bind(&reference)
-        .bind(now.timestamp())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
     Ok((
         Booking {
             reference,
@@ -639,14 +662,8 @@ async fn book(
             centre: centre.centre.clone(),
             vaccine: request.vaccine.clone(),
             appointments: vec![
-                Appointment {
-                    dose: 1,
-                    at: centre.rfc3339(first),
-                },
-                Appointment {
-                    dose: 2,
-                    at: centre.rfc3339(second),
-                },
+                Appointment { dose: 1, at: centre.rfc3339(first) },
+                Appointment { dose: 2, at: centre.rfc3339(second) },
             ],
             person: request.person.clone(),
             booked_by: request.booked_by,
@@ -815,7 +832,11 @@ async fn cancel(
             Some(writer) => Some(writer.lock().await),
             None => None,
         };
-        let mut tx = ctx.pool.begin().await?;
+        let mut tx = if ctx.bookings.writer.is_some() {
+            ctx.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            ctx.pool.begin().await?
+        };
         let cancelled = sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE reference = $1 AND status = 'confirmed'")
             .bind(&reference)
             .bind(Utc::now().timestamp())
@@ -929,4 +950,35 @@ pub async fn export_day(pool: &Pool, centre_id: &str, date: NaiveDate) -> anyhow
         out.write_record(&line)?;
     }
     Ok(String::from_utf8(out.into_inner()?)?)
+}
+
+/// What `creneau bookings check` finds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Audit {
+    pub confirmed: i64,
+    /// Slots holding more people than their centre's capacity.
+    pub over_capacity: i64,
+    /// Slots whose count differs from the confirmed bookings in them.
+    pub mismatched: i64,
+}
+
+/// Check the store: no slot oversold, and every slot's count equals the
+/// injections of the confirmed bookings in it.
+pub async fn audit(pool: &Pool) -> anyhow::Result<Audit> {
+    let one = |sql: &'static str| async move { sqlx::query(sql).fetch_one(pool).await.map(|r| r.get::<i64, _>(0)) };
+    Ok(Audit {
+        confirmed: one("SELECT COUNT(*) FROM bookings WHERE status = 'confirmed'").await?,
+        over_capacity: one(
+            "SELECT COUNT(*) FROM slot_usage u JOIN centres c ON c.id = u.centre_id WHERE u.taken > c.capacity",
+        )
+        .await?,
+        mismatched: one(
+            "SELECT COUNT(*) FROM ( \
+               SELECT u.centre_id, u.starts_at, u.taken, \
+                 (SELECT COUNT(*) FROM bookings b WHERE b.status = 'confirmed' AND b.centre_id = u.centre_id AND b.first_at = u.starts_at) + \
+                 (SELECT COUNT(*) FROM bookings b WHERE b.status = 'confirmed' AND b.centre_id = u.centre_id AND b.second_at = u.starts_at) AS booked \
+               FROM slot_usage u) s WHERE s.taken <> s.booked",
+        )
+        .await?,
+    })
 }

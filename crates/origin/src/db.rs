@@ -35,6 +35,9 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         AnyConnectOptions::from_str(&url).with_context(|| format!("reading database URL {url}"))?;
     let pool = AnyPoolOptions::new()
         .max_connections(if is_sqlite { 4 } else { 16 })
+        // A ping before each use costs a round trip per booking; a broken
+        // connection shows itself on the first statement anyway.
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if is_sqlite {

@@ -107,6 +107,8 @@ enum BookingsCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Check the store: no slot over capacity, counts equal to the bookings.
+    Check,
     /// Delete bookings whose second appointment is more than --days days past.
     Purge {
         #[arg(long, default_value_t = 30)]
@@ -254,6 +256,16 @@ async fn main() -> anyhow::Result<()> {
                 Some(path) => std::fs::write(&path, csv)
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{csv}"),
+            }
+        }
+        Command::Bookings(BookingsCommand::Check) => {
+            let audit = creneau::bookings::audit(&pool).await?;
+            println!(
+                "{} confirmed bookings; {} slots over capacity; {} slots whose count differs from their bookings",
+                audit.confirmed, audit.over_capacity, audit.mismatched
+            );
+            if audit.over_capacity > 0 || audit.mismatched > 0 {
+                anyhow::bail!("the store is not consistent");
             }
         }
         Command::Bookings(BookingsCommand::Purge { days }) => {

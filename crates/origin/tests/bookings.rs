@@ -713,6 +713,11 @@ async fn two_hundred_clients_racing_for_five_places_get_exactly_five() {
     }
     assert_eq!(references.len(), 1);
     assert_eq!(common::count(&ctx.pool, "bookings").await, 6);
+    let audit = creneau::bookings::audit(&ctx.pool).await.unwrap();
+    assert_eq!(
+        audit,
+        creneau::bookings::Audit { confirmed: 6, over_capacity: 0, mismatched: 0 }
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,95 @@
+// Booking load benchmark (not a test), with wrk (Debian package) and
+// bench/bookings.lua: every request a new person for a real slot of the
+// demo snapshot. After each run, `creneau bookings check` verifies that no
+// slot is oversold and that the counts match the bookings kept.
+// Writes target/bench-bookings.md. Run after `make build`:
+//   node tests/support/bench-bookings.mjs [seconds]
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startServer, ROOT } from './server.mjs';
+
+const SECONDS = Number(process.argv[2] ?? 15);
+const CRENEAU = join(ROOT, 'target/release/creneau');
+
+/** (centre, local slot, vaccine) for every free slot of every centre booked here. */
+async function slotList(base) {
+  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
+  const index = await (await fetch(`${base}/data/${pointer.index}`)).json();
+  const out = [];
+  for (const d of index.departements) {
+    const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', d.code)}`)).json();
+    for (const c of dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1))) {
+      const file = await (await fetch(`${base}/data/${pointer.centre.replace('{id}', c.id)}`)).json();
+      for (const day of file.days.slice(0, 14)) {
+        for (const run of day.runs) {
+          const [h, m] = run.start.split(':').map(Number);
+          for (let i = 0; i < run.count; i++) {
+            const t = h * 60 + m + i * file.slot_minutes;
+            out.push([c.id, `${day.date}T${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`, c.vaccines[0]]);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function wrk(url, { connections, seconds, delayMs = 0, slotsFile }) {
+  const text = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'bench/bookings.lua'), url], {
+    env: { ...process.env, CRENEAU_SLOTS: slotsFile, WRK_DELAY_MS: String(delayMs) },
+    encoding: 'utf8',
+  });
+  const statuses = JSON.parse(text.match(/STATUSES (\{.*\})/)[1]);
+  const [, p50, p90, p99, max] = text.match(/LATENCY_MS p50=([\d.]+) p90=([\d.]+) p99=([\d.]+) max=([\d.]+)/).map(Number);
+  const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  return { statuses, total, perSecond: total / seconds, created: (statuses['201'] ?? 0) / seconds, p50, p90, p99, max };
+}
+
+function check(server) {
+  return execFileSync(CRENEAU, ['--database', server.database, 'bookings', 'check'], { encoding: 'utf8' }).trim();
+}
+
+async function scenario(label, serveFlags, run) {
+  const server = await startServer(['--bookings-per-minute', '100000000', '--lookups-per-minute', '100000000', ...serveFlags]);
+  try {
+    const slots = await slotList(server.url);
+    const slotsFile = join(tmpdir(), `creneau-bench-slots-${process.pid}.txt`);
+    writeFileSync(slotsFile, slots.map((s) => s.join(';')).join('\n') + '\n');
+    // Warm-up (caches, first generation), not measured.
+    wrk(server.url, { slotsFile, ...run, seconds: 2 });
+    const result = wrk(server.url, { slotsFile, ...run });
+    result.check = check(server);
+    result.label = label;
+    result.slots = slots.length;
+    console.log(label, JSON.stringify(result));
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+const only = process.argv[3]?.split(',').map(Number);
+const wanted = (i) => !only || only.includes(i);
+const results = [];
+if (wanted(1)) results.push(await scenario('Most bookings per second (64 connections, no pause)', [], { connections: 64, seconds: SECONDS }));
+if (wanted(2)) results.push(await scenario('About 1,000 requests per second (50 connections, 50 ms pause each)', [], { connections: 50, seconds: SECONDS, delayMs: 50 }));
+if (wanted(3)) results.push(await scenario('Overload: 512 connections against a bound of 16 in flight', ['--max-in-flight', '16'], { connections: 512, seconds: SECONDS }));
+if (wanted(4)) results.push(await scenario('Refusals alone: bound 0, every answer a 503', ['--max-in-flight', '0'], { connections: 64, seconds: Math.min(SECONDS, 5) }));
+const fmt = (x) => x.toFixed(1);
+const lines = [
+  '# Booking load benchmark',
+  '',
+  `wrk 4 (2 threads) and \`creneau serve\` on the same 2-core machine, SQLite (WAL), demo data;`,
+  `${SECONDS} s per run after a 2 s warm-up; each request books a new person (first and second injection).`,
+  'Latencies are wrk\'s, over all answers of the run. "check" is `creneau bookings check` after the run.',
+  '',
+  '| run | answers/s | bookings (201)/s | answers by status | p50 ms | p90 ms | p99 ms | max ms | check |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.label} | ${fmt(r.perSecond)} | ${fmt(r.created)} | ${JSON.stringify(r.statuses)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.check} |`),
+  '',
+];
+mkdirSync(join(ROOT, 'target'), { recursive: true });
+writeFileSync(join(ROOT, 'target/bench-bookings.md'), lines.join('\n'));
+console.log(lines.join('\n'));
