@@ -82,6 +82,8 @@ bench: build
 	cargo bench -p creneau --bench snapshot
 	node tests/support/size-report.mjs
 	node tests/support/bench-render.mjs
+	@command -v wrk >/dev/null || ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk )
+	node tests/support/bench-bookings.mjs
 
 clean:
 	rm -rf dist var target/criterion
