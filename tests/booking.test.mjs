@@ -4,7 +4,8 @@
 // manage and cancel, and no personal data left in storage. Axe on each step.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, launchBrowser, openPage, appReady, ROOT } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
 
 let server, browser;
@@ -275,4 +276,33 @@ test('overloaded: a countdown, automatic retries with the same request, answers 
     await context.close();
     await busy.stop();
   }
+});
+
+test('the connection drops after the server booked: the same request is sent again and there is one booking', async () => {
+  const { page, context } = await openPage(browser);
+  const centres = await bookableCentres(server.url);
+  const centre = centres.filter((c) => c.vaccines.length === 1)[3] ?? centres[4];
+  await answer(page, centre, 'self', { first: 'Odile', last: 'Coupure', birth: ['1939', '4', '4'] });
+  let calls = 0;
+  await page.route('**/api/v1/bookings', async (route) => {
+    calls += 1;
+    if (calls === 1) {
+      await route.fetch(); // the server books…
+      await route.abort('connectionreset'); // …but the answer never arrives
+    } else {
+      await route.continue();
+    }
+  });
+  await press(page, '#confirm-booking');
+  await page.waitForSelector('#booking-waiting');
+  assert.match(await page.locator('#booking-waiting').innerText(), /La connexion a été perdue pendant la confirmation/);
+  await page.waitForURL(/confirmation/, { timeout: 20000 });
+  const reference = await page.locator('#booking-reference').innerText();
+  assert.equal(calls, 2);
+  const draftDate = await page.evaluate(() => JSON.parse(sessionStorage.getItem('creneau.confirmation')).appointments[0].at.slice(0, 10));
+  const csv = execFileSync(`${ROOT}/target/release/creneau`, ['--database', server.database, 'bookings', 'export', '--centre', centre.id, '--date', draftDate], { encoding: 'utf8' });
+  const mine = csv.split('\n').filter((l) => l.includes('Coupure'));
+  assert.equal(mine.length, 1, csv);
+  assert.ok(mine[0].endsWith(reference));
+  await context.close();
 });
