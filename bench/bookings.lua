@@ -8,6 +8,8 @@ for line in io.lines(os.getenv("CRENEAU_SLOTS")) do
   table.insert(slots, { centre, time, vaccine })
 end
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+-- Distinguishes runs against one store (warm-up, then measure): new people, new keys.
+local run = os.getenv("CRENEAU_RUN") or "0"
 local threads = {}
 -- Globals, not locals: wrk sets `id` in each thread's own Lua state.
 counter = 0
@@ -33,11 +35,11 @@ function request()
   local n = id * 10000000 + counter
   local s = slots[(n * 7919) % #slots + 1]
   local body = string.format(
-    '{"centre":"%s","slot":"%s","vaccine":"%s","booked_by":"self","person":{"first_name":"P%d","last_name":"Bench","birth_date":"1935-05-05"}}',
-    s[1], s[2], s[3], n)
+    '{"centre":"%s","slot":"%s","vaccine":"%s","booked_by":"self","person":{"first_name":"P%s-%d","last_name":"Bench","birth_date":"1935-05-05"}}',
+    s[1], s[2], s[3], run, n)
   return wrk.format("POST", "/api/v1/bookings", {
     ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = string.format("bench-key-%d", n),
+    ["Idempotency-Key"] = string.format("bench-%s-%d", run, n),
   }, body)
 end
 

@@ -38,7 +38,7 @@ async function slotList(base) {
 
 function wrk(url, { connections, seconds, delayMs = 0, slotsFile }) {
   const text = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'bench/bookings.lua'), url], {
-    env: { ...process.env, CRENEAU_SLOTS: slotsFile, WRK_DELAY_MS: String(delayMs) },
+    env: { ...process.env, CRENEAU_SLOTS: slotsFile, WRK_DELAY_MS: String(delayMs), CRENEAU_RUN: String(Date.now()) },
     encoding: 'utf8',
   });
   const statuses = JSON.parse(text.match(/STATUSES (\{.*\})/)[1]);
