@@ -517,10 +517,16 @@ fn second_candidates(
     out
 }
 
-/// One booking transaction: everything or nothing. On SQLite it starts
-/// with `BEGIN IMMEDIATE` (the write lock at once, so two transactions never
+/// One booking: everything or nothing. On SQLite a transaction starts with
+/// `BEGIN IMMEDIATE` (the write lock at once, so two transactions never
 /// meet half-way), and a refused booking is rolled back before the next
 /// one starts.
+///
+/// The usual case costs four statements: begin, take both places in one
+/// upsert, insert the booking (its key's unique index catches a retry),
+/// commit. Anything else (a full slot, a retried key, the nearest second
+/// time full) is rolled back and done again step by step.
+#[allow(clippy::too_many_arguments)]
 async fn book(
     pool: &Pool,
     sqlite: bool,
@@ -533,8 +539,52 @@ async fn book(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(Booking, bool), Error> {
-    let mut tx = if sqlite { pool.begin_with("BEGIN IMMEDIATE").await? } else { pool.begin().await? };
-    match book_in(&mut tx, centre, request, first, candidates, interval, key, request_hash, now).await {
+    let begin = || async {
+        if sqlite {
+            pool.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            pool.begin().await
+        }
+    };
+    if let Some(nearest) = candidates.first() {
+        let mut tx = begin().await?;
+        match book_fast(
+            &mut tx,
+            centre,
+            request,
+            first,
+            *nearest,
+            key,
+            request_hash,
+            now,
+        )
+        .await
+        {
+            Ok(Some(booking)) => {
+                tx.commit().await?;
+                return Ok((booking, false));
+            }
+            Ok(None) => tx.rollback().await?,
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
+    }
+    let mut tx = begin().await?;
+    match book_in(
+        &mut tx,
+        centre,
+        request,
+        first,
+        candidates,
+        interval,
+        key,
+        request_hash,
+        now,
+    )
+    .await
+    {
         Ok(done) => {
             tx.commit().await?;
             Ok(done)
@@ -546,91 +596,54 @@ async fn book(
     }
 }
 
-/// The statements of a booking, fewest first: claim the key, take the
-/// first place, take the second, record the booking. Everything is rolled
-/// back by the caller on any refusal.
-async fn book_in(
+/// Take one place in each of two slots, in one statement: 2 rows changed
+/// means both had room.
+async fn take_both(
+    tx: &mut sqlx::AnyConnection,
+    centre: &str,
+    first: i64,
+    second: i64,
+    capacity: u32,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1), ($1, $3, 1) \
+         ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1 \
+         WHERE slot_usage.taken < $4",
+    )
+    .bind(centre)
+    .bind(first)
+    .bind(second)
+    .bind(capacity as i32)
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 2)
+}
+
+/// What the insert of a booking row ran into.
+enum Inserted {
+    Done(String),
+    KeyUsed,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_booking(
     tx: &mut sqlx::AnyConnection,
     centre: &Bookable,
     request: &BookingRequest,
     first: DateTime<Utc>,
-    candidates: &[DateTime<Utc>],
-    interval: u32,
+    second: DateTime<Utc>,
     key: &str,
     request_hash: &str,
     now: DateTime<Utc>,
-) -> Result<(Booking, bool), Error> {
+) -> Result<Inserted, Error> {
     // 40 random bits; a clash with an existing reference fails the insert
-    // below (one chance in a trillion per booking) rather than costing a
-    // lookup every time.
+    // (one chance in a trillion per booking) rather than costing a lookup.
     let reference = reference_from_bits(rand::random::<u64>() & ((1 << 40) - 1));
-    let claimed = sqlx::query(
-        "INSERT INTO idempotency_keys (key, request_hash, reference, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(key)
-    .bind(request_hash)
-    .bind(&reference)
-    .bind(now.timestamp())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if claimed == 0 {
-        // This key was used before: the same request gets the same booking.
-        let row = sqlx::query("SELECT request_hash, reference FROM idempotency_keys WHERE key = $1")
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
-        let (hash, existing): (String, String) = (row.get(0), row.get(1));
-        if hash != request_hash {
-            return Err(Error::KeyReused);
-        }
-        let booking = read_booking(tx, &existing, centre)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("idempotency key names a missing booking"))?;
-        return Ok((booking, true));
-    }
-    let capacity = centre.rules.capacity;
-    if !take_place(tx, &centre.centre.id, first.timestamp(), capacity).await? {
-        return Err(Error::SlotTaken { alternatives: Vec::new() });
-    }
-    // Usually the nearest time has room: try it; if not, read the window's
-    // counts once and try the others that do.
-    let mut second = None;
-    if let Some(nearest) = candidates.first() {
-        if take_place(tx, &centre.centre.id, nearest.timestamp(), capacity).await? {
-            second = Some(*nearest);
-        }
-    }
-    let wider;
-    let candidates = if second.is_none() {
-        wider = second_candidates(centre, first, interval, SECOND_DOSE_WINDOW_DAYS);
-        &wider[..]
-    } else {
-        candidates
-    };
-    if second.is_none() && candidates.len() > 1 {
-        let lo = candidates.iter().min().map(|t| t.timestamp()).unwrap_or_default();
-        let hi = candidates.iter().max().map(|t| t.timestamp()).unwrap_or_default();
-        let taken = taken_between(tx, &centre.centre.id, lo, hi + 1).await?;
-        for at in &candidates[1..] {
-            if taken.get(&at.timestamp()).copied().unwrap_or(0) >= capacity {
-                continue;
-            }
-            if take_place(tx, &centre.centre.id, at.timestamp(), capacity).await? {
-                second = Some(*at);
-                break;
-            }
-        }
-    }
-    let Some(second) = second else {
-        return Err(Error::NoSecondSlot { alternatives: Vec::new() });
-    };
     let p = &request.person;
     let inserted = sqlx::query(
         "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, person_key, first_name, last_name, \
-         birth_date, phone, email, booked_by, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13)",
+         birth_date, phone, email, booked_by, status, created_at, idempotency_key, request_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15)",
     )
     .bind(&reference)
     .bind(&centre.centre.id)
@@ -645,31 +658,153 @@ async fn book_in(
     .bind(p.email.as_deref())
     .bind(booked_by_str(request.booked_by))
     .bind(now.timestamp())
+    .bind(key)
+    .bind(request_hash)
     .execute(&mut *tx)
     .await;
-    if let Err(e) = inserted {
-        // The unique index on person_key: this person already has a
-        // booking to come (or another request for them won the race).
-        if e.as_database_error().is_some_and(|d| d.is_unique_violation() && d.message().contains("person")) {
-            return Err(Error::AlreadyBooked);
+    match inserted {
+        Ok(_) => Ok(Inserted::Done(reference)),
+        Err(e) => {
+            let unique = e
+                .as_database_error()
+                .filter(|d| d.is_unique_violation())
+                .map(|d| d.message().to_string());
+            match unique {
+                Some(m) if m.contains("idempotency") => Ok(Inserted::KeyUsed),
+                // The unique index on person_key: this person already has a
+                // booking to come (or another request for them won the race).
+                Some(m) if m.contains("person") => Err(Error::AlreadyBooked),
+                _ => Err(e.into()),
+            }
         }
-        return Err(e.into());
     }
-    Ok((
-        Booking {
-            reference,
-            status: "confirmed".into(),
-            centre: centre.centre.clone(),
-            vaccine: request.vaccine.clone(),
-            appointments: vec![
-                Appointment { dose: 1, at: centre.rfc3339(first) },
-                Appointment { dose: 2, at: centre.rfc3339(second) },
-            ],
-            person: request.person.clone(),
-            booked_by: request.booked_by,
-        },
-        false,
-    ))
+}
+
+fn confirmed(
+    reference: String,
+    centre: &Bookable,
+    request: &BookingRequest,
+    first: DateTime<Utc>,
+    second: DateTime<Utc>,
+) -> Booking {
+    Booking {
+        reference,
+        status: "confirmed".into(),
+        centre: centre.centre.clone(),
+        vaccine: request.vaccine.clone(),
+        appointments: vec![
+            Appointment {
+                dose: 1,
+                at: centre.rfc3339(first),
+            },
+            Appointment {
+                dose: 2,
+                at: centre.rfc3339(second),
+            },
+        ],
+        person: request.person.clone(),
+        booked_by: request.booked_by,
+    }
+}
+
+/// The usual case; `None` when it does not apply (to be done step by step).
+#[allow(clippy::too_many_arguments)]
+async fn book_fast(
+    tx: &mut sqlx::AnyConnection,
+    centre: &Bookable,
+    request: &BookingRequest,
+    first: DateTime<Utc>,
+    second: DateTime<Utc>,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Booking>, Error> {
+    if !take_both(
+        tx,
+        &centre.centre.id,
+        first.timestamp(),
+        second.timestamp(),
+        centre.rules.capacity,
+    )
+    .await?
+    {
+        return Ok(None);
+    }
+    match insert_booking(tx, centre, request, first, second, key, request_hash, now).await? {
+        Inserted::Done(reference) => Ok(Some(confirmed(reference, centre, request, first, second))),
+        Inserted::KeyUsed => Ok(None),
+    }
+}
+
+/// Step by step: a retried key first, then the first place, then the
+/// second (nearest time that day, else the next days), then the booking.
+#[allow(clippy::too_many_arguments)]
+async fn book_in(
+    tx: &mut sqlx::AnyConnection,
+    centre: &Bookable,
+    request: &BookingRequest,
+    first: DateTime<Utc>,
+    candidates: &[DateTime<Utc>],
+    interval: u32,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(Booking, bool), Error> {
+    if let Some(row) =
+        sqlx::query("SELECT request_hash, reference FROM bookings WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?
+    {
+        // This key was used before: the same request gets the same booking.
+        let (hash, existing): (Option<String>, String) = (row.get(0), row.get(1));
+        if hash.as_deref() != Some(request_hash) {
+            return Err(Error::KeyReused);
+        }
+        let booking = read_booking(tx, &existing, centre)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("idempotency key names a missing booking"))?;
+        return Ok((booking, true));
+    }
+    let capacity = centre.rules.capacity;
+    if !take_place(tx, &centre.centre.id, first.timestamp(), capacity).await? {
+        return Err(Error::SlotTaken {
+            alternatives: Vec::new(),
+        });
+    }
+    let wider = second_candidates(centre, first, interval, SECOND_DOSE_WINDOW_DAYS);
+    let candidates = if wider.is_empty() {
+        candidates
+    } else {
+        &wider[..]
+    };
+    let mut second = None;
+    if let (Some(lo), Some(hi)) = (candidates.iter().min(), candidates.iter().max()) {
+        let taken =
+            taken_between(tx, &centre.centre.id, lo.timestamp(), hi.timestamp() + 1).await?;
+        for at in candidates {
+            if taken.get(&at.timestamp()).copied().unwrap_or(0) >= capacity {
+                continue;
+            }
+            if take_place(tx, &centre.centre.id, at.timestamp(), capacity).await? {
+                second = Some(*at);
+                break;
+            }
+        }
+    }
+    let Some(second) = second else {
+        return Err(Error::NoSecondSlot {
+            alternatives: Vec::new(),
+        });
+    };
+    match insert_booking(tx, centre, request, first, second, key, request_hash, now).await? {
+        Inserted::Done(reference) => {
+            Ok((confirmed(reference, centre, request, first, second), false))
+        }
+        Inserted::KeyUsed => {
+            Err(anyhow::anyhow!("idempotency key appeared during its own transaction").into())
+        }
+    }
 }
 
 fn booked_by_str(b: BookedBy) -> &'static str {
@@ -864,15 +999,10 @@ async fn cancel(
 }
 
 /// Delete bookings whose second appointment is more than `days` days past,
-/// and idempotency keys older than a day. Returns the bookings deleted.
+/// with their idempotency keys. Returns the bookings deleted.
 pub async fn purge(pool: &Pool, now: DateTime<Utc>, days: u32) -> anyhow::Result<u64> {
     let before = (now - chrono::Duration::days(i64::from(days))).timestamp();
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1 OR reference IN (SELECT reference FROM bookings WHERE second_at < $2)")
-        .bind((now - chrono::Duration::days(1)).timestamp())
-        .bind(before)
-        .execute(&mut *tx)
-        .await?;
     let deleted = sqlx::query("DELETE FROM bookings WHERE second_at < $1")
         .bind(before)
         .execute(&mut *tx)
@@ -965,7 +1095,12 @@ pub struct Audit {
 /// Check the store: no slot oversold, and every slot's count equals the
 /// injections of the confirmed bookings in it.
 pub async fn audit(pool: &Pool) -> anyhow::Result<Audit> {
-    let one = |sql: &'static str| async move { sqlx::query(sql).fetch_one(pool).await.map(|r| r.get::<i64, _>(0)) };
+    let one = |sql: &'static str| async move {
+        sqlx::query(sql)
+            .fetch_one(pool)
+            .await
+            .map(|r| r.get::<i64, _>(0))
+    };
     Ok(Audit {
         confirmed: one("SELECT COUNT(*) FROM bookings WHERE status = 'confirmed'").await?,
         over_capacity: one(
