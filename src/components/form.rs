@@ -10,7 +10,11 @@ use super::language::locale;
 use crate::i18n::*;
 
 /// The message for field `id` among a page's errors.
-pub fn error_for(errors: RwSignal<Vec<FieldError>>, id: &'static str) -> Signal<Option<String>> {
+pub fn error_for(
+    errors: RwSignal<Vec<FieldError>>,
+    id: impl Into<String>,
+) -> Signal<Option<String>> {
+    let id = id.into();
     Signal::derive(move || {
         errors
             .read()
@@ -33,9 +37,10 @@ fn described_by(id: &str, hint: bool, error: bool) -> String {
 
 /// The error line above an input.
 #[component]
-pub fn ErrorMessage(id: &'static str, error: Signal<Option<String>>) -> impl IntoView {
+pub fn ErrorMessage(#[prop(into)] id: String, error: Signal<Option<String>>) -> impl IntoView {
     let l = locale();
     move || {
+        let id = id.clone();
         error.get().map(|message| {
             view! {
                 <p class="error-message" id=format!("{id}-error")>

@@ -83,6 +83,15 @@ impl Bookings {
         }
     }
 
+    /// On SQLite, wait for this process's turn to write (None on PostgreSQL,
+    /// where writers run side by side).
+    async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        }
+    }
+
     /// Forget old rate-limit entries; called every minute.
     pub fn shrink(&self) {
         self.rate.shrink();
@@ -367,10 +376,7 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
     // case that day is full (each day's slots cost time-zone arithmetic).
     let candidates = second_candidates(&centre, first, interval, 0);
     let outcome = {
-        let _turn = match &ctx.bookings.writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        };
+        let _turn = ctx.bookings.turn().await;
         book(
             &ctx.pool,
             ctx.bookings.writer.is_some(),
@@ -539,13 +545,7 @@ async fn book(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(Booking, bool), Error> {
-    let begin = || async {
-        if sqlite {
-            pool.begin_with("BEGIN IMMEDIATE").await
-        } else {
-            pool.begin().await
-        }
-    };
+    let begin = || begin_write(pool, sqlite);
     if let Some(nearest) = candidates.first() {
         let mut tx = begin().await?;
         match book_fast(
@@ -593,6 +593,19 @@ async fn book(
             tx.rollback().await?;
             Err(e)
         }
+    }
+}
+
+/// A write transaction: on SQLite `BEGIN IMMEDIATE` takes the write lock
+/// at once, so two transactions never meet half-way.
+async fn begin_write(
+    pool: &Pool,
+    sqlite: bool,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if sqlite {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
     }
 }
 
@@ -963,15 +976,8 @@ async fn cancel(
 ) -> Result<Json<Booking>, Error> {
     let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
     {
-        let _turn = match &ctx.bookings.writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        };
-        let mut tx = if ctx.bookings.writer.is_some() {
-            ctx.pool.begin_with("BEGIN IMMEDIATE").await?
-        } else {
-            ctx.pool.begin().await?
-        };
+        let _turn = ctx.bookings.turn().await;
+        let mut tx = begin_write(&ctx.pool, ctx.bookings.writer.is_some()).await?;
         let cancelled = sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE reference = $1 AND status = 'confirmed'")
             .bind(&reference)
             .bind(Utc::now().timestamp())

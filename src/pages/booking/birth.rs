@@ -5,9 +5,9 @@ use creneau_model::booking::birth_date_from_parts;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, today, BackLink, ContinueButton, MissingAnswers};
+use super::{step_title, today, MissingAnswers, StepForm};
 use crate::booking::{next_or_check, step, use_booking};
-use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::error_summary::FieldError;
 use crate::components::form::{error_for, ErrorMessage};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
@@ -54,8 +54,7 @@ pub fn BirthPage() -> impl IntoView {
         td_string!(l, booking.birth_title_self)
     };
     let title = step_title(title.to_string(), errors);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         let (d, m, y) = (
             day.get_untracked(),
             month.get_untracked(),
@@ -83,9 +82,7 @@ pub fn BirthPage() -> impl IntoView {
         ("bday-day", "bday-month", "bday-year")
     };
     view! {
-        <BackLink href=step::NAME/>
-        <form novalidate on:submit=on_submit>
-            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+        <StepForm back=step::NAME errors on_submit>
             <fieldset class="fieldset" role="group" aria-describedby=move || if error.get().is_some() { "naissance-hint naissance-jour-error" } else { "naissance-hint" }>
                 <legend class="legend-heading"><PageHeading title/></legend>
                 <span class="hint" id="naissance-hint">{td_string!(l, booking.birth_hint)}</span>
@@ -96,8 +93,7 @@ pub fn BirthPage() -> impl IntoView {
                     <DatePart id="naissance-annee" label=td_string!(l, booking.year) value=year invalid autocomplete=byear class="input input-4"/>
                 </div>
             </fieldset>
-            <ContinueButton/>
-        </form>
+        </StepForm>
     }
     .into_any()
 }

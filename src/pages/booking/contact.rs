@@ -5,9 +5,9 @@ use creneau_model::booking::{check_email, check_phone};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use super::{step_title, MissingAnswers, StepForm};
 use crate::booking::{step, use_booking};
-use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::error_summary::FieldError;
 use crate::components::form::{error_for, TextField};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
@@ -37,8 +37,7 @@ pub fn ContactPage() -> impl IntoView {
     } else {
         ("tel", "email")
     };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         let (p, e) = (phone.get_untracked(), email.get_untracked());
         let found: Vec<FieldError> = [
             (!p.trim().is_empty())
@@ -66,15 +65,12 @@ pub fn ContactPage() -> impl IntoView {
         navigate(step::CHECK, Default::default());
     };
     view! {
-        <BackLink href=step::BIRTH/>
-        <PageHeading title/>
-        <p class="hint" id="contact-hint">{td_string!(l, booking.contact_hint)}</p>
-        <form novalidate on:submit=on_submit>
-            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+        <StepForm back=step::BIRTH errors on_submit>
+            <PageHeading title/>
+            <p class="hint" id="contact-hint">{td_string!(l, booking.contact_hint)}</p>
             <TextField id="telephone" label=td_string!(l, booking.phone) value=phone error=error_for(errors, "telephone") kind="tel" autocomplete=tel/>
             <TextField id="email" label=td_string!(l, booking.email) value=email error=error_for(errors, "email") kind="email" autocomplete=mail/>
-            <ContinueButton/>
-        </form>
+        </StepForm>
     }
     .into_any()
 }

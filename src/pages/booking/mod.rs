@@ -8,8 +8,9 @@
 //! - [`confirmation`]: reference, both appointments, print, calendar, clear;
 //! - [`manage`]: find a booking by reference and birth date, cancel it.
 //!
-//! Shared here: the page title with "Erreur : " and the "answers missing"
-//! message for a step reached without the earlier ones.
+//! Shared here: the frame of every step ([`StepForm`]), the radio question
+//! ([`RadioQuestion`]), the page title with "Erreur : ", and the "answers
+//! missing" message for a step reached without the earlier ones.
 
 pub mod birth;
 pub mod check;
@@ -25,7 +26,9 @@ pub mod who;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::components::error_summary::FieldError;
+use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
+use crate::components::heading::PageHeading;
 use crate::components::language::locale;
 use crate::i18n::*;
 
@@ -74,4 +77,63 @@ pub fn BackLink(#[prop(into)] href: String) -> impl IntoView {
 pub fn ContinueButton() -> impl IntoView {
     let l = locale();
     view! { <button type="submit" class="button">{td_string!(l, booking.next_step)}</button> }
+}
+
+/// The frame of every step: "Retour", the form (`novalidate`: checks are
+/// ours, on submit), the error summary while there are errors, the
+/// question, "Continuer".
+#[component]
+pub fn StepForm(
+    #[prop(into)] back: String,
+    errors: RwSignal<Vec<FieldError>>,
+    on_submit: impl Fn() + 'static,
+    children: Children,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        on_submit();
+    };
+    view! {
+        <BackLink href=back/>
+        <form novalidate on:submit=submit>
+            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+            {children()}
+            <ContinueButton/>
+        </form>
+    }
+}
+
+/// One question answered by radios, the question being the page's `<h1>`
+/// in the legend; the error (if any) is on `{name}-0`.
+#[component]
+pub fn RadioQuestion(
+    name: &'static str,
+    title: Signal<String>,
+    #[prop(optional, into)] hint: Option<String>,
+    choices: Vec<Choice>,
+    selected: RwSignal<String>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let first = format!("{name}-0");
+    let error = error_for(errors, first.clone());
+    let hint_id = format!("{name}-hint");
+    let has_hint = hint.is_some();
+    let described = move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(format!("{name}-hint"));
+        }
+        if error.get().is_some() {
+            ids.push(format!("{name}-0-error"));
+        }
+        Some(ids.join(" ")).filter(|s| !s.is_empty())
+    };
+    view! {
+        <fieldset class="fieldset" aria-describedby=described>
+            <legend class="legend-heading"><PageHeading title/></legend>
+            {hint.map(|h| view! { <span class="hint" id=hint_id>{h}</span> })}
+            <ErrorMessage id=first error/>
+            <Radios name choices selected/>
+        </fieldset>
+    }
 }

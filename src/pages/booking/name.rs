@@ -5,9 +5,9 @@ use creneau_model::booking::check_name;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use super::{step_title, MissingAnswers, StepForm};
 use crate::booking::{next_or_check, step, use_booking};
-use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::error_summary::FieldError;
 use crate::components::form::{error_for, TextField};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
@@ -38,8 +38,7 @@ pub fn NamePage() -> impl IntoView {
     } else {
         ("given-name", "family-name")
     };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         let found: Vec<FieldError> = [
             check_name("prenom", &first.get_untracked(), true),
             check_name("nom", &last.get_untracked(), false),
@@ -62,14 +61,11 @@ pub fn NamePage() -> impl IntoView {
         navigate(&next_or_check(step::BIRTH), Default::default());
     };
     view! {
-        <BackLink href=step::WHO/>
-        <PageHeading title/>
-        <form novalidate on:submit=on_submit>
-            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+        <StepForm back=step::WHO errors on_submit>
+            <PageHeading title/>
             <TextField id="prenom" label=td_string!(l, booking.first_name) value=first error=error_for(errors, "prenom") autocomplete=given required=true/>
             <TextField id="nom" label=td_string!(l, booking.last_name) value=last error=error_for(errors, "nom") autocomplete=family required=true/>
-            <ContinueButton/>
-        </form>
+        </StepForm>
     }
     .into_any()
 }

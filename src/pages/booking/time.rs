@@ -5,10 +5,10 @@ use creneau_model::format::date_str;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use super::{step_title, MissingAnswers, StepForm};
 use crate::api;
 use crate::booking::{next_or_check, step, use_booking};
-use crate::components::error_summary::{ErrorSummary, FieldError};
+use crate::components::error_summary::FieldError;
 use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
@@ -53,8 +53,7 @@ pub fn TimePage() -> impl IntoView {
     });
     let multiple_vaccines = draft.vaccines.len() > 1;
     let day_for_submit = day.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         let time = chosen.get_untracked();
         if time.is_empty() {
             errors.set(vec![FieldError {
@@ -74,9 +73,7 @@ pub fn TimePage() -> impl IntoView {
     };
     let error = error_for(errors, "heure-0");
     view! {
-        <BackLink href=step::day(&draft.centre)/>
-        <form novalidate on:submit=on_submit>
-            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
+        <StepForm back=step::day(&draft.centre) errors on_submit>
             <Suspense fallback=move || view! { <p>{td_string!(l, centre.loading)}</p> }>
                 {move || {
                     let day = day.clone();
@@ -107,8 +104,7 @@ pub fn TimePage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <ContinueButton/>
-        </form>
+        </StepForm>
     }
     .into_any()
 }

@@ -4,11 +4,10 @@ use creneau_model::snapshot::known_vaccines;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use super::{step_title, MissingAnswers, RadioQuestion, StepForm};
 use crate::booking::{next_or_check, step, use_booking};
-use crate::components::error_summary::{ErrorSummary, FieldError};
-use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
-use crate::components::heading::PageHeading;
+use crate::components::error_summary::FieldError;
+use crate::components::form::Choice;
 use crate::components::language::locale;
 use crate::i18n::*;
 
@@ -33,8 +32,7 @@ pub fn VaccinePage() -> impl IntoView {
             hint: None,
         })
         .collect();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         let v = chosen.get_untracked();
         if v.is_empty() {
             errors.set(vec![FieldError {
@@ -46,24 +44,15 @@ pub fn VaccinePage() -> impl IntoView {
         state.answer(|d| d.vaccine = v);
         navigate(&next_or_check(step::WHO), Default::default());
     };
-    let error = error_for(errors, "vaccin-0");
     let back = format!(
         "{}?jour={}",
         step::TIME,
         draft.slot.get(..10).unwrap_or_default()
     );
     view! {
-        <BackLink href=back/>
-        <form novalidate on:submit=on_submit>
-            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
-            <fieldset class="fieldset" aria-describedby=move || if error.get().is_some() { "vaccin-hint vaccin-0-error" } else { "vaccin-hint" }>
-                <legend class="legend-heading"><PageHeading title/></legend>
-                <span class="hint" id="vaccin-hint">{td_string!(l, booking.vaccine_hint)}</span>
-                <ErrorMessage id="vaccin-0" error/>
-                <Radios name="vaccin" choices selected=chosen/>
-            </fieldset>
-            <ContinueButton/>
-        </form>
+        <StepForm back errors on_submit>
+            <RadioQuestion name="vaccin" title hint=td_string!(l, booking.vaccine_hint) choices selected=chosen errors/>
+        </StepForm>
     }
     .into_any()
 }

@@ -4,11 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, BackLink, ContinueButton, MissingAnswers};
+use super::{step_title, MissingAnswers, RadioQuestion, StepForm};
 use crate::booking::{next_or_check, step, use_booking};
-use crate::components::error_summary::{ErrorSummary, FieldError};
-use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
-use crate::components::heading::PageHeading;
+use crate::components::error_summary::FieldError;
+use crate::components::form::Choice;
 use crate::components::language::locale;
 use crate::i18n::*;
 
@@ -36,8 +35,7 @@ pub fn WhoPage() -> impl IntoView {
             hint: None,
         },
     ];
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         let who = chosen.get_untracked();
         if who.is_empty() {
             errors.set(vec![FieldError {
@@ -49,7 +47,6 @@ pub fn WhoPage() -> impl IntoView {
         state.answer(|d| d.who = who);
         navigate(&next_or_check(step::NAME), Default::default());
     };
-    let error = error_for(errors, "qui-0");
     let back = if draft.vaccines.len() > 1 {
         step::VACCINE.to_string()
     } else {
@@ -60,16 +57,9 @@ pub fn WhoPage() -> impl IntoView {
         )
     };
     view! {
-        <BackLink href=back/>
-        <form novalidate on:submit=on_submit>
-            {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
-            <fieldset class="fieldset" aria-describedby=move || error.get().map(|_| "qui-0-error")>
-                <legend class="legend-heading"><PageHeading title/></legend>
-                <ErrorMessage id="qui-0" error/>
-                <Radios name="qui" choices selected=chosen/>
-            </fieldset>
-            <ContinueButton/>
-        </form>
+        <StepForm back errors on_submit>
+            <RadioQuestion name="qui" title choices selected=chosen errors/>
+        </StepForm>
     }
     .into_any()
 }
