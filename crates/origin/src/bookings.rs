@@ -377,19 +377,17 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
     let candidates = second_candidates(&centre, first, interval, 0);
     let outcome = {
         let _turn = ctx.bookings.turn().await;
-        book(
-            &ctx.pool,
-            ctx.bookings.writer.is_some(),
-            &centre,
-            &request,
+        let attempt = Attempt {
+            centre: &centre,
+            request: &request,
             first,
-            &candidates,
+            candidates,
             interval,
-            &key,
-            &request_hash,
+            key: &key,
+            request_hash: &request_hash,
             now,
-        )
-        .await
+        };
+        book(&ctx.pool, ctx.bookings.writer.is_some(), &attempt).await
     };
     match outcome {
         Ok((booking, replayed)) => {
@@ -523,6 +521,19 @@ fn second_candidates(
     out
 }
 
+/// A booking request, checked, as the store steps need it.
+struct Attempt<'a> {
+    centre: &'a Bookable,
+    request: &'a BookingRequest,
+    first: DateTime<Utc>,
+    /// Second-injection times on the planned day, nearest first.
+    candidates: Vec<DateTime<Utc>>,
+    interval: u32,
+    key: &'a str,
+    request_hash: &'a str,
+    now: DateTime<Utc>,
+}
+
 /// One booking: everything or nothing. On SQLite a transaction starts with
 /// `BEGIN IMMEDIATE` (the write lock at once, so two transactions never
 /// meet half-way), and a refused booking is rolled back before the next
@@ -532,34 +543,11 @@ fn second_candidates(
 /// upsert, insert the booking (its key's unique index catches a retry),
 /// commit. Anything else (a full slot, a retried key, the nearest second
 /// time full) is rolled back and done again step by step.
-#[allow(clippy::too_many_arguments)]
-async fn book(
-    pool: &Pool,
-    sqlite: bool,
-    centre: &Bookable,
-    request: &BookingRequest,
-    first: DateTime<Utc>,
-    candidates: &[DateTime<Utc>],
-    interval: u32,
-    key: &str,
-    request_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<(Booking, bool), Error> {
+async fn book(pool: &Pool, sqlite: bool, attempt: &Attempt<'_>) -> Result<(Booking, bool), Error> {
     let begin = || begin_write(pool, sqlite);
-    if let Some(nearest) = candidates.first() {
+    if let Some(nearest) = attempt.candidates.first() {
         let mut tx = begin().await?;
-        match book_fast(
-            &mut tx,
-            centre,
-            request,
-            first,
-            *nearest,
-            key,
-            request_hash,
-            now,
-        )
-        .await
-        {
+        match book_fast(&mut tx, attempt, *nearest).await {
             Ok(Some(booking)) => {
                 tx.commit().await?;
                 return Ok((booking, false));
@@ -572,19 +560,7 @@ async fn book(
         }
     }
     let mut tx = begin().await?;
-    match book_in(
-        &mut tx,
-        centre,
-        request,
-        first,
-        candidates,
-        interval,
-        key,
-        request_hash,
-        now,
-    )
-    .await
-    {
+    match book_in(&mut tx, attempt).await {
         Ok(done) => {
             tx.commit().await?;
             Ok(done)
@@ -638,17 +614,20 @@ enum Inserted {
     KeyUsed,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_booking(
     tx: &mut sqlx::AnyConnection,
-    centre: &Bookable,
-    request: &BookingRequest,
-    first: DateTime<Utc>,
+    attempt: &Attempt<'_>,
     second: DateTime<Utc>,
-    key: &str,
-    request_hash: &str,
-    now: DateTime<Utc>,
 ) -> Result<Inserted, Error> {
+    let &Attempt {
+        centre,
+        request,
+        first,
+        key,
+        request_hash,
+        now,
+        ..
+    } = attempt;
     // 40 random bits; a clash with an existing reference fails the insert
     // (one chance in a trillion per booking) rather than costing a lookup.
     let reference = reference_from_bits(rand::random::<u64>() & ((1 << 40) - 1));
@@ -721,17 +700,17 @@ fn confirmed(
 }
 
 /// The usual case; `None` when it does not apply (to be done step by step).
-#[allow(clippy::too_many_arguments)]
 async fn book_fast(
     tx: &mut sqlx::AnyConnection,
-    centre: &Bookable,
-    request: &BookingRequest,
-    first: DateTime<Utc>,
+    attempt: &Attempt<'_>,
     second: DateTime<Utc>,
-    key: &str,
-    request_hash: &str,
-    now: DateTime<Utc>,
 ) -> Result<Option<Booking>, Error> {
+    let &Attempt {
+        centre,
+        request,
+        first,
+        ..
+    } = attempt;
     if !take_both(
         tx,
         &centre.centre.id,
@@ -743,7 +722,7 @@ async fn book_fast(
     {
         return Ok(None);
     }
-    match insert_booking(tx, centre, request, first, second, key, request_hash, now).await? {
+    match insert_booking(tx, attempt, second).await? {
         Inserted::Done(reference) => Ok(Some(confirmed(reference, centre, request, first, second))),
         Inserted::KeyUsed => Ok(None),
     }
@@ -751,18 +730,20 @@ async fn book_fast(
 
 /// Step by step: a retried key first, then the first place, then the
 /// second (nearest time that day, else the next days), then the booking.
-#[allow(clippy::too_many_arguments)]
 async fn book_in(
     tx: &mut sqlx::AnyConnection,
-    centre: &Bookable,
-    request: &BookingRequest,
-    first: DateTime<Utc>,
-    candidates: &[DateTime<Utc>],
-    interval: u32,
-    key: &str,
-    request_hash: &str,
-    now: DateTime<Utc>,
+    attempt: &Attempt<'_>,
 ) -> Result<(Booking, bool), Error> {
+    let &Attempt {
+        centre,
+        request,
+        first,
+        ref candidates,
+        interval,
+        key,
+        request_hash,
+        ..
+    } = attempt;
     if let Some(row) =
         sqlx::query("SELECT request_hash, reference FROM bookings WHERE idempotency_key = $1")
             .bind(key)
@@ -810,7 +791,7 @@ async fn book_in(
             alternatives: Vec::new(),
         });
     };
-    match insert_booking(tx, centre, request, first, second, key, request_hash, now).await? {
+    match insert_booking(tx, attempt, second).await? {
         Inserted::Done(reference) => {
             Ok((confirmed(reference, centre, request, first, second), false))
         }
