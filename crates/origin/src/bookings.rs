@@ -10,8 +10,9 @@
 //! A slot's places are counted in `slot_usage`; taking one is a single
 //! conditional upsert (`… DO UPDATE SET taken = taken + 1 WHERE taken <
 //! capacity`), so two requests can never both take the last place, on
-//! SQLite or PostgreSQL. On SQLite, booking transactions also take turns in
-//! the process (one writer at a time is how SQLite works best).
+//! SQLite or PostgreSQL. The steps of a booking are written once, over
+//! [`Ledger`]; on SQLite they run on the writer thread, in batches
+//! committed together ([`SqliteWriter`]).
 //! Also here: the centres cache, purge, and the centre's day list export.
 
 use std::collections::HashMap;
@@ -37,12 +38,16 @@ use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::{known_vaccines, BookingMode};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::RwLock;
 
 use crate::db::Pool;
 use crate::eligibility::Eligibility;
 use crate::error::Error;
 use crate::http::ApiContext;
+use crate::ledger::{
+    read_pooled, taken_pooled, Inserted, Ledger, NewBooking, PoolLedger, SqliteWriter,
+    StoredBooking,
+};
 use crate::limits::{client_address, Gate, LimitsConfig, RateLimits};
 
 /// Largest request body accepted (a booking is well under 1 KiB).
@@ -60,36 +65,41 @@ pub struct Bookings {
     rate: RateLimits,
     gate: Gate,
     centres: RwLock<(Option<Instant>, Arc<HashMap<String, Arc<Bookable>>>)>,
-    /// SQLite only: booking transactions take turns here rather than in
-    /// SQLite's busy loop.
-    writer: Option<Mutex<()>>,
+    /// SQLite: the writer thread every booking write goes through. Other
+    /// stores write through the pool.
+    writer: Option<SqliteWriter>,
+    sqlite: bool,
 }
 
 impl Bookings {
+    /// On a SQLite store this starts its writer thread.
     pub fn new(
         eligibility: Eligibility,
         limits: LimitsConfig,
         horizon_days: u32,
-        sqlite: bool,
-    ) -> Self {
-        Bookings {
+        pool: &Pool,
+    ) -> anyhow::Result<Self> {
+        Ok(Bookings {
             rate: RateLimits::new(&limits),
             gate: Gate::new(limits.max_in_flight, limits.retry_after_secs),
             eligibility,
             limits,
             horizon_days,
             centres: RwLock::new((None, Arc::new(HashMap::new()))),
-            writer: sqlite.then(|| Mutex::new(())),
-        }
+            writer: SqliteWriter::for_pool(pool)?,
+            sqlite: pool.connect_options().database_url.scheme() == "sqlite",
+        })
     }
 
-    /// On SQLite, wait for this process's turn to write (None on PostgreSQL,
-    /// where writers run side by side).
-    async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match &self.writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        }
+    /// Writes through the pool even on SQLite (one transaction per step,
+    /// no writer thread): the way other stores write, for tests to cover.
+    pub fn writing_through_pool(mut self) -> Self {
+        self.writer = None;
+        self
+    }
+
+    fn pooled(&self, pool: &Pool) -> PoolLedger {
+        PoolLedger::new(pool.clone(), self.sqlite)
     }
 
     /// Forget old rate-limit entries; called every minute.
@@ -366,7 +376,7 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
-    // Computed before taking a turn at the store: only store work waits.
+    // Computed here, not in the store steps: only store work waits its turn.
     let interval = known_vaccines()
         .into_iter()
         .find(|v| v.code == request.vaccine)
@@ -375,19 +385,19 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
     // The planned day only: the following days are worked out in the rare
     // case that day is full (each day's slots cost time-zone arithmetic).
     let candidates = second_candidates(&centre, first, interval, 0);
-    let outcome = {
-        let _turn = ctx.bookings.turn().await;
-        let attempt = Attempt {
-            centre: &centre,
-            request: &request,
-            first,
-            candidates,
-            interval,
-            key: &key,
-            request_hash: &request_hash,
-            now,
-        };
-        book(&ctx.pool, ctx.bookings.writer.is_some(), &attempt).await
+    let attempt = Attempt {
+        centre: centre.clone(),
+        request,
+        first,
+        candidates,
+        interval,
+        key,
+        request_hash,
+        now,
+    };
+    let outcome = match &ctx.bookings.writer {
+        Some(writer) => writer.run(async move |l| book(l, &attempt).await).await,
+        None => book(&mut ctx.bookings.pooled(&ctx.pool), &attempt).await,
     };
     match outcome {
         Ok((booking, replayed)) => {
@@ -451,46 +461,6 @@ fn first_slot(
     Ok(at)
 }
 
-/// Take one place in a slot if one is left. One statement, so two
-/// requests cannot both take the last place.
-async fn take_place(
-    tx: &mut sqlx::AnyConnection,
-    centre: &str,
-    at: i64,
-    capacity: u32,
-) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1) \
-         ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1 \
-         WHERE slot_usage.taken < $3",
-    )
-    .bind(centre)
-    .bind(at)
-    .bind(capacity as i32)
-    .execute(&mut *tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Places taken per slot start at a centre within [from, to).
-async fn taken_between(
-    conn: &mut sqlx::AnyConnection,
-    centre: &str,
-    from: i64,
-    to: i64,
-) -> Result<HashMap<i64, u32>, Error> {
-    let rows = sqlx::query("SELECT starts_at, taken FROM slot_usage WHERE centre_id = $1 AND starts_at >= $2 AND starts_at < $3")
-        .bind(centre)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get::<i64, _>(0), r.get::<i32, _>(1) as u32))
-        .collect())
-}
-
 /// Second-injection candidates: the planned day's slots nearest the first
 /// injection's time of day, then the following days' likewise.
 fn second_candidates(
@@ -522,265 +492,172 @@ fn second_candidates(
 }
 
 /// A booking request, checked, as the store steps need it.
-struct Attempt<'a> {
-    centre: &'a Bookable,
-    request: &'a BookingRequest,
+struct Attempt {
+    centre: Arc<Bookable>,
+    request: BookingRequest,
     first: DateTime<Utc>,
     /// Second-injection times on the planned day, nearest first.
     candidates: Vec<DateTime<Utc>>,
     interval: u32,
-    key: &'a str,
-    request_hash: &'a str,
+    key: String,
+    request_hash: String,
     now: DateTime<Utc>,
 }
 
-/// One booking: everything or nothing. On SQLite a transaction starts with
-/// `BEGIN IMMEDIATE` (the write lock at once, so two transactions never
-/// meet half-way), and a refused booking is rolled back before the next
-/// one starts.
+/// One booking: everything or nothing.
 ///
-/// The usual case costs four statements: begin, take both places in one
-/// upsert, insert the booking (its key's unique index catches a retry),
-/// commit. Anything else (a full slot, a retried key, the nearest second
-/// time full) is rolled back and done again step by step.
-async fn book(pool: &Pool, sqlite: bool, attempt: &Attempt<'_>) -> Result<(Booking, bool), Error> {
-    let begin = || begin_write(pool, sqlite);
+/// The usual case is one step of two statements: take both places in one
+/// upsert, insert the booking (its key's unique index catches a retry).
+/// Anything else (a full slot, a retried key, the nearest second time
+/// full) is undone and done again step by step.
+async fn book<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Booking, bool), Error> {
     if let Some(nearest) = attempt.candidates.first() {
-        let mut tx = begin().await?;
-        match book_fast(&mut tx, attempt, *nearest).await {
+        ledger.begin().await?;
+        match book_fast(ledger, attempt, *nearest).await {
             Ok(Some(booking)) => {
-                tx.commit().await?;
+                ledger.keep().await?;
                 return Ok((booking, false));
             }
-            Ok(None) => tx.rollback().await?,
+            Ok(None) => ledger.undo().await?,
             Err(e) => {
-                tx.rollback().await?;
+                ledger.undo().await?;
                 return Err(e);
             }
         }
     }
-    let mut tx = begin().await?;
-    match book_in(&mut tx, attempt).await {
+    ledger.begin().await?;
+    match book_in(ledger, attempt).await {
         Ok(done) => {
-            tx.commit().await?;
+            ledger.keep().await?;
             Ok(done)
         }
         Err(e) => {
-            tx.rollback().await?;
+            ledger.undo().await?;
             Err(e)
         }
     }
 }
 
-/// A write transaction: on SQLite `BEGIN IMMEDIATE` takes the write lock
-/// at once, so two transactions never meet half-way.
-async fn begin_write(
-    pool: &Pool,
-    sqlite: bool,
-) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    if sqlite {
-        pool.begin_with("BEGIN IMMEDIATE").await
-    } else {
-        pool.begin().await
-    }
-}
-
-/// Take one place in each of two slots, in one statement: 2 rows changed
-/// means both had room.
-async fn take_both(
-    tx: &mut sqlx::AnyConnection,
-    centre: &str,
-    first: i64,
-    second: i64,
-    capacity: u32,
-) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1), ($1, $3, 1) \
-         ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1 \
-         WHERE slot_usage.taken < $4",
-    )
-    .bind(centre)
-    .bind(first)
-    .bind(second)
-    .bind(capacity as i32)
-    .execute(&mut *tx)
-    .await?;
-    Ok(done.rows_affected() == 2)
-}
-
-/// What the insert of a booking row ran into.
-enum Inserted {
-    Done(String),
-    KeyUsed,
-}
-
-async fn insert_booking(
-    tx: &mut sqlx::AnyConnection,
-    attempt: &Attempt<'_>,
+/// Insert the booking row with a new reference.
+async fn insert_booking<L: Ledger>(
+    ledger: &mut L,
+    attempt: &Attempt,
     second: DateTime<Utc>,
-) -> Result<Inserted, Error> {
-    let &Attempt {
-        centre,
-        request,
-        first,
-        key,
-        request_hash,
-        now,
-        ..
-    } = attempt;
+) -> Result<Option<String>, Error> {
     // 40 random bits; a clash with an existing reference fails the insert
     // (one chance in a trillion per booking) rather than costing a lookup.
     let reference = reference_from_bits(rand::random::<u64>() & ((1 << 40) - 1));
-    let p = &request.person;
-    let inserted = sqlx::query(
-        "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, person_key, first_name, last_name, \
-         birth_date, phone, email, booked_by, status, created_at, idempotency_key, request_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15)",
-    )
-    .bind(&reference)
-    .bind(&centre.centre.id)
-    .bind(&request.vaccine)
-    .bind(first.timestamp())
-    .bind(second.timestamp())
-    .bind(person_key(&request.person))
-    .bind(&p.first_name)
-    .bind(&p.last_name)
-    .bind(&p.birth_date)
-    .bind(p.phone.as_deref())
-    .bind(p.email.as_deref())
-    .bind(booked_by_str(request.booked_by))
-    .bind(now.timestamp())
-    .bind(key)
-    .bind(request_hash)
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => Ok(Inserted::Done(reference)),
-        Err(e) => {
-            let unique = e
-                .as_database_error()
-                .filter(|d| d.is_unique_violation())
-                .map(|d| d.message().to_string());
-            match unique {
-                Some(m) if m.contains("idempotency") => Ok(Inserted::KeyUsed),
-                // The unique index on person_key: this person already has a
-                // booking to come (or another request for them won the race).
-                Some(m) if m.contains("person") => Err(Error::AlreadyBooked),
-                _ => Err(e.into()),
-            }
-        }
-    }
+    let p = &attempt.request.person;
+    let row = NewBooking {
+        reference: &reference,
+        centre_id: &attempt.centre.centre.id,
+        vaccine: &attempt.request.vaccine,
+        first_at: attempt.first.timestamp(),
+        second_at: second.timestamp(),
+        person_key: &person_key(p),
+        first_name: &p.first_name,
+        last_name: &p.last_name,
+        birth_date: &p.birth_date,
+        phone: p.phone.as_deref(),
+        email: p.email.as_deref(),
+        booked_by: booked_by_str(attempt.request.booked_by),
+        created_at: attempt.now.timestamp(),
+        idempotency_key: &attempt.key,
+        request_hash: &attempt.request_hash,
+    };
+    Ok(match ledger.insert(&row).await? {
+        Inserted::Done => Some(reference),
+        Inserted::KeyUsed => None,
+    })
 }
 
-fn confirmed(
-    reference: String,
-    centre: &Bookable,
-    request: &BookingRequest,
-    first: DateTime<Utc>,
-    second: DateTime<Utc>,
-) -> Booking {
+fn confirmed(reference: String, attempt: &Attempt, second: DateTime<Utc>) -> Booking {
+    let centre = &attempt.centre;
     Booking {
         reference,
         status: "confirmed".into(),
         centre: centre.centre.clone(),
-        vaccine: request.vaccine.clone(),
+        vaccine: attempt.request.vaccine.clone(),
         appointments: vec![
             Appointment {
                 dose: 1,
-                at: centre.rfc3339(first),
+                at: centre.rfc3339(attempt.first),
             },
             Appointment {
                 dose: 2,
                 at: centre.rfc3339(second),
             },
         ],
-        person: request.person.clone(),
-        booked_by: request.booked_by,
+        person: attempt.request.person.clone(),
+        booked_by: attempt.request.booked_by,
     }
 }
 
 /// The usual case; `None` when it does not apply (to be done step by step).
-async fn book_fast(
-    tx: &mut sqlx::AnyConnection,
-    attempt: &Attempt<'_>,
+async fn book_fast<L: Ledger>(
+    ledger: &mut L,
+    attempt: &Attempt,
     second: DateTime<Utc>,
 ) -> Result<Option<Booking>, Error> {
-    let &Attempt {
-        centre,
-        request,
-        first,
-        ..
-    } = attempt;
-    if !take_both(
-        tx,
-        &centre.centre.id,
-        first.timestamp(),
-        second.timestamp(),
-        centre.rules.capacity,
-    )
-    .await?
+    let centre = &attempt.centre;
+    let both = [attempt.first.timestamp(), second.timestamp()];
+    if !ledger
+        .take(&centre.centre.id, &both, centre.rules.capacity)
+        .await?
     {
         return Ok(None);
     }
-    match insert_booking(tx, attempt, second).await? {
-        Inserted::Done(reference) => Ok(Some(confirmed(reference, centre, request, first, second))),
-        Inserted::KeyUsed => Ok(None),
-    }
+    Ok(insert_booking(ledger, attempt, second)
+        .await?
+        .map(|reference| confirmed(reference, attempt, second)))
 }
 
 /// Step by step: a retried key first, then the first place, then the
 /// second (nearest time that day, else the next days), then the booking.
-async fn book_in(
-    tx: &mut sqlx::AnyConnection,
-    attempt: &Attempt<'_>,
-) -> Result<(Booking, bool), Error> {
-    let &Attempt {
-        centre,
-        request,
-        first,
-        ref candidates,
-        interval,
-        key,
-        request_hash,
-        ..
-    } = attempt;
-    if let Some(row) =
-        sqlx::query("SELECT request_hash, reference FROM bookings WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?
-    {
+async fn book_in<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Booking, bool), Error> {
+    let centre = &attempt.centre;
+    if let Some((hash, existing)) = ledger.key_holder(&attempt.key).await? {
         // This key was used before: the same request gets the same booking.
-        let (hash, existing): (Option<String>, String) = (row.get(0), row.get(1));
-        if hash.as_deref() != Some(request_hash) {
+        if hash.as_deref() != Some(attempt.request_hash.as_str()) {
             return Err(Error::KeyReused);
         }
-        let booking = read_booking(tx, &existing, centre)
+        let stored = ledger
+            .read(&existing)
             .await?
             .ok_or_else(|| anyhow::anyhow!("idempotency key names a missing booking"))?;
-        return Ok((booking, true));
+        return Ok((booking_from(stored, centre), true));
     }
     let capacity = centre.rules.capacity;
-    if !take_place(tx, &centre.centre.id, first.timestamp(), capacity).await? {
+    let id = &centre.centre.id;
+    if !ledger
+        .take(id, &[attempt.first.timestamp()], capacity)
+        .await?
+    {
         return Err(Error::SlotTaken {
             alternatives: Vec::new(),
         });
     }
-    let wider = second_candidates(centre, first, interval, SECOND_DOSE_WINDOW_DAYS);
+    let wider = second_candidates(
+        centre,
+        attempt.first,
+        attempt.interval,
+        SECOND_DOSE_WINDOW_DAYS,
+    );
     let candidates = if wider.is_empty() {
-        candidates
+        &attempt.candidates
     } else {
-        &wider[..]
+        &wider
     };
     let mut second = None;
     if let (Some(lo), Some(hi)) = (candidates.iter().min(), candidates.iter().max()) {
-        let taken =
-            taken_between(tx, &centre.centre.id, lo.timestamp(), hi.timestamp() + 1).await?;
+        let taken = ledger
+            .taken_between(id, lo.timestamp(), hi.timestamp() + 1)
+            .await?;
         for at in candidates {
             if taken.get(&at.timestamp()).copied().unwrap_or(0) >= capacity {
                 continue;
             }
-            if take_place(tx, &centre.centre.id, at.timestamp(), capacity).await? {
+            if ledger.take(id, &[at.timestamp()], capacity).await? {
                 second = Some(*at);
                 break;
             }
@@ -791,13 +668,9 @@ async fn book_in(
             alternatives: Vec::new(),
         });
     };
-    match insert_booking(tx, attempt, second).await? {
-        Inserted::Done(reference) => {
-            Ok((confirmed(reference, centre, request, first, second), false))
-        }
-        Inserted::KeyUsed => {
-            Err(anyhow::anyhow!("idempotency key appeared during its own transaction").into())
-        }
+    match insert_booking(ledger, attempt, second).await? {
+        Some(reference) => Ok((confirmed(reference, attempt, second), false)),
+        None => Err(anyhow::anyhow!("idempotency key appeared during its own transaction").into()),
     }
 }
 
@@ -808,55 +681,41 @@ fn booked_by_str(b: BookedBy) -> &'static str {
     }
 }
 
-/// A stored booking, by reference.
-async fn read_booking(
-    conn: &mut sqlx::AnyConnection,
-    reference: &str,
-    centre: &Bookable,
-) -> Result<Option<Booking>, Error> {
-    let Some(r) = sqlx::query(
-        "SELECT reference, status, vaccine, first_at, second_at, first_name, last_name, birth_date, phone, email, booked_by \
-         FROM bookings WHERE reference = $1",
-    )
-    .bind(reference)
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
+/// A stored booking as the API shows it.
+fn booking_from(r: StoredBooking, centre: &Bookable) -> Booking {
     let at = |secs: i64| {
         DateTime::from_timestamp(secs, 0)
             .map(|t| centre.rfc3339(t))
             .unwrap_or_default()
     };
-    Ok(Some(Booking {
-        reference: r.get(0),
-        status: r.get(1),
+    Booking {
+        reference: r.reference,
+        status: r.status,
         centre: centre.centre.clone(),
-        vaccine: r.get(2),
+        vaccine: r.vaccine,
         appointments: vec![
             Appointment {
                 dose: 1,
-                at: at(r.get(3)),
+                at: at(r.first_at),
             },
             Appointment {
                 dose: 2,
-                at: at(r.get(4)),
+                at: at(r.second_at),
             },
         ],
         person: Person {
-            first_name: r.get(5),
-            last_name: r.get(6),
-            birth_date: r.get(7),
-            phone: r.get(8),
-            email: r.get(9),
+            first_name: r.first_name,
+            last_name: r.last_name,
+            birth_date: r.birth_date,
+            phone: r.phone,
+            email: r.email,
         },
-        booked_by: if r.get::<String, _>(10) == "helper" {
+        booked_by: if r.booked_by == "helper" {
             BookedBy::Helper
         } else {
             BookedBy::Myself
         },
-    }))
+    }
 }
 
 /// Free first-injection times at a centre, soonest first, read from the
@@ -869,14 +728,7 @@ async fn alternatives(
 ) -> Result<Vec<String>, Error> {
     let today = slots::local_date(now, centre.tz);
     let until = now + chrono::Duration::days(i64::from(horizon_days) + 1);
-    let mut conn = pool.acquire().await?;
-    let taken = taken_between(
-        &mut conn,
-        &centre.centre.id,
-        now.timestamp(),
-        until.timestamp(),
-    )
-    .await?;
+    let taken = taken_pooled(pool, &centre.centre.id, now.timestamp(), until.timestamp()).await?;
     let mut out = Vec::new();
     for date in slots::horizon(today, horizon_days) {
         if !centre.open_on(date) {
@@ -943,11 +795,10 @@ async fn lookup(
     req: Request,
 ) -> Result<Json<Booking>, Error> {
     let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
-    let mut conn = ctx.pool.acquire().await?;
-    let booking = read_booking(&mut conn, &reference, &centre)
+    let stored = read_pooled(&ctx.pool, &reference)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok(Json(booking))
+    Ok(Json(booking_from(stored, &centre)))
 }
 
 async fn cancel(
@@ -956,33 +807,39 @@ async fn cancel(
     req: Request,
 ) -> Result<Json<Booking>, Error> {
     let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
-    {
-        let _turn = ctx.bookings.turn().await;
-        let mut tx = begin_write(&ctx.pool, ctx.bookings.writer.is_some()).await?;
-        let cancelled = sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE reference = $1 AND status = 'confirmed'")
-            .bind(&reference)
-            .bind(Utc::now().timestamp())
-            .execute(&mut *tx)
-            .await?;
-        if cancelled.rows_affected() == 1 {
-            // Both places return to the pool; the next snapshot shows them.
-            sqlx::query(
-                "UPDATE slot_usage SET taken = taken - 1 WHERE taken > 0 AND centre_id = $1 \
-                 AND starts_at IN (SELECT first_at FROM bookings WHERE reference = $2 \
-                 UNION ALL SELECT second_at FROM bookings WHERE reference = $2)",
-            )
-            .bind(&centre.centre.id)
-            .bind(&reference)
-            .execute(&mut *tx)
-            .await?;
+    let now = Utc::now().timestamp();
+    // Cancelling twice is harmless: the second finds nothing to free.
+    async fn steps<L: Ledger>(
+        ledger: &mut L,
+        reference: &str,
+        now: i64,
+    ) -> Result<Option<StoredBooking>, Error> {
+        ledger.begin().await?;
+        let done = match ledger.cancel(reference, now).await {
+            Ok(_) => ledger.read(reference).await,
+            Err(e) => Err(e),
+        };
+        match done {
+            Ok(stored) => {
+                ledger.keep().await?;
+                Ok(stored)
+            }
+            Err(e) => {
+                ledger.undo().await?;
+                Err(e)
+            }
         }
-        tx.commit().await?;
     }
-    let mut conn = ctx.pool.acquire().await?;
-    let booking = read_booking(&mut conn, &reference, &centre)
-        .await?
-        .ok_or(Error::NotFound)?;
-    Ok(Json(booking))
+    let stored = match &ctx.bookings.writer {
+        Some(writer) => {
+            let reference = reference.clone();
+            writer
+                .run(async move |l| steps(l, &reference, now).await)
+                .await?
+        }
+        None => steps(&mut ctx.bookings.pooled(&ctx.pool), &reference, now).await?,
+    };
+    Ok(Json(booking_from(stored.ok_or(Error::NotFound)?, &centre)))
 }
 
 /// Delete bookings whose second appointment is more than `days` days past,

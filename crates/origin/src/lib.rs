@@ -7,6 +7,7 @@
 //! - [`http`]: the app, the snapshot and the API on one address.
 //! - [`bookings`]: the booking API (book, look up, cancel), purge, day lists.
 //! - [`eligibility`]: who may book, from a configuration file.
+//! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
 //! - [`limits`]: client address, rate limits, the bound on work in flight.
 //! - [`error`]: the API's error type.
 
@@ -17,5 +18,6 @@ pub mod eligibility;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod ledger;
 pub mod limits;
 pub mod publish;

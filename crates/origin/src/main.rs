@@ -187,7 +187,6 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let cli_database = cli.database.clone();
     let pool = db::connect(&cli.database).await?;
     match cli.command {
         Command::Import(ImportCommand::Communes { file }) => {
@@ -317,8 +316,8 @@ async fn main() -> anyhow::Result<()> {
                 eligibility,
                 limits,
                 args.horizon_days,
-                cli_database.starts_with("sqlite:"),
-            ));
+                &pool,
+            )?);
             // Every minute: forget idle rate-limit entries; every hour, purge.
             {
                 let (bookings, pool, days) =

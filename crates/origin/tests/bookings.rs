@@ -22,6 +22,14 @@ use tower::ServiceExt;
 /// places; `solo`, one place per slot; `pro`, reserved for professionals;
 /// `doc`, booked on Doctolib.
 async fn context(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
+    let mut ctx = context_through_pool(dir, limits.clone()).await;
+    ctx.bookings = Arc::new(common::bookings(&ctx.pool, limits));
+    ctx
+}
+
+/// The same, writing through the pool (one transaction per step), the way
+/// stores other than SQLite write.
+async fn context_through_pool(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
     let pool = common::store_with_reference(dir).await;
     let week = "8h-20h;".repeat(7);
     let csv = format!(
@@ -38,13 +46,14 @@ async fn context(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
     let dist = dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<!doctype html><title>x</title>").unwrap();
+    let bookings = Arc::new(common::bookings(&pool, limits).writing_through_pool());
     ApiContext {
         pool,
         config: Arc::new(Config {
             dist,
             snapshot_dir: dir.join("snapshot"),
         }),
-        bookings: common::bookings(limits),
+        bookings,
     }
 }
 
@@ -666,7 +675,16 @@ async fn past_its_bound_the_api_answers_503_at_once_with_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_clients_racing_for_five_places_get_exactly_five() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = context(dir.path(), generous()).await;
+    race_for_five_places(&context(dir.path(), generous()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writing_through_the_pool_two_hundred_clients_get_exactly_five() {
+    let dir = tempfile::tempdir().unwrap();
+    race_for_five_places(&context_through_pool(dir.path(), generous()).await).await;
+}
+
+async fn race_for_five_places(ctx: &ApiContext) {
     let wanted = slot(2, 15, 0);
     let tasks: Vec<_> = (0..200)
         .map(|i| {

@@ -49,7 +49,7 @@ async fn context(dir: &std::path::Path) -> ApiContext {
             dist,
             snapshot_dir: snapshot,
         }),
-        bookings: common::bookings(Default::default()),
+        bookings: std::sync::Arc::new(common::bookings(&pool, Default::default())),
     }
 }
 

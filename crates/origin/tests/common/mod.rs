@@ -77,16 +77,12 @@ pub fn assert_valid(kind: &str, path: &Path) {
 }
 
 /// Booking state for tests: the built-in eligibility rules and the given
-/// limits, on SQLite.
+/// limits, on the pool's SQLite store (through its writer thread).
 pub fn bookings(
+    pool: &creneau::db::Pool,
     limits: creneau::limits::LimitsConfig,
-) -> std::sync::Arc<creneau::bookings::Bookings> {
-    std::sync::Arc::new(creneau::bookings::Bookings::new(
-        Default::default(),
-        limits,
-        28,
-        true,
-    ))
+) -> creneau::bookings::Bookings {
+    creneau::bookings::Bookings::new(Default::default(), limits, 28, pool).unwrap()
 }
 
 /// The OpenAPI document's schema `name`, compiled, to check an answer.

@@ -1,0 +1,615 @@
+//! The booking store's write steps, written once as the [`Ledger`] trait
+//! and run by two stores:
+//!
+//! - [`SqliteWriter`]: on SQLite, one thread owns the one write connection
+//!   (rusqlite, prepared statements kept) and takes bookings in batches:
+//!   one `BEGIN IMMEDIATE … COMMIT` for all the bookings waiting, each
+//!   booking a savepoint of its own, answers sent only once the batch is
+//!   committed. SQLite has one writer at a time anyway; this makes the
+//!   writer's time go to writing, not to waking threads (through sqlx each
+//!   statement crossed to a worker thread and back) or to one commit per
+//!   booking.
+//! - [`PoolLedger`]: any store behind the sqlx pool (PostgreSQL, where
+//!   writers run side by side), one transaction per step.
+//!
+//! The SQL is shared: `$N` placeholders, which both drivers accept, and
+//! each place is one conditional upsert, so no store ever gives away more
+//! places than a slot has.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+
+use anyhow::Context;
+use rusqlite::{params, OptionalExtension};
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Pool;
+use crate::error::Error;
+
+/// Take one place in a slot if one is left.
+const TAKE_ONE: &str = "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1) \
+     ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1 \
+     WHERE slot_usage.taken < $3";
+/// Take one place in each of two slots: two rows changed means both had room.
+const TAKE_TWO: &str =
+    "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1), ($1, $3, 1) \
+     ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1 \
+     WHERE slot_usage.taken < $4";
+const TAKEN_BETWEEN: &str = "SELECT starts_at, taken FROM slot_usage \
+     WHERE centre_id = $1 AND starts_at >= $2 AND starts_at < $3";
+const INSERT: &str = "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, \
+     person_key, first_name, last_name, birth_date, phone, email, booked_by, status, created_at, \
+     idempotency_key, request_hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15)";
+const KEY_HOLDER: &str = "SELECT request_hash, reference FROM bookings WHERE idempotency_key = $1";
+const READ: &str = "SELECT reference, status, vaccine, first_at, second_at, first_name, \
+     last_name, birth_date, phone, email, booked_by, centre_id FROM bookings WHERE reference = $1";
+const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = $2 \
+     WHERE reference = $1 AND status = 'confirmed'";
+/// Both places of a cancelled booking return to the pool.
+const FREE_PLACES: &str = "UPDATE slot_usage SET taken = taken - 1 WHERE taken > 0 \
+     AND centre_id = (SELECT centre_id FROM bookings WHERE reference = $1) \
+     AND starts_at IN (SELECT first_at FROM bookings WHERE reference = $1 \
+     UNION ALL SELECT second_at FROM bookings WHERE reference = $1)";
+
+/// A booking row about to be written.
+pub struct NewBooking<'a> {
+    pub reference: &'a str,
+    pub centre_id: &'a str,
+    pub vaccine: &'a str,
+    pub first_at: i64,
+    pub second_at: i64,
+    pub person_key: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub birth_date: &'a str,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub booked_by: &'static str,
+    pub created_at: i64,
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a str,
+}
+
+/// A booking row as stored.
+#[derive(Debug, Clone)]
+pub struct StoredBooking {
+    pub reference: String,
+    pub status: String,
+    pub vaccine: String,
+    pub first_at: i64,
+    pub second_at: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub booked_by: String,
+    pub centre_id: String,
+}
+
+/// What the insert of a booking row ran into.
+pub enum Inserted {
+    Done,
+    /// The Idempotency-Key is already in a booking.
+    KeyUsed,
+}
+
+/// A unique index refused a row: which one says what it means.
+fn unique_violation(message: &str) -> Result<Inserted, Error> {
+    if message.contains("idempotency") {
+        Ok(Inserted::KeyUsed)
+    } else {
+        // The unique index on person_key: this person already has a booking
+        // to come (or another request for them won the race).
+        Err(Error::AlreadyBooked)
+    }
+}
+
+/// The write steps of a booking or a cancellation. A step (between
+/// [`begin`](Ledger::begin) and [`keep`](Ledger::keep) or
+/// [`undo`](Ledger::undo)) is kept or undone as a whole.
+pub trait Ledger: Send {
+    fn begin(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+    fn keep(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+    fn undo(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Take one place in each slot of `starts` (one or two), all or none
+    /// counted: true if every one had room.
+    fn take(
+        &mut self,
+        centre: &str,
+        starts: &[i64],
+        capacity: u32,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    /// Places taken per slot start at a centre within [from, to).
+    fn taken_between(
+        &mut self,
+        centre: &str,
+        from: i64,
+        to: i64,
+    ) -> impl Future<Output = Result<HashMap<i64, u32>, Error>> + Send;
+    fn insert(
+        &mut self,
+        row: &NewBooking<'_>,
+    ) -> impl Future<Output = Result<Inserted, Error>> + Send;
+    /// The request hash and reference of the booking made with this key.
+    fn key_holder(
+        &mut self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<(Option<String>, String)>, Error>> + Send;
+    fn read(
+        &mut self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<StoredBooking>, Error>> + Send;
+    /// Cancel a confirmed booking and free its places; false if it was
+    /// not confirmed (already cancelled).
+    fn cancel(
+        &mut self,
+        reference: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+}
+
+fn take_sql(starts: &[i64]) -> &'static str {
+    match starts.len() {
+        1 => TAKE_ONE,
+        2 => TAKE_TWO,
+        n => unreachable!("{n} places at once"),
+    }
+}
+
+// ---------------------------------------------------------------- pool --
+
+/// Steps through the sqlx pool, one transaction each.
+pub struct PoolLedger {
+    pool: Pool,
+    /// On SQLite a step starts with `BEGIN IMMEDIATE`: the write lock at
+    /// once, so two transactions never meet half-way.
+    sqlite: bool,
+    tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
+}
+
+impl PoolLedger {
+    pub fn new(pool: Pool, sqlite: bool) -> Self {
+        PoolLedger {
+            pool,
+            sqlite,
+            tx: None,
+        }
+    }
+
+    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, Error> {
+        self.tx
+            .as_deref_mut()
+            .ok_or_else(|| anyhow::anyhow!("a store step used outside begin/keep").into())
+    }
+}
+
+fn stored_from_any(r: &sqlx::any::AnyRow) -> StoredBooking {
+    StoredBooking {
+        reference: r.get(0),
+        status: r.get(1),
+        vaccine: r.get(2),
+        first_at: r.get(3),
+        second_at: r.get(4),
+        first_name: r.get(5),
+        last_name: r.get(6),
+        birth_date: r.get(7),
+        phone: r.get(8),
+        email: r.get(9),
+        booked_by: r.get(10),
+        centre_id: r.get(11),
+    }
+}
+
+/// A booking by reference, read through the pool (look-ups).
+pub async fn read_pooled(pool: &Pool, reference: &str) -> Result<Option<StoredBooking>, Error> {
+    Ok(sqlx::query(READ)
+        .bind(reference)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(stored_from_any))
+}
+
+/// Places taken per slot start, read through the pool (alternatives).
+pub async fn taken_pooled(
+    pool: &Pool,
+    centre: &str,
+    from: i64,
+    to: i64,
+) -> Result<HashMap<i64, u32>, Error> {
+    let rows = sqlx::query(TAKEN_BETWEEN)
+        .bind(centre)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.iter().map(taken_from_any).collect())
+}
+
+fn taken_from_any(r: &sqlx::any::AnyRow) -> (i64, u32) {
+    (r.get::<i64, _>(0), r.get::<i32, _>(1) as u32)
+}
+
+impl Ledger for PoolLedger {
+    async fn begin(&mut self) -> Result<(), Error> {
+        self.tx = Some(if self.sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        });
+        Ok(())
+    }
+
+    async fn keep(&mut self) -> Result<(), Error> {
+        if let Some(tx) = self.tx.take() {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    async fn undo(&mut self) -> Result<(), Error> {
+        if let Some(tx) = self.tx.take() {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+
+    async fn take(&mut self, centre: &str, starts: &[i64], capacity: u32) -> Result<bool, Error> {
+        let mut query = sqlx::query(take_sql(starts)).bind(centre.to_string());
+        for at in starts {
+            query = query.bind(*at);
+        }
+        let done = query.bind(capacity as i32).execute(self.conn()?).await?;
+        Ok(done.rows_affected() == starts.len() as u64)
+    }
+
+    async fn taken_between(
+        &mut self,
+        centre: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<HashMap<i64, u32>, Error> {
+        let rows = sqlx::query(TAKEN_BETWEEN)
+            .bind(centre)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.conn()?)
+            .await?;
+        Ok(rows.iter().map(taken_from_any).collect())
+    }
+
+    async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, Error> {
+        let inserted = sqlx::query(INSERT)
+            .bind(b.reference)
+            .bind(b.centre_id)
+            .bind(b.vaccine)
+            .bind(b.first_at)
+            .bind(b.second_at)
+            .bind(b.person_key)
+            .bind(b.first_name)
+            .bind(b.last_name)
+            .bind(b.birth_date)
+            .bind(b.phone)
+            .bind(b.email)
+            .bind(b.booked_by)
+            .bind(b.created_at)
+            .bind(b.idempotency_key)
+            .bind(b.request_hash)
+            .execute(self.conn()?)
+            .await;
+        match inserted {
+            Ok(_) => Ok(Inserted::Done),
+            Err(e) => match e.as_database_error().filter(|d| d.is_unique_violation()) {
+                Some(d) => unique_violation(d.message()),
+                None => Err(e.into()),
+            },
+        }
+    }
+
+    async fn key_holder(&mut self, key: &str) -> Result<Option<(Option<String>, String)>, Error> {
+        Ok(sqlx::query(KEY_HOLDER)
+            .bind(key)
+            .fetch_optional(self.conn()?)
+            .await?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, Error> {
+        Ok(sqlx::query(READ)
+            .bind(reference)
+            .fetch_optional(self.conn()?)
+            .await?
+            .as_ref()
+            .map(stored_from_any))
+    }
+
+    async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, Error> {
+        let cancelled = sqlx::query(CANCEL)
+            .bind(reference)
+            .bind(now)
+            .execute(self.conn()?)
+            .await?;
+        if cancelled.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(FREE_PLACES)
+            .bind(reference)
+            .execute(self.conn()?)
+            .await?;
+        Ok(true)
+    }
+}
+
+// -------------------------------------------------------------- SQLite --
+
+/// Most bookings committed together.
+const MAX_BATCH: usize = 256;
+
+/// The SQLite write connection, on the writer thread. Its steps are
+/// savepoints inside the batch's transaction.
+pub struct SqliteLedger {
+    conn: rusqlite::Connection,
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Internal(e.into())
+    }
+}
+
+/// The SQL for SQLite's own API: `$N` becomes `?N`. SQLite numbers `$N`
+/// parameters in order of appearance, not by N (so `… = $2 WHERE … = $1`
+/// would swap them); `?N` is parameter N.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl SqliteLedger {
+    fn statement(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        self.conn.prepare_cached(&numbered(sql))
+    }
+
+    fn open(path: &Path) -> anyhow::Result<Self> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("opening {} for bookings", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // The same settings as the pool's connections (see db.rs): WAL,
+        // commits durable once written to the log.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(SqliteLedger { conn })
+    }
+}
+
+impl Ledger for SqliteLedger {
+    async fn begin(&mut self) -> Result<(), Error> {
+        self.conn.execute_batch("SAVEPOINT step")?;
+        Ok(())
+    }
+
+    async fn keep(&mut self) -> Result<(), Error> {
+        self.conn.execute_batch("RELEASE step")?;
+        Ok(())
+    }
+
+    async fn undo(&mut self) -> Result<(), Error> {
+        self.conn.execute_batch("ROLLBACK TO step; RELEASE step")?;
+        Ok(())
+    }
+
+    async fn take(&mut self, centre: &str, starts: &[i64], capacity: u32) -> Result<bool, Error> {
+        let mut statement = self.statement(take_sql(starts))?;
+        let changed = match starts {
+            [at] => statement.execute(params![centre, at, capacity])?,
+            [first, second] => statement.execute(params![centre, first, second, capacity])?,
+            _ => unreachable!("take_sql checked the count"),
+        };
+        Ok(changed == starts.len())
+    }
+
+    async fn taken_between(
+        &mut self,
+        centre: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<HashMap<i64, u32>, Error> {
+        let mut statement = self.statement(TAKEN_BETWEEN)?;
+        let rows = statement.query_map(params![centre, from, to], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, Error> {
+        let mut statement = self.statement(INSERT)?;
+        let inserted = statement.execute(params![
+            b.reference,
+            b.centre_id,
+            b.vaccine,
+            b.first_at,
+            b.second_at,
+            b.person_key,
+            b.first_name,
+            b.last_name,
+            b.birth_date,
+            b.phone,
+            b.email,
+            b.booked_by,
+            b.created_at,
+            b.idempotency_key,
+            b.request_hash,
+        ]);
+        match inserted {
+            Ok(_) => Ok(Inserted::Done),
+            Err(rusqlite::Error::SqliteFailure(e, Some(message)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation
+                    && message.starts_with("UNIQUE") =>
+            {
+                unique_violation(&message)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn key_holder(&mut self, key: &str) -> Result<Option<(Option<String>, String)>, Error> {
+        let mut statement = self.statement(KEY_HOLDER)?;
+        Ok(statement
+            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, Error> {
+        let mut statement = self.statement(READ)?;
+        Ok(statement
+            .query_row(params![reference], |r| {
+                Ok(StoredBooking {
+                    reference: r.get(0)?,
+                    status: r.get(1)?,
+                    vaccine: r.get(2)?,
+                    first_at: r.get(3)?,
+                    second_at: r.get(4)?,
+                    first_name: r.get(5)?,
+                    last_name: r.get(6)?,
+                    birth_date: r.get(7)?,
+                    phone: r.get(8)?,
+                    email: r.get(9)?,
+                    booked_by: r.get(10)?,
+                    centre_id: r.get(11)?,
+                })
+            })
+            .optional()?)
+    }
+
+    async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, Error> {
+        if self.statement(CANCEL)?.execute(params![reference, now])? != 1 {
+            return Ok(false);
+        }
+        self.statement(FREE_PLACES)?.execute(params![reference])?;
+        Ok(true)
+    }
+}
+
+/// Delivers a job's answer; dropped instead when its batch did not commit.
+type Deliver = Box<dyn FnOnce() + Send>;
+/// A job: runs its steps on the writer thread, returns how to answer.
+type Job = Box<dyn FnOnce(&mut SqliteLedger, &tokio::runtime::Runtime) -> Deliver + Send>;
+
+/// The SQLite writer thread: jobs in, answers out once committed.
+pub struct SqliteWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl SqliteWriter {
+    /// Start the writer thread on the SQLite store the pool opened.
+    /// None for another kind of store.
+    pub fn for_pool(pool: &Pool) -> anyhow::Result<Option<Self>> {
+        let url = &pool.connect_options().database_url;
+        if url.scheme() != "sqlite" {
+            return Ok(None);
+        }
+        let options: sqlx::sqlite::SqliteConnectOptions =
+            sqlx::ConnectOptions::from_url(url).context("reading the SQLite URL")?;
+        let path = options.get_filename();
+        anyhow::ensure!(
+            !url.as_str().contains(":memory:"),
+            "bookings need a SQLite file, not an in-memory database"
+        );
+        let ledger = SqliteLedger::open(path)?;
+        // Jobs waiting are bounded by the booking gate; this only caps memory.
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || serve(ledger, queue))
+            .context("starting the SQLite writer thread")?;
+        Ok(Some(SqliteWriter { jobs }))
+    }
+
+    /// Run `work`'s steps in the next batch; its answer once committed.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: AsyncFnOnce(&mut SqliteLedger) -> Result<T, Error> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |ledger, runtime| {
+            // The ledger's steps never wait, so this returns at once.
+            let result = runtime.block_on(work(ledger));
+            Box::new(move || {
+                let _ = answer.send(result);
+            })
+        });
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| anyhow::anyhow!("the SQLite writer thread has stopped"))?;
+        answered
+            .await
+            .map_err(|_| anyhow::anyhow!("the booking batch was not committed"))?
+    }
+}
+
+/// The writer thread: take every job waiting (up to [`MAX_BATCH`]), run
+/// them in one transaction, commit, then answer them all.
+fn serve(mut ledger: SqliteLedger, mut queue: mpsc::Receiver<Job>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime for the writer thread");
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(job) = queue.blocking_recv() {
+        batch.push(job);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = ledger.conn.execute_batch("BEGIN IMMEDIATE") {
+            // Dropping the jobs answers each with an error; nothing written.
+            tracing::error!(error = %e, jobs = batch.len(), "booking batch could not start");
+            batch.clear();
+            continue;
+        }
+        let answers: Vec<Deliver> = batch
+            .drain(..)
+            .map(|job| job(&mut ledger, &runtime))
+            .collect();
+        match ledger.conn.execute_batch("COMMIT") {
+            Ok(()) => answers.into_iter().for_each(|deliver| deliver()),
+            Err(e) => {
+                tracing::error!(error = %e, jobs = answers.len(), "booking batch not committed");
+                let _ = ledger.conn.execute_batch("ROLLBACK");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_parameters_are_numbered_as_written() {
+        assert_eq!(
+            numbered("UPDATE t SET a = $2 WHERE b = $1 AND c = '$x' AND d = $10"),
+            "UPDATE t SET a = ?2 WHERE b = ?1 AND c = '$x' AND d = ?10"
+        );
+    }
+}
