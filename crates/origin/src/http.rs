@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::bookings::Bookings;
@@ -77,7 +78,11 @@ pub fn app(ctx: ApiContext) -> Router {
             "/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
-        .fallback(|| async { Error::NotFound });
+        .fallback(|| async { Error::NotFound })
+        // A client's (or CDN's) X-Request-Id comes back on the answer, so
+        // the two ends can match a request to its answer, a 503 included
+        // (the booking benchmark times each answer this way). Not logged.
+        .layer(PropagateRequestIdLayer::x_request_id());
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)

@@ -670,6 +670,17 @@ async fn past_its_bound_the_api_answers_503_at_once_with_retry_after() {
     assert!((6..=12).contains(&retry), "{retry}");
     assert_eq!(body["retry_after"], retry);
     assert_eq!(common::count(&ctx.pool, "bookings").await, 0);
+    // A client's X-Request-Id comes back, on a refusal too.
+    let mut req = post(
+        "/api/v1/bookings",
+        Some("busy-000002"),
+        &request("c1", &slot(2, 10, 0), "Marie"),
+    );
+    req.headers_mut()
+        .insert("x-request-id", "bench-42".parse().unwrap());
+    let (s, headers, _) = send(&ctx, req).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers.get("x-request-id").unwrap(), "bench-42");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
