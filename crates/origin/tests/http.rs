@@ -44,7 +44,7 @@ async fn context(dir: &std::path::Path) -> ApiContext {
     .unwrap();
     publish::precompress_dir(&dist).unwrap();
     ApiContext {
-        pool,
+        pool: pool.clone(),
         config: Arc::new(Config {
             dist,
             snapshot_dir: snapshot,
