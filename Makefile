@@ -66,8 +66,12 @@ run: build demo
 
 # Release mode: the tests share compiled dependencies with the binary, and
 # the demo-scale integration tests run in seconds rather than minutes.
+# The booking tests also run on PostgreSQL: a throwaway server from Debian's
+# package, started here and stopped whatever the result.
 unit:
-	cargo test --release --workspace
+	url=$$(tests/support/postgres.sh start) && \
+	  CRENEAU_TEST_POSTGRES=$$url cargo test --release --workspace; \
+	  status=$$?; tests/support/postgres.sh stop; exit $$status
 
 browser-test: build browser node-tools
 	node --test --test-concurrency=1 tests/

@@ -607,9 +607,14 @@ async fn book_fast<L: Ledger>(
     {
         return Ok(None);
     }
-    Ok(insert_booking(ledger, attempt, second)
-        .await?
-        .map(|reference| confirmed(reference, attempt, second)))
+    match insert_booking(ledger, attempt, second).await {
+        Ok(inserted) => Ok(inserted.map(|reference| confirmed(reference, attempt, second))),
+        // A retry of this very request meets the person's index too, and a
+        // store may report that one before the key's (PostgreSQL does): the
+        // step-by-step path looks at the key first and tells them apart.
+        Err(Error::AlreadyBooked) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Step by step: a retried key first, then the first place, then the

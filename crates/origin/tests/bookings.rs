@@ -30,7 +30,15 @@ async fn context(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
 /// The same, writing through the pool (one transaction per step), the way
 /// stores other than SQLite write.
 async fn context_through_pool(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
-    let pool = common::store_with_reference(dir).await;
+    context_on(common::store_with_reference(dir).await, dir, limits).await
+}
+
+/// The test centres on a store, writing through the pool.
+async fn context_on(
+    pool: creneau::db::Pool,
+    dir: &std::path::Path,
+    limits: LimitsConfig,
+) -> ApiContext {
     let week = "8h-20h;".repeat(7);
     let csv = format!(
         "gid;nom;adr_voie;com_cp;com_insee;com_nom;lieu_tel;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;reserve_professionels_sante;rdv_site_web;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite\n\
@@ -693,6 +701,53 @@ async fn two_hundred_clients_racing_for_five_places_get_exactly_five() {
 async fn writing_through_the_pool_two_hundred_clients_get_exactly_five() {
     let dir = tempfile::tempdir().unwrap();
     race_for_five_places(&context_through_pool(dir.path(), generous()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_postgresql_the_race_retries_and_cancellation_hold_too() {
+    let Some(pool) = common::postgres_with_reference("creneau_test_bookings").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context_on(pool, dir.path(), generous()).await;
+    race_for_five_places(&ctx).await;
+    // A booking and its cancellation, which frees both places.
+    let (s, _, booked) = book(
+        &ctx,
+        "pg-solo-0001",
+        &request("solo", &slot(3, 9, 0), "Odette"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{booked:#}");
+    conforms("Booking", &booked);
+    let reference = booked["reference"].as_str().unwrap();
+    let cancel = Request::post(format!("/api/v1/bookings/{reference}/cancel"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "birth_date": "1940-03-02" }).to_string(),
+        ))
+        .unwrap();
+    let (s, _, cancelled) = send(&ctx, cancel).await;
+    assert_eq!(
+        (s, cancelled["status"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
+    );
+    assert!(
+        taken(&ctx, "solo").await.is_empty(),
+        "both places free again"
+    );
+    // The publisher reads this store too.
+    creneau::publish::publish_once(
+        &ctx.pool,
+        &creneau::publish::Options {
+            out: dir.path().join("snapshot"),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(dir.path().join("snapshot/latest.json").exists());
 }
 
 async fn race_for_five_places(ctx: &ApiContext) {

@@ -34,7 +34,36 @@ pub async fn store(dir: &Path) -> Pool {
 
 /// A store with the shipped départements and communes loaded.
 pub async fn store_with_reference(dir: &Path) -> Pool {
-    let pool = store(dir).await;
+    with_reference(store(dir).await).await
+}
+
+/// A fresh database `name` on the PostgreSQL server `make test` starts
+/// (its URL in `CRENEAU_TEST_POSTGRES`), migrated, with the shipped
+/// départements and communes; `None`, with the reason printed, without it.
+pub async fn postgres_with_reference(name: &str) -> Option<Pool> {
+    let Ok(server) = std::env::var("CRENEAU_TEST_POSTGRES") else {
+        println!("skipped: CRENEAU_TEST_POSTGRES is not set (`make test` starts a PostgreSQL and sets it)");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&server)
+        .await
+        .expect("the test PostgreSQL answers");
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(&sql).execute(&admin).await.unwrap();
+    }
+    admin.close().await;
+    let (base, _) = server.rsplit_once('/').expect("a database URL");
+    let pool = db::connect(&format!("{base}/{name}"))
+        .await
+        .expect("store opens");
+    Some(with_reference(pool).await)
+}
+
+async fn with_reference(pool: Pool) -> Pool {
     communes::import_departements(&pool, &repo().join("data/departements.csv"))
         .await
         .unwrap();
