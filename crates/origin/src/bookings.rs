@@ -45,8 +45,7 @@ use crate::eligibility::Eligibility;
 use crate::error::Error;
 use crate::http::ApiContext;
 use crate::ledger::{
-    read_pooled, taken_pooled, Inserted, Ledger, NewBooking, PoolLedger, SqliteWriter,
-    StoredBooking,
+    read_on, taken_on, Inserted, Ledger, NewBooking, PoolLedger, SqliteWriter, StoredBooking,
 };
 use crate::limits::{client_address, Gate, LimitsConfig, RateLimits};
 
@@ -733,7 +732,7 @@ async fn alternatives(
 ) -> Result<Vec<String>, Error> {
     let today = slots::local_date(now, centre.tz);
     let until = now + chrono::Duration::days(i64::from(horizon_days) + 1);
-    let taken = taken_pooled(pool, &centre.centre.id, now.timestamp(), until.timestamp()).await?;
+    let taken = taken_on(pool, &centre.centre.id, now.timestamp(), until.timestamp()).await?;
     let mut out = Vec::new();
     for date in slots::horizon(today, horizon_days) {
         if !centre.open_on(date) {
@@ -800,7 +799,7 @@ async fn lookup(
     req: Request,
 ) -> Result<Json<Booking>, Error> {
     let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
-    let stored = read_pooled(&ctx.pool, &reference)
+    let stored = read_on(&ctx.pool, &reference)
         .await?
         .ok_or(Error::NotFound)?;
     Ok(Json(booking_from(stored, &centre)))

@@ -204,19 +204,22 @@ fn stored_from_any(r: &sqlx::any::AnyRow) -> StoredBooking {
     }
 }
 
-/// A booking by reference, read through the pool (look-ups).
-pub async fn read_pooled(pool: &Pool, reference: &str) -> Result<Option<StoredBooking>, Error> {
+/// A booking by reference, on the pool (look-ups) or in a step.
+pub async fn read_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    reference: &str,
+) -> Result<Option<StoredBooking>, Error> {
     Ok(sqlx::query(READ)
         .bind(reference)
-        .fetch_optional(pool)
+        .fetch_optional(on)
         .await?
         .as_ref()
         .map(stored_from_any))
 }
 
-/// Places taken per slot start, read through the pool (alternatives).
-pub async fn taken_pooled(
-    pool: &Pool,
+/// Places taken per slot start, on the pool (alternatives) or in a step.
+pub async fn taken_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     centre: &str,
     from: i64,
     to: i64,
@@ -225,13 +228,12 @@ pub async fn taken_pooled(
         .bind(centre)
         .bind(from)
         .bind(to)
-        .fetch_all(pool)
+        .fetch_all(on)
         .await?;
-    Ok(rows.iter().map(taken_from_any).collect())
-}
-
-fn taken_from_any(r: &sqlx::any::AnyRow) -> (i64, u32) {
-    (r.get::<i64, _>(0), r.get::<i32, _>(1) as u32)
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<i32, _>(1) as u32))
+        .collect())
 }
 
 impl Ledger for PoolLedger {
@@ -273,13 +275,7 @@ impl Ledger for PoolLedger {
         from: i64,
         to: i64,
     ) -> Result<HashMap<i64, u32>, Error> {
-        let rows = sqlx::query(TAKEN_BETWEEN)
-            .bind(centre)
-            .bind(from)
-            .bind(to)
-            .fetch_all(self.conn()?)
-            .await?;
-        Ok(rows.iter().map(taken_from_any).collect())
+        taken_on(self.conn()?, centre, from, to).await
     }
 
     async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, Error> {
@@ -319,12 +315,7 @@ impl Ledger for PoolLedger {
     }
 
     async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, Error> {
-        Ok(sqlx::query(READ)
-            .bind(reference)
-            .fetch_optional(self.conn()?)
-            .await?
-            .as_ref()
-            .map(stored_from_any))
+        read_on(self.conn()?, reference).await
     }
 
     async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, Error> {
