@@ -5,8 +5,8 @@ use creneau_model::booking::birth_date_from_parts;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, today, MissingAnswers, StepForm};
-use crate::booking::{next_or_check, step, use_booking};
+use super::{person_known, today, MissingAnswers, Step, StepForm};
+use crate::booking::{next_or_check, step};
 use crate::components::error_summary::FieldError;
 use crate::components::form::{error_for, ErrorMessage};
 use crate::components::heading::PageHeading;
@@ -36,24 +36,24 @@ fn DatePart(
 
 #[component]
 pub fn BirthPage() -> impl IntoView {
-    let state = use_booking();
-    let draft = state.draft.get_untracked();
-    if draft.slot.is_empty() || draft.who.is_empty() {
+    let Some(page) = Step::after(person_known) else {
         return view! { <MissingAnswers/> }.into_any();
-    }
+    };
     let l = locale();
     let navigate = use_navigate();
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let title = page.title(
+        td_string!(l, booking.birth_title_self),
+        td_string!(l, booking.birth_title_helper),
+    );
+    let Step {
+        state,
+        draft,
+        errors,
+    } = page;
     let day = RwSignal::new(draft.birth_day.clone());
     let month = RwSignal::new(draft.birth_month.clone());
     let year = RwSignal::new(draft.birth_year.clone());
     let helper = draft.helper();
-    let title = if helper {
-        td_string!(l, booking.birth_title_helper)
-    } else {
-        td_string!(l, booking.birth_title_self)
-    };
-    let title = step_title(title.to_string(), errors);
     let on_submit = move || {
         let (d, m, y) = (
             day.get_untracked(),

@@ -5,33 +5,32 @@ use creneau_model::booking::{check_email, check_phone};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, MissingAnswers, StepForm};
-use crate::booking::{step, use_booking};
-use crate::components::error_summary::FieldError;
+use super::{in_own_language, person_known, MissingAnswers, Step, StepForm};
+use crate::booking::step;
 use crate::components::form::{error_for, TextField};
 use crate::components::heading::PageHeading;
-use crate::components::language::{lang, locale};
+use crate::components::language::locale;
 use crate::i18n::*;
 
 #[component]
 pub fn ContactPage() -> impl IntoView {
-    let state = use_booking();
-    let draft = state.draft.get_untracked();
-    if draft.slot.is_empty() || draft.who.is_empty() {
+    let Some(page) = Step::after(person_known) else {
         return view! { <MissingAnswers/> }.into_any();
-    }
+    };
     let l = locale();
     let navigate = use_navigate();
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let title = page.title(
+        td_string!(l, booking.contact_title_self),
+        td_string!(l, booking.contact_title_helper),
+    );
+    let Step {
+        state,
+        draft,
+        errors,
+    } = page;
     let phone = RwSignal::new(draft.phone.clone());
     let email = RwSignal::new(draft.email.clone());
     let helper = draft.helper();
-    let title = if helper {
-        td_string!(l, booking.contact_title_helper)
-    } else {
-        td_string!(l, booking.contact_title_self)
-    };
-    let title = step_title(title.to_string(), errors);
     let (tel, mail) = if helper {
         ("off", "off")
     } else {
@@ -39,21 +38,18 @@ pub fn ContactPage() -> impl IntoView {
     };
     let on_submit = move || {
         let (p, e) = (phone.get_untracked(), email.get_untracked());
-        let found: Vec<FieldError> = [
-            (!p.trim().is_empty())
-                .then(|| check_phone("telephone", &p))
-                .flatten(),
-            (!e.trim().is_empty())
-                .then(|| check_email("email", &e))
-                .flatten(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|f| FieldError {
-            field: f.field,
-            message: f.message.get(lang()).to_string(),
-        })
-        .collect();
+        let found = in_own_language(
+            [
+                (!p.trim().is_empty())
+                    .then(|| check_phone("telephone", &p))
+                    .flatten(),
+                (!e.trim().is_empty())
+                    .then(|| check_email("email", &e))
+                    .flatten(),
+            ]
+            .into_iter()
+            .flatten(),
+        );
         if !found.is_empty() {
             errors.set(found);
             return;

@@ -8,9 +8,11 @@
 //! - [`confirmation`]: reference, both appointments, print, calendar, clear;
 //! - [`manage`]: find a booking by reference and birth date, cancel it.
 //!
-//! Shared here: the frame of every step ([`StepForm`]), the radio question
-//! ([`RadioQuestion`]), the page title with "Erreur : ", and the "answers
-//! missing" message for a step reached without the earlier ones.
+//! Shared here: what every question starts from ([`Step`]: the answers so
+//! far, or the "answers missing" message for a step reached without the
+//! earlier ones; the errors; the title naming the person for a helper), the
+//! frame of every step ([`StepForm`]), the radio question
+//! ([`RadioQuestion`]), checks' problems in the person's language.
 
 pub mod birth;
 pub mod check;
@@ -24,13 +26,69 @@ pub mod vaccine;
 pub mod who;
 
 use chrono::NaiveDate;
+use creneau_model::booking::FieldProblem;
 use leptos::prelude::*;
 
+use crate::booking::{use_booking, BookingState, Draft};
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
 use crate::components::heading::PageHeading;
-use crate::components::language::locale;
+use crate::components::language::{lang, locale};
 use crate::i18n::*;
+
+/// What a question page starts from: the tab's booking, the answers so far
+/// and the page's errors.
+pub struct Step {
+    pub state: BookingState,
+    pub draft: Draft,
+    pub errors: RwSignal<Vec<FieldError>>,
+}
+
+impl Step {
+    /// `None` when an answer this page builds on is missing: the page
+    /// then shows [`MissingAnswers`].
+    pub fn after(answered: fn(&Draft) -> bool) -> Option<Step> {
+        let state = use_booking();
+        let draft = state.draft.get_untracked();
+        answered(&draft).then(|| Step {
+            state,
+            draft,
+            errors: RwSignal::new(Vec::new()),
+        })
+    }
+
+    /// The page's title: the helper's wording when booking for someone
+    /// else, "Erreur : " first while errors show.
+    pub fn title(&self, own: &str, for_someone_else: &str) -> Signal<String> {
+        let title = if self.draft.helper() {
+            for_someone_else
+        } else {
+            own
+        };
+        step_title(title.to_string(), self.errors)
+    }
+}
+
+/// The slot is chosen.
+pub fn slot_chosen(d: &Draft) -> bool {
+    !d.slot.is_empty()
+}
+
+/// The slot is chosen and we know for whom.
+pub fn person_known(d: &Draft) -> bool {
+    slot_chosen(d) && !d.who.is_empty()
+}
+
+/// Problems found by the shared checks, in the person's language.
+pub fn in_own_language(problems: impl IntoIterator<Item = FieldProblem>) -> Vec<FieldError> {
+    problems
+        .into_iter()
+        .map(|p| FieldError {
+            field: p.field,
+            message: p.message.get(lang()).to_string(),
+        })
+        .collect()
+}
 
 /// The document and heading title: "Erreur : " first while errors show.
 pub fn step_title(title: String, errors: RwSignal<Vec<FieldError>>) -> Signal<String> {

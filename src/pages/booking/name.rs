@@ -5,33 +5,32 @@ use creneau_model::booking::check_name;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, MissingAnswers, StepForm};
-use crate::booking::{next_or_check, step, use_booking};
-use crate::components::error_summary::FieldError;
+use super::{in_own_language, person_known, MissingAnswers, Step, StepForm};
+use crate::booking::{next_or_check, step};
 use crate::components::form::{error_for, TextField};
 use crate::components::heading::PageHeading;
-use crate::components::language::{lang, locale};
+use crate::components::language::locale;
 use crate::i18n::*;
 
 #[component]
 pub fn NamePage() -> impl IntoView {
-    let state = use_booking();
-    let draft = state.draft.get_untracked();
-    if draft.slot.is_empty() || draft.who.is_empty() {
+    let Some(page) = Step::after(person_known) else {
         return view! { <MissingAnswers/> }.into_any();
-    }
+    };
     let l = locale();
     let navigate = use_navigate();
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let title = page.title(
+        td_string!(l, booking.name_title_self),
+        td_string!(l, booking.name_title_helper),
+    );
+    let Step {
+        state,
+        draft,
+        errors,
+    } = page;
     let first = RwSignal::new(draft.first_name.clone());
     let last = RwSignal::new(draft.last_name.clone());
     let helper = draft.helper();
-    let title = if helper {
-        td_string!(l, booking.name_title_helper)
-    } else {
-        td_string!(l, booking.name_title_self)
-    };
-    let title = step_title(title.to_string(), errors);
     // A helper's own details must not be offered for someone else.
     let (given, family) = if helper {
         ("off", "off")
@@ -39,17 +38,14 @@ pub fn NamePage() -> impl IntoView {
         ("given-name", "family-name")
     };
     let on_submit = move || {
-        let found: Vec<FieldError> = [
-            check_name("prenom", &first.get_untracked(), true),
-            check_name("nom", &last.get_untracked(), false),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|p| FieldError {
-            field: p.field,
-            message: p.message.get(lang()).to_string(),
-        })
-        .collect();
+        let found = in_own_language(
+            [
+                check_name("prenom", &first.get_untracked(), true),
+                check_name("nom", &last.get_untracked(), false),
+            ]
+            .into_iter()
+            .flatten(),
+        );
         if !found.is_empty() {
             errors.set(found);
             return;

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{step_title, MissingAnswers, RadioQuestion, StepForm};
-use crate::booking::{next_or_check, step, use_booking};
+use super::{slot_chosen, MissingAnswers, RadioQuestion, Step, StepForm};
+use crate::booking::{next_or_check, step};
 use crate::components::error_summary::FieldError;
 use crate::components::form::Choice;
 use crate::components::language::locale;
@@ -13,16 +13,18 @@ use crate::i18n::*;
 
 #[component]
 pub fn WhoPage() -> impl IntoView {
-    let state = use_booking();
-    let draft = state.draft.get_untracked();
-    if draft.slot.is_empty() {
+    let Some(Step {
+        state,
+        draft,
+        errors,
+    }) = Step::after(slot_chosen)
+    else {
         return view! { <MissingAnswers/> }.into_any();
-    }
+    };
     let l = locale();
     let navigate = use_navigate();
-    let errors = RwSignal::new(Vec::<FieldError>::new());
     let chosen = RwSignal::new(draft.who.clone());
-    let title = step_title(td_string!(l, booking.who_title).to_string(), errors);
+    let title = super::step_title(td_string!(l, booking.who_title).to_string(), errors);
     let choices = vec![
         Choice {
             value: "self".into(),
