@@ -583,10 +583,20 @@ fn serve(mut ledger: SqliteLedger, mut queue: mpsc::Receiver<Job>) {
             batch.clear();
             continue;
         }
-        let answers: Vec<Deliver> = batch
-            .drain(..)
-            .map(|job| job(&mut ledger, &runtime))
-            .collect();
+        // A job that panics (a bug) must not take the writer down with it:
+        // its batch is rolled back and its requests answered with errors.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            batch
+                .drain(..)
+                .map(|job| job(&mut ledger, &runtime))
+                .collect::<Vec<Deliver>>()
+        }));
+        let Ok(answers) = run else {
+            tracing::error!("a booking job panicked; its batch is rolled back");
+            batch.clear();
+            let _ = ledger.conn.execute_batch("ROLLBACK");
+            continue;
+        };
         match ledger.conn.execute_batch("COMMIT") {
             Ok(()) => answers.into_iter().for_each(|deliver| deliver()),
             Err(e) => {
@@ -600,6 +610,32 @@ fn serve(mut ledger: SqliteLedger, mut queue: mpsc::Receiver<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_job_that_panics_is_rolled_back_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::db::connect(&url).await.unwrap();
+        let writer = SqliteWriter::for_pool(&pool).unwrap().unwrap();
+        let failed = writer
+            .run(async |l: &mut SqliteLedger| -> Result<(), Error> {
+                l.conn.execute_batch("CREATE TABLE scratch (n INTEGER)")?;
+                panic!("a bug in a booking step");
+            })
+            .await;
+        assert!(failed.is_err(), "answered with an error");
+        let tables = writer
+            .run(async |l: &mut SqliteLedger| -> Result<i64, Error> {
+                Ok(l.conn.query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'scratch'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .expect("the writer still answers");
+        assert_eq!(tables, 0, "the panicking job's batch was rolled back");
+    }
 
     #[test]
     fn sqlite_parameters_are_numbered_as_written() {
