@@ -121,3 +121,25 @@ pub fn Radios(
         })
         .collect_view()
 }
+
+/// One box of a date typed in three (day, month, year), the GOV.UK way:
+/// numeric keyboard, no spinner, invalid with its group.
+#[component]
+pub fn DatePart(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    invalid: Signal<bool>,
+    autocomplete: &'static str,
+    #[prop(default = "input input-2")] class: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="date-part">
+            <label for=id>{label}</label>
+            <input type="text" inputmode="numeric" id=id name=id class=class autocomplete=autocomplete
+                aria-invalid=move || if invalid.get() { "true" } else { "false" }
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        </div>
+    }
+}

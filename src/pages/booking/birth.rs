@@ -8,31 +8,10 @@ use leptos_router::hooks::use_navigate;
 use super::{person_known, today, MissingAnswers, Step, StepForm};
 use crate::booking::{next_or_check, step};
 use crate::components::error_summary::FieldError;
-use crate::components::form::{error_for, ErrorMessage};
+use crate::components::form::{error_for, DatePart, ErrorMessage};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
 use crate::i18n::*;
-
-/// One of the three boxes.
-#[component]
-fn DatePart(
-    id: &'static str,
-    label: &'static str,
-    value: RwSignal<String>,
-    invalid: Signal<bool>,
-    autocomplete: &'static str,
-    #[prop(default = "input input-2")] class: &'static str,
-) -> impl IntoView {
-    view! {
-        <div class="date-part">
-            <label for=id>{label}</label>
-            <input type="text" inputmode="numeric" id=id name=id class=class autocomplete=autocomplete
-                aria-invalid=move || if invalid.get() { "true" } else { "false" }
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))/>
-        </div>
-    }
-}
 
 #[component]
 pub fn BirthPage() -> impl IntoView {
@@ -45,6 +24,7 @@ pub fn BirthPage() -> impl IntoView {
         td_string!(l, booking.birth_title_self),
         td_string!(l, booking.birth_title_helper),
     );
+    let autocomplete = page.autocomplete();
     let Step {
         state,
         draft,
@@ -53,7 +33,6 @@ pub fn BirthPage() -> impl IntoView {
     let day = RwSignal::new(draft.birth_day.clone());
     let month = RwSignal::new(draft.birth_month.clone());
     let year = RwSignal::new(draft.birth_year.clone());
-    let helper = draft.helper();
     let on_submit = move || {
         let (d, m, y) = (
             day.get_untracked(),
@@ -76,11 +55,11 @@ pub fn BirthPage() -> impl IntoView {
     };
     let error = error_for(errors, "naissance-jour");
     let invalid = Signal::derive(move || error.get().is_some());
-    let (bday, bmonth, byear) = if helper {
-        ("off", "off", "off")
-    } else {
-        ("bday-day", "bday-month", "bday-year")
-    };
+    let (bday, bmonth, byear) = (
+        autocomplete("bday-day"),
+        autocomplete("bday-month"),
+        autocomplete("bday-year"),
+    );
     view! {
         <StepForm back=step::NAME errors on_submit>
             <fieldset class="fieldset" role="group" aria-describedby=move || if error.get().is_some() { "naissance-hint naissance-jour-error" } else { "naissance-hint" }>

@@ -23,6 +23,7 @@ pub fn ContactPage() -> impl IntoView {
         td_string!(l, booking.contact_title_self),
         td_string!(l, booking.contact_title_helper),
     );
+    let autocomplete = page.autocomplete();
     let Step {
         state,
         draft,
@@ -30,12 +31,7 @@ pub fn ContactPage() -> impl IntoView {
     } = page;
     let phone = RwSignal::new(draft.phone.clone());
     let email = RwSignal::new(draft.email.clone());
-    let helper = draft.helper();
-    let (tel, mail) = if helper {
-        ("off", "off")
-    } else {
-        ("tel", "email")
-    };
+    let (tel, mail) = (autocomplete("tel"), autocomplete("email"));
     let on_submit = move || {
         let (p, e) = (phone.get_untracked(), email.get_untracked());
         let found = in_own_language(

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use super::{step_title, today};
 use crate::api::{self, BookingFailure};
 use crate::components::error_summary::{ErrorSummary, FieldError};
-use crate::components::form::{error_for, ErrorMessage, TextField};
+use crate::components::form::{error_for, DatePart, ErrorMessage, TextField};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
 use crate::components::status::use_announcer;
@@ -103,6 +103,7 @@ pub fn ManagePage() -> impl IntoView {
         View::Form => {
             let title = step_title(td_string!(l, booking.manage_title).to_string(), errors);
             let date_error = error_for(errors, "gerer-jour");
+            let invalid = Signal::derive(move || date_error.get().is_some());
             view! {
                 <PageHeading title/>
                 <p>{td_string!(l, booking.manage_intro)}</p>
@@ -113,9 +114,9 @@ pub fn ManagePage() -> impl IntoView {
                         <legend>{td_string!(l, booking.check_birth)}</legend>
                         <ErrorMessage id="gerer-jour" error=date_error/>
                         <div class="date-input">
-                            <div class="date-part"><label for="gerer-jour">{td_string!(l, booking.day)}</label><input type="text" inputmode="numeric" id="gerer-jour" class="input input-2" autocomplete="off" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))/></div>
-                            <div class="date-part"><label for="gerer-mois">{td_string!(l, booking.month)}</label><input type="text" inputmode="numeric" id="gerer-mois" class="input input-2" autocomplete="off" prop:value=move || month.get() on:input=move |ev| month.set(event_target_value(&ev))/></div>
-                            <div class="date-part"><label for="gerer-annee">{td_string!(l, booking.year)}</label><input type="text" inputmode="numeric" id="gerer-annee" class="input input-4" autocomplete="off" prop:value=move || year.get() on:input=move |ev| year.set(event_target_value(&ev))/></div>
+                            <DatePart id="gerer-jour" label=td_string!(l, booking.day) value=day invalid autocomplete="off"/>
+                            <DatePart id="gerer-mois" label=td_string!(l, booking.month) value=month invalid autocomplete="off"/>
+                            <DatePart id="gerer-annee" label=td_string!(l, booking.year) value=year invalid autocomplete="off" class="input input-4"/>
                         </div>
                     </fieldset>
                     <button type="submit" class="button" aria-disabled=move || if busy.get() { "true" } else { "false" }>{td_string!(l, booking.find)}</button>

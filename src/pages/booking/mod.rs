@@ -57,6 +57,13 @@ impl Step {
         })
     }
 
+    /// An `autocomplete` token, or "off" when booking for someone else:
+    /// the helper's own details must not be offered for the person.
+    pub fn autocomplete(&self) -> impl Fn(&'static str) -> &'static str {
+        let helper = self.draft.helper();
+        move |token| if helper { "off" } else { token }
+    }
+
     /// The page's title: the helper's wording when booking for someone
     /// else, "Erreur : " first while errors show.
     pub fn title(&self, own: &str, for_someone_else: &str) -> Signal<String> {

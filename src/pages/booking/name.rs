@@ -23,6 +23,7 @@ pub fn NamePage() -> impl IntoView {
         td_string!(l, booking.name_title_self),
         td_string!(l, booking.name_title_helper),
     );
+    let autocomplete = page.autocomplete();
     let Step {
         state,
         draft,
@@ -30,13 +31,7 @@ pub fn NamePage() -> impl IntoView {
     } = page;
     let first = RwSignal::new(draft.first_name.clone());
     let last = RwSignal::new(draft.last_name.clone());
-    let helper = draft.helper();
-    // A helper's own details must not be offered for someone else.
-    let (given, family) = if helper {
-        ("off", "off")
-    } else {
-        ("given-name", "family-name")
-    };
+    let (given, family) = (autocomplete("given-name"), autocomplete("family-name"));
     let on_submit = move || {
         let found = in_own_language(
             [
