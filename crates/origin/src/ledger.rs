@@ -344,6 +344,10 @@ const MAX_BATCH: usize = 256;
 /// savepoints inside the batch's transaction.
 pub struct SqliteLedger {
     conn: rusqlite::Connection,
+    /// Steps begun and not yet kept or undone.
+    open_steps: u32,
+    /// A step could not be kept or undone: what it wrote is unknown.
+    unsure: bool,
 }
 
 impl From<rusqlite::Error> for Error {
@@ -369,6 +373,24 @@ fn numbered(sql: &str) -> String {
 }
 
 impl SqliteLedger {
+    fn close_step(&mut self, sql: &str) -> Result<(), Error> {
+        match self.conn.execute_batch(sql) {
+            Ok(()) => {
+                self.open_steps = self.open_steps.saturating_sub(1);
+                Ok(())
+            }
+            Err(e) => {
+                self.unsure = true;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Whether the batch may be committed: every step kept or undone.
+    fn clean(&self) -> bool {
+        self.open_steps == 0 && !self.unsure
+    }
+
     fn statement(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
         self.conn.prepare_cached(&numbered(sql))
     }
@@ -391,24 +413,27 @@ impl SqliteLedger {
              PRAGMA wal_autocheckpoint = 1000; PRAGMA mmap_size = 268435456;",
         )?;
         conn.set_prepared_statement_cache_capacity(32);
-        Ok(SqliteLedger { conn })
+        Ok(SqliteLedger {
+            conn,
+            open_steps: 0,
+            unsure: false,
+        })
     }
 }
 
 impl Ledger for SqliteLedger {
     async fn begin(&mut self) -> Result<(), Error> {
         self.conn.execute_batch("SAVEPOINT step")?;
+        self.open_steps += 1;
         Ok(())
     }
 
     async fn keep(&mut self) -> Result<(), Error> {
-        self.conn.execute_batch("RELEASE step")?;
-        Ok(())
+        self.close_step("RELEASE step")
     }
 
     async fn undo(&mut self) -> Result<(), Error> {
-        self.conn.execute_batch("ROLLBACK TO step; RELEASE step")?;
-        Ok(())
+        self.close_step("ROLLBACK TO step; RELEASE step")
     }
 
     async fn take(&mut self, centre: &str, starts: &[i64], capacity: u32) -> Result<bool, Error> {
@@ -591,11 +616,21 @@ fn serve(mut ledger: SqliteLedger, mut queue: mpsc::Receiver<Job>) {
                 .map(|job| job(&mut ledger, &runtime))
                 .collect::<Vec<Deliver>>()
         }));
-        let Ok(answers) = run else {
-            tracing::error!("a booking job panicked; its batch is rolled back");
-            batch.clear();
-            let _ = ledger.conn.execute_batch("ROLLBACK");
-            continue;
+        // So must a step left half-done (neither kept nor undone): the
+        // whole batch is rolled back rather than commit what it wrote.
+        let answers = match run {
+            Ok(answers) if ledger.clean() => answers,
+            outcome => {
+                tracing::error!(
+                    panicked = outcome.is_err(),
+                    "a booking step was left unfinished; its batch is rolled back"
+                );
+                batch.clear();
+                let _ = ledger.conn.execute_batch("ROLLBACK");
+                ledger.open_steps = 0;
+                ledger.unsure = false;
+                continue;
+            }
         };
         match ledger.conn.execute_batch("COMMIT") {
             Ok(()) => answers.into_iter().for_each(|deliver| deliver()),
@@ -612,7 +647,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_job_that_panics_is_rolled_back_and_the_writer_goes_on() {
+    async fn a_job_that_panics_or_leaves_a_step_open_is_rolled_back_and_the_writer_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let pool = crate::db::connect(&url).await.unwrap();
@@ -635,6 +670,26 @@ mod tests {
             .await
             .expect("the writer still answers");
         assert_eq!(tables, 0, "the panicking job's batch was rolled back");
+        // A step begun and never kept nor undone: not committed either.
+        let unfinished = writer
+            .run(async |l: &mut SqliteLedger| -> Result<(), Error> {
+                l.begin().await?;
+                l.conn.execute_batch("CREATE TABLE scratch (n INTEGER)")?;
+                Ok(())
+            })
+            .await;
+        assert!(unfinished.is_err(), "answered with an error");
+        let tables = writer
+            .run(async |l: &mut SqliteLedger| -> Result<i64, Error> {
+                Ok(l.conn.query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'scratch'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .expect("the writer still answers");
+        assert_eq!(tables, 0, "the unfinished step's batch was rolled back");
     }
 
     #[test]
