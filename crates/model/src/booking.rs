@@ -264,6 +264,32 @@ pub fn check_birth_date(date: NaiveDate, today: NaiveDate) -> Result<(), Message
     Ok(())
 }
 
+/// A calendar date as the API takes it: exactly `YYYY-MM-DD`, nothing
+/// around it. chrono's own parser also takes `1940-1-2` and `+1940-03-04`;
+/// a date stored in such a form could never be looked up again.
+pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+/// The message for a date that is not `YYYY-MM-DD`.
+pub fn not_an_iso_date() -> Message {
+    Message::new(
+        "La date de naissance doit être une vraie date, écrite AAAA-MM-JJ (par exemple 1942-03-21)",
+        "The date of birth must be a real date, written YYYY-MM-DD (for example 1942-03-21)",
+    )
+}
+
 /// An optional phone number: digits with spaces, dots, dashes, a leading +.
 pub fn check_phone(field: &str, value: &str) -> Option<FieldProblem> {
     let v = value.trim();
@@ -356,20 +382,14 @@ pub fn check_request(req: &BookingRequest, today: NaiveDate) -> Vec<FieldProblem
         true,
     ));
     out.extend(check_name("person.last_name", &req.person.last_name, false));
-    match req.person.birth_date.parse::<NaiveDate>() {
-        Ok(date) => {
-            if let Err(message) = check_birth_date(date, today) {
-                out.push(FieldProblem {
-                    field: "person.birth_date".into(),
-                    message,
-                });
-            }
-        }
-        Err(_) => out.push(problem(
-            "person.birth_date",
-            "La date de naissance doit être une vraie date (AAAA-MM-JJ)",
-            "The date of birth must be a real date (YYYY-MM-DD)",
-        )),
+    let birth = parse_iso_date(&req.person.birth_date)
+        .ok_or_else(not_an_iso_date)
+        .and_then(|date| check_birth_date(date, today));
+    if let Err(message) = birth {
+        out.push(FieldProblem {
+            field: "person.birth_date".into(),
+            message,
+        });
     }
     if let Some(p) = req.person.phone.as_deref().filter(|p| !p.trim().is_empty()) {
         out.extend(check_phone("person.phone", p));
@@ -467,6 +487,30 @@ mod tests {
             "La date de naissance doit être dans le passé"
         );
         assert_eq!(err("1", "1", "1850"), "Vérifiez l’année de naissance");
+    }
+
+    #[test]
+    fn iso_dates_exactly() {
+        assert_eq!(
+            parse_iso_date("1940-03-02"),
+            NaiveDate::from_ymd_opt(1940, 3, 2)
+        );
+        for odd in [
+            "1940-1-2",
+            "+1940-03-04",
+            "1940 -04-05",
+            "1940-02-03 ",
+            " 1940-02-03",
+            "1940/02/03",
+            "19400203",
+            "1940-02-30",
+            "1940-13-01",
+            "",
+            "1940-02-3x",
+            "１９４０-02-03",
+        ] {
+            assert_eq!(parse_iso_date(odd), None, "{odd:?}");
+        }
     }
 
     #[test]

@@ -13,11 +13,13 @@
 //! - [`format`]: dates and times in words, French and English.
 //! - [`geo`]: distances and the départements' time zones.
 //! - [`text`]: search normalisation (accents, case, "St"/"Saint").
+//! - [`routes`]: both apps' addresses, so the origin answers 404 for others.
 
 pub mod booking;
 pub mod format;
 pub mod geo;
 pub mod hours;
+pub mod routes;
 pub mod search;
 #[cfg(feature = "slots")]
 pub mod slots;

@@ -29,9 +29,9 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use creneau_model::booking::{
-    check_birth_date, check_request, normalise_reference, reference_from_bits, Appointment,
-    BookedBy, Booking, BookingCentre, BookingRequest, FieldProblem, Message, Person,
-    ReferenceCheck, SlotTime,
+    check_birth_date, check_request, normalise_reference, not_an_iso_date, parse_iso_date,
+    reference_from_bits, Appointment, BookedBy, Booking, BookingCentre, BookingRequest,
+    FieldProblem, Message, Person, ReferenceCheck, SlotTime,
 };
 use creneau_model::hours::WeekHours;
 use creneau_model::slots::{self, SlotRules};
@@ -48,6 +48,7 @@ use crate::ledger::{
     read_on, taken_on, Inserted, Ledger, NewBooking, PoolLedger, SqliteWriter, StoredBooking,
 };
 use crate::limits::{client_address, Gate, LimitsConfig, RateLimits};
+use crate::person::person_key;
 
 /// Largest request body accepted (a booking is well under 1 KiB).
 pub const BODY_LIMIT: usize = 8 * 1024;
@@ -291,19 +292,6 @@ fn field(field: &str, fr: impl Into<String>, en: impl Into<String>) -> Error {
     }])
 }
 
-/// Who the person is, for "one booking per person", without keeping the
-/// names in the key.
-fn person_key(p: &Person) -> String {
-    let fold = |s: &str| creneau_model::text::search_key(s);
-    let digest = Sha256::digest(format!(
-        "{}\n{}\n{}",
-        fold(&p.first_name),
-        fold(&p.last_name),
-        p.birth_date.trim()
-    ));
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response, Error> {
     let client = client_address(&req, &ctx.bookings.limits.trusted_proxies);
     ctx.bookings.rate.booking(client)?;
@@ -353,13 +341,8 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
         ));
     }
     let first = first_slot(&centre, &request.slot, now, ctx.bookings.horizon_days)?;
-    let birth: NaiveDate = request.person.birth_date.parse().map_err(|_| {
-        field(
-            "person.birth_date",
-            "Date de naissance invalide",
-            "Invalid date of birth",
-        )
-    })?;
+    let birth = parse_iso_date(&request.person.birth_date)
+        .ok_or_else(|| anyhow::anyhow!("birth date checked before"))?;
     let first_day = first.with_timezone(&centre.tz).date_naive();
     if let Some(why) = ctx
         .bookings
@@ -409,10 +392,12 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
             Ok(response)
         }
         Err(Error::SlotTaken { .. }) => Err(Error::SlotTaken {
-            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days).await?,
+            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days, first)
+                .await?,
         }),
         Err(Error::NoSecondSlot { .. }) => Err(Error::NoSecondSlot {
-            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days).await?,
+            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days, first)
+                .await?,
         }),
         Err(e) => Err(e),
     }
@@ -460,6 +445,11 @@ fn first_slot(
     Ok(at)
 }
 
+/// Minutes since midnight on a wall clock.
+fn minute_of_day(t: &impl chrono::Timelike) -> i64 {
+    i64::from(t.hour() * 60 + t.minute())
+}
+
 /// Second-injection candidates: the planned day's slots nearest the first
 /// injection's time of day, then the following days' likewise.
 fn second_candidates(
@@ -470,8 +460,7 @@ fn second_candidates(
 ) -> Vec<DateTime<Utc>> {
     let local = first.with_timezone(&centre.tz);
     let target_day = local.date_naive() + chrono::Duration::days(i64::from(interval_days));
-    let target_minute =
-        i64::from(chrono::Timelike::hour(&local) * 60 + chrono::Timelike::minute(&local));
+    let target_minute = minute_of_day(&local);
     let mut out = Vec::new();
     for offset in 0..=days_after {
         let date = target_day + chrono::Duration::days(offset);
@@ -480,9 +469,7 @@ fn second_candidates(
         }
         let mut day = slots::slots_on(date, &centre.hours, centre.rules, centre.tz);
         day.sort_by_key(|s| {
-            let m = i64::from(
-                chrono::Timelike::hour(&s.local) * 60 + chrono::Timelike::minute(&s.local),
-            );
+            let m = minute_of_day(&s.local);
             ((m - target_minute).abs(), m)
         });
         out.extend(day.into_iter().map(|s| s.starts_at));
@@ -722,23 +709,35 @@ fn booking_from(r: StoredBooking, centre: &Bookable) -> Booking {
     }
 }
 
-/// Free first-injection times at a centre, soonest first, read from the
-/// store (the snapshot may be a minute old).
+/// Free first-injection times at a centre, read from the store (the
+/// snapshot may be a minute old): on the day the person chose first, then
+/// the nearest days after or before it (never a past one), each day's
+/// times nearest the chosen time first.
 async fn alternatives(
     pool: &Pool,
     centre: &Bookable,
     now: DateTime<Utc>,
     horizon_days: u32,
+    chosen: DateTime<Utc>,
 ) -> Result<Vec<String>, Error> {
     let today = slots::local_date(now, centre.tz);
     let until = now + chrono::Duration::days(i64::from(horizon_days) + 1);
     let taken = taken_on(pool, &centre.centre.id, now.timestamp(), until.timestamp()).await?;
+    let chosen_day = chosen.with_timezone(&centre.tz).date_naive();
+    let mut days: Vec<NaiveDate> = slots::horizon(today, horizon_days).collect();
+    days.sort_by_key(|d| ((*d - chosen_day).num_days().abs(), *d < chosen_day));
+    let chosen_minute = minute_of_day(&chosen.with_timezone(&centre.tz));
     let mut out = Vec::new();
-    for date in slots::horizon(today, horizon_days) {
+    for date in days {
         if !centre.open_on(date) {
             continue;
         }
-        for slot in slots::slots_on(date, &centre.hours, centre.rules, centre.tz) {
+        let mut day = slots::slots_on(date, &centre.hours, centre.rules, centre.tz);
+        day.sort_by_key(|s| {
+            let m = minute_of_day(&s.local);
+            ((m - chosen_minute).abs(), m)
+        });
+        for slot in day {
             if slot.starts_at > now
                 && taken.get(&slot.starts_at.timestamp()).copied().unwrap_or(0)
                     < centre.rules.capacity
@@ -764,12 +763,11 @@ async fn checked_reference(
     let canonical = normalise_reference(reference).ok_or(Error::NotFound)?;
     ctx.bookings.rate.lookup(client, &canonical)?;
     let check: ReferenceCheck = json_body(req).await?;
-    let birth: NaiveDate = check.birth_date.trim().parse().map_err(|_| {
-        field(
-            "birth_date",
-            "La date de naissance doit être une vraie date (AAAA-MM-JJ)",
-            "The date of birth must be a real date (YYYY-MM-DD)",
-        )
+    let birth = parse_iso_date(&check.birth_date).ok_or_else(|| {
+        Error::Invalid(vec![FieldProblem {
+            field: "birth_date".into(),
+            message: not_an_iso_date(),
+        }])
     })?;
     if let Err(message) = check_birth_date(birth, Utc::now().date_naive()) {
         return Err(Error::Invalid(vec![FieldProblem {

@@ -1,6 +1,7 @@
 //! The store: one connection pool over SQLite (default) or PostgreSQL,
 //! chosen by the URL, with the numbered migrations of `migrations/` applied
-//! on connect. Queries use `$1` placeholders, which both drivers accept.
+//! on connect, then the data repairs SQL alone cannot make
+//! ([`crate::person::repair_birth_dates`]). Queries use `$1` placeholders, which both drivers accept.
 
 use std::str::FromStr;
 
@@ -66,5 +67,15 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         .run(&pool)
         .await
         .context("applying migrations")?;
+    if let Some(repair) = crate::person::repair_birth_dates(&pool).await? {
+        if !repair.duplicates.is_empty() || !repair.unreadable.is_empty() {
+            tracing::warn!(
+                normalised = repair.normalised.len(),
+                duplicates = ?repair.duplicates,
+                unreadable = ?repair.unreadable,
+                "birth dates stored in a loose form: see data_repairs for the bookings to review"
+            );
+        }
+    }
     Ok(pool)
 }

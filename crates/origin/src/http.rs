@@ -1,5 +1,6 @@
 //! The HTTP face of `creneau serve`, on one address:
-//! - `/` the built web app, with deep links falling back to `index.html`;
+//! - `/` the built web app, with deep links falling back to `index.html`
+//!   (200 for the apps' own addresses, [`creneau_model::routes`]; 404 otherwise);
 //! - `/data/…` the snapshot, `latest.json` briefly cached, versioned files immutable;
 //! - `/api/v1/…` the booking API;
 //! - `/healthz` for load balancers.
@@ -89,11 +90,34 @@ pub fn app(ctx: ApiContext) -> Router {
         .nest_service("/data", snapshot)
         .nest_service("/reserver", booking_app)
         .fallback_service(web)
+        .layer(middleware::from_fn(unknown_addresses))
         .layer(middleware::from_fn(caching))
         .layer(middleware::from_fn(move |req, next| {
             security_headers(csp.clone(), req, next)
         }))
         .with_state(ctx)
+}
+
+/// An address neither app answers gets the app's page (which says "Page
+/// introuvable") with 404 rather than 200.
+async fn unknown_addresses(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut response = next.run(req).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let served_as_is =
+        path.ends_with(".html") || path.starts_with("/api/") || path.starts_with("/data/");
+    if is_page
+        && response.status() == StatusCode::OK
+        && !served_as_is
+        && !creneau_model::routes::is_app_route(&path)
+    {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
 }
 
 async fn healthz(State(ctx): State<ApiContext>) -> Response {

@@ -9,6 +9,7 @@
 //! - [`eligibility`]: who may book, from a configuration file.
 //! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
 //! - [`limits`]: client address, rate limits, the bound on work in flight.
+//! - [`person`]: who a booking is for (one per person), birth-date repair.
 //! - [`error`]: the API's error type.
 
 pub mod bookings;
@@ -20,4 +21,5 @@ pub mod http;
 pub mod import;
 pub mod ledger;
 pub mod limits;
+pub mod person;
 pub mod publish;

@@ -238,6 +238,49 @@ async fn a_full_slot_answers_409_with_fresh_alternatives() {
         !alternatives.contains(&full.as_str()),
         "the full slot is not offered"
     );
+    // The day the person chose, not today, nearest the chosen time first.
+    assert_eq!(
+        alternatives[..2],
+        [slot(2, 8, 50), slot(2, 9, 10)],
+        "{alternatives:?}"
+    );
+    let chosen_day = &full[..10];
+    assert!(
+        alternatives.iter().all(|a| a.starts_with(chosen_day)),
+        "{alternatives:?}"
+    );
+    // A full day: the nearest days next, the day after before the day before.
+    for (i, minute) in (8 * 60..20 * 60).step_by(10).enumerate() {
+        let at = slot(5, minute / 60, minute % 60);
+        let (s, _, body) = book(
+            &ctx,
+            &format!("solo-day-{i:03}"),
+            &request(
+                "solo",
+                &at,
+                &format!(
+                    "P{}{}",
+                    (b'a' + (i / 26) as u8) as char,
+                    (b'a' + (i % 26) as u8) as char
+                ),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{at}: {body:#}");
+    }
+    let (s, _, body) = book(
+        &ctx,
+        "solo-key-4",
+        &request("solo", &slot(5, 12, 0), "Berthe"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let after = slot(6, 12, 0);
+    assert_eq!(
+        body["alternatives"][0].as_str(),
+        Some(after.as_str()),
+        "{body:#}"
+    );
     // An alternative can be booked at once.
     let (s, _, _) = book(
         &ctx,
@@ -947,4 +990,198 @@ async fn over_a_real_socket_the_client_address_is_the_peer() {
     // One booking a minute per address; a forged X-Forwarded-For from an
     // untrusted peer does not make a second address.
     assert_eq!(statuses, ["201", "429"]);
+}
+
+#[tokio::test]
+async fn birth_dates_are_taken_only_as_yyyy_mm_dd_and_one_person_is_one_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let with_birth = |birth: &str, key_first: &str| {
+        let mut r = request("c1", &slot(2, 10, 0), key_first);
+        r["person"]["birth_date"] = json!(birth);
+        r
+    };
+    for (i, odd) in [
+        "1940-1-2",
+        "+1940-03-04",
+        "1940 -04-05",
+        "1940-02-03 ",
+        "1940/02/03",
+        "03/02/1940",
+        "1940-02-30",
+        "1899-12-31",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, _, body) = book(
+            &ctx,
+            &format!("odd-birth-{i:03}"),
+            &with_birth(odd, "Paulette"),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{odd:?}: {body:#}"
+        );
+        conforms("ApiProblem", &body);
+        let field = &body["fields"][0];
+        assert_eq!(field["field"], "person.birth_date", "{odd:?}");
+        assert!(
+            !field["message"]["fr"].as_str().unwrap().is_empty()
+                && !field["message"]["en"].as_str().unwrap().is_empty(),
+            "{odd:?}: said in both languages"
+        );
+    }
+    assert_eq!(
+        common::count(&ctx.pool, "bookings").await,
+        0,
+        "nothing stored"
+    );
+
+    // The same person spelled another way is still one person.
+    let mut first = request("c1", &slot(2, 10, 0), "Paulette-Marie");
+    first["person"]["last_name"] = json!("Girard");
+    let (status, _, booking) = book(&ctx, "same-person-1", &first).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking:#}");
+    let mut again = request("c1", &slot(3, 11, 0), "Paulette Marie");
+    again["person"]["last_name"] = json!("GIRARD");
+    let (status, _, body) = book(&ctx, "same-person-2", &again).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body:#}");
+    assert_eq!(body["error"], "already_booked");
+
+    // Lookups take the same form only.
+    let reference = booking["reference"].as_str().unwrap();
+    for (birth, expected) in [
+        ("1940-03-02", StatusCode::OK),
+        ("1940-3-2", StatusCode::UNPROCESSABLE_ENTITY),
+        ("1940-03-02 ", StatusCode::UNPROCESSABLE_ENTITY),
+        ("+1940-03-02", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (s, _, body) = send(
+            &ctx,
+            post(
+                &format!("/api/v1/bookings/{reference}/lookup"),
+                None,
+                &json!({ "birth_date": birth }),
+            ),
+        )
+        .await;
+        assert_eq!(s, expected, "{birth:?}: {body:#}");
+        if s != StatusCode::OK {
+            conforms("ApiProblem", &body);
+            assert_eq!(body["fields"][0]["field"], "birth_date");
+        }
+    }
+}
+
+#[tokio::test]
+async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let (_, _, kept) = book(
+        &ctx,
+        "repair-0001",
+        &request("c1", &slot(2, 10, 0), "Jeanne"),
+    )
+    .await;
+    let kept = kept["reference"].as_str().unwrap().to_string();
+    // Rows as the lenient parser used to store them: copies of a real
+    // booking with loose birth dates and their then person keys.
+    let rows = [
+        ("AAAA-2222", "Lucien", "1940-1-2", "confirmed"),
+        ("AAAA-3333", "Jeanne", "+1940-03-02", "confirmed"),
+        ("AAAA-4444", "Odette", "1940-02-03 ", "cancelled"),
+        ("AAAA-5555", "Marcel", "le 3 mars", "confirmed"),
+    ];
+    for (reference, first, birth, status) in rows {
+        sqlx::query(
+            "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, person_key, first_name, last_name, \
+             birth_date, booked_by, status, created_at) VALUES ($1, 'c1', 'pfizer', 0, 0, $2, $3, 'Martin', $4, 'self', $5, 0)",
+        )
+        .bind(reference)
+        .bind(format!("old-key-{reference}"))
+        .bind(first)
+        .bind(birth)
+        .bind(status)
+        .execute(&ctx.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DELETE FROM data_repairs")
+        .execute(&ctx.pool)
+        .await
+        .unwrap();
+    let repair = creneau::person::repair_birth_dates(&ctx.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(repair.normalised, ["AAAA-2222", "AAAA-4444"]);
+    assert_eq!(
+        repair.duplicates,
+        ["AAAA-3333"],
+        "Jeanne Martin of 1940-03-02 had booked already"
+    );
+    assert_eq!(repair.unreadable, ["AAAA-5555"]);
+    let birth = |reference: &'static str| {
+        let pool = ctx.pool.clone();
+        async move {
+            sqlx::query("SELECT birth_date FROM bookings WHERE reference = $1")
+                .bind(reference)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<String, _>(0)
+        }
+    };
+    assert_eq!(birth("AAAA-2222").await, "1940-01-02");
+    assert_eq!(birth("AAAA-3333").await, "1940-03-02");
+    assert_eq!(
+        birth("AAAA-5555").await,
+        "le 3 mars",
+        "left as it was, and reported"
+    );
+    // A mended booking can now be looked up; the original still can.
+    for reference in ["AAAA-2222", kept.as_str()] {
+        let birth = if reference == kept {
+            "1940-03-02"
+        } else {
+            "1940-01-02"
+        };
+        let (s, _, body) = send(
+            &ctx,
+            post(
+                &format!("/api/v1/bookings/{reference}/lookup"),
+                None,
+                &json!({ "birth_date": birth }),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{reference}: {body:#}");
+    }
+    // The person whose key was mended is one person again.
+    let mut lucien = request("c1", &slot(3, 9, 0), "Lucien");
+    lucien["person"]["birth_date"] = json!("1940-01-02");
+    let (s, _, body) = book(&ctx, "repair-0002", &lucien).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("already_booked"))
+    );
+    let report: String = sqlx::query("SELECT report FROM data_repairs")
+        .fetch_one(&ctx.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        report.contains("AAAA-3333") && report.contains("AAAA-5555"),
+        "{report}"
+    );
+    assert_eq!(
+        creneau::person::repair_birth_dates(&ctx.pool)
+            .await
+            .unwrap(),
+        None,
+        "it runs once"
+    );
 }

@@ -15,6 +15,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 const INDEX: &str = r#"<!doctype html><html lang="fr"><head><script type="module">import init from '/app-0123456789abcdef.js';</script></head><body><div id="app"></div></body></html>"#;
+const BOOKING_INDEX: &str = r#"<!doctype html><html lang="fr"><head><title>Réserver</title></head><body><div id="app"></div></body></html>"#;
 
 async fn context(dir: &std::path::Path) -> ApiContext {
     let pool = common::store_with_reference(dir).await;
@@ -37,6 +38,8 @@ async fn context(dir: &std::path::Path) -> ApiContext {
     let dist = dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), INDEX).unwrap();
+    std::fs::create_dir_all(dist.join("reserver")).unwrap();
+    std::fs::write(dist.join("reserver/index.html"), BOOKING_INDEX).unwrap();
     std::fs::write(
         dist.join("app-0123456789abcdef.js"),
         "export default function init() {}\n".repeat(50),
@@ -92,6 +95,34 @@ async fn serves_the_app_with_deep_link_fallback_and_security_headers() {
         assert_eq!(header(&r, header::X_FRAME_OPTIONS), "DENY");
         let body = r.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body, INDEX.as_bytes(), "{path} serves index.html");
+    }
+    for path in [
+        "/reserver/",
+        "/reserver/etape/verifier",
+        "/reserver/centre/57-001",
+    ] {
+        let r = get(&ctx, path, &[]).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            body,
+            BOOKING_INDEX.as_bytes(),
+            "{path} serves the booking app"
+        );
+    }
+    // Addresses neither app answers: the app's page (it says "Page
+    // introuvable"), with 404.
+    for (path, page) in [
+        ("/nulle-part", INDEX),
+        ("/centre/1/plus", INDEX),
+        ("/wp-login.php", INDEX),
+        ("/reserver/nulle-part", BOOKING_INDEX),
+    ] {
+        let r = get(&ctx, path, &[]).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(header(&r, header::X_FRAME_OPTIONS), "DENY", "{path}");
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body, page.as_bytes(), "{path}");
     }
     let js = get(
         &ctx,
