@@ -19,12 +19,13 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
 use crate::components::language::provide_language;
-use crate::components::layout::Layout;
+use crate::components::layout::{Layout, ThisApp};
 use crate::components::status::provide_announcer;
+use crate::components::timeout_warning::TimeoutWarning;
 use crate::pages::booking::{
     birth::BirthPage, check::CheckPage, confirmation::ConfirmationPage, contact::ContactPage,
-    day::DayPage, manage::ManagePage, name::NamePage, time::TimePage, vaccine::VaccinePage,
-    who::WhoPage,
+    day::DayPage, manage::ManagePage, name::NamePage, start::StartPage, time::TimePage,
+    vaccine::VaccinePage, who::WhoPage,
 };
 use crate::pages::not_found::NotFoundPage;
 
@@ -77,14 +78,22 @@ impl BookingState {
         });
     }
 
-    /// "Terminer et effacer": nothing of this booking stays in the tab.
+    /// "Effacer mes réponses", "Terminer et effacer", a refusal: nothing
+    /// of this booking stays in the tab.
     pub fn forget(&self) {
-        if let Some(s) = session() {
-            let _ = s.remove_item(DRAFT_KEY);
-            let _ = s.remove_item(CONFIRMATION_KEY);
-        }
+        forget_stored();
         self.draft.set(Draft::default());
         self.confirmation.set(None);
+    }
+}
+
+/// Remove this tab's booking answers and confirmation from its storage.
+/// The finder calls it when it loads: leaving for the finder ends the
+/// booking, so a shared computer keeps nothing of it.
+pub fn forget_stored() {
+    if let Some(s) = session() {
+        let _ = s.remove_item(DRAFT_KEY);
+        let _ = s.remove_item(CONFIRMATION_KEY);
     }
 }
 
@@ -136,6 +145,7 @@ fn provide_booking_state() {
 
 /// Paths of the flow's steps.
 pub mod step {
+    pub const START: &str = "/reserver/";
     pub const TIME: &str = "/reserver/etape/heure";
     pub const VACCINE: &str = "/reserver/etape/vaccin";
     pub const WHO: &str = "/reserver/etape/pour-qui";
@@ -148,6 +158,32 @@ pub mod step {
     pub fn day(centre: &str) -> String {
         format!("/reserver/centre/{centre}")
     }
+}
+
+/// "Étape n sur m": the page at `path` among the steps this booking goes
+/// through (day, time, vaccine when there is a choice, for whom, name,
+/// birth date, contact, check answers); `None` off the steps.
+pub fn step_position(draft: &Draft, path: &str) -> Option<(usize, usize)> {
+    let mut steps = vec!["day", step::TIME];
+    if draft.vaccines.len() > 1 {
+        steps.push(step::VACCINE);
+    }
+    steps.extend([
+        step::WHO,
+        step::NAME,
+        step::BIRTH,
+        step::CONTACT,
+        step::CHECK,
+    ]);
+    let here = if path.starts_with("/reserver/centre/") {
+        "day"
+    } else {
+        path
+    };
+    steps
+        .iter()
+        .position(|s| *s == here)
+        .map(|i| (i + 1, steps.len()))
 }
 
 /// Where "Continuer" leads: the next step, or back to the check page when
@@ -166,15 +202,24 @@ pub fn next_or_check(next: &str) -> String {
 #[component]
 pub fn BookingApp() -> impl IntoView {
     let language = provide_language();
+    provide_context(ThisApp::Booking);
     provide_announcer();
     crate::components::watch::provide_snapshot_watch();
     provide_booking_state();
+    // Back to a page the browser kept whole (back/forward cache) would show
+    // answers cleared since: build it again from the tab's storage instead.
+    let _ = window_event_listener(leptos::ev::pageshow, |e| {
+        if e.persisted() {
+            let _ = window().location().reload();
+        }
+    });
     move || {
         language.get();
         view! {
             <Router>
                 <Layout>
                     <Routes fallback=NotFoundPage>
+                        <Route path=path!("/reserver") view=StartPage/>
                         <Route path=path!("/reserver/gerer") view=ManagePage/>
                         <Route path=path!("/reserver/confirmation") view=ConfirmationPage/>
                         <Route path=path!("/reserver/etape/heure") view=TimePage/>
@@ -186,10 +231,35 @@ pub fn BookingApp() -> impl IntoView {
                         <Route path=path!("/reserver/etape/verifier") view=CheckPage/>
                         <Route path=path!("/reserver/centre/:id") view=DayPage/>
                     </Routes>
+                    <InactivityClearing/>
                 </Layout>
             </Router>
         }
     }
+}
+
+/// On a shared computer, answers left alone are cleared: the timeout
+/// warning first, then "Vos réponses ont été effacées".
+#[component]
+fn InactivityClearing() -> impl IntoView {
+    let state = use_booking();
+    let navigate = leptos_router::hooks::use_navigate();
+    let on_timeout = Callback::new(move |_| {
+        if state.draft.get_untracked() != Draft::default()
+            || state.confirmation.get_untracked().is_some()
+        {
+            state.forget();
+            navigate(
+                &format!(
+                    "{}?{}=1",
+                    step::START,
+                    crate::pages::booking::start::CLEARED
+                ),
+                Default::default(),
+            );
+        }
+    });
+    view! { <TimeoutWarning on_timeout/> }
 }
 
 /// Replace the static shell with the booking app.

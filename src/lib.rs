@@ -23,7 +23,7 @@ use leptos_router::path;
 use wasm_bindgen::JsCast;
 
 use components::language::provide_language;
-use components::layout::Layout;
+use components::layout::{Layout, ThisApp};
 use components::status::provide_announcer;
 use pages::{
     centre::CentrePage, choose::ChoosePage, departement::DepartementPage,
@@ -34,6 +34,7 @@ use pages::{
 #[component]
 pub fn App() -> impl IntoView {
     let language = provide_language();
+    provide_context(ThisApp::Finder);
     provide_announcer();
     components::watch::provide_snapshot_watch();
     // Every view's text is read when it is built: switching language
@@ -68,5 +69,6 @@ pub fn mount() {
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         .expect("index.html has #app");
     root.set_inner_html("");
+    booking::forget_stored();
     leptos::mount::mount_to(root, App).forget();
 }

@@ -111,7 +111,9 @@ async function answer(page, centre, who, { first, last, birth, phone }) {
   await step(page, /verifier/, 'Vérifiez votre rendez-vous avant de confirmer', 'check answers');
   const summary = await page.locator('.summary-list').innerText();
   assert.match(summary, new RegExp(`${first} ${last}`));
-  assert.match(summary, new RegExp(`${birth[2].padStart(2, '0')}/${birth[1].padStart(2, '0')}/${birth[0]}`));
+  // The date of birth in words, which cannot be misread: "2 mars 1940".
+  const month = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'][Number(birth[1]) - 1];
+  assert.match(summary, new RegExp(`${birth[2] === '1' ? '1er' : birth[2]} ${month} ${birth[0]}`));
   return slotLabel;
 }
 
@@ -262,12 +264,13 @@ test('overloaded: a countdown, automatic retries with the same request, answers 
     }, seconds);
     await assertNoAxeViolations(page, 'overloaded');
     const key = await page.evaluate(() => JSON.parse(sessionStorage.getItem('creneau.reservation')).key);
-    assert.match(key, /^[0-9a-f]{32}$/, 'one key for every retry');
+    assert.match(key, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'one key (a Web Crypto UUID) for every retry');
     // It retries by itself (the server still refuses), keeping the same key.
     await page.waitForFunction(() => /Confirmation en cours|dans [56] s/.test(document.querySelector('main').innerText), null, { timeout: 15000 });
     assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem('creneau.reservation')).key), key);
-    // Leave and come back: nothing to type again.
-    await page.goto(`${busy.url}/`);
+    // Leave for another page of the booking app and come back: nothing
+    // to type again (leaving for the finder would clear the answers).
+    await page.goto(`${busy.url}/reserver/gerer`);
     await appReady(page);
     await page.goto(`${busy.url}/reserver/etape/verifier`);
     await appReady(page);

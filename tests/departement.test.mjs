@@ -19,6 +19,7 @@ test('the list of départements leads to one by keyboard', async () => {
   await page.goto(server.url + '/departements');
   await appReady(page);
   assert.equal(await page.title(), 'Choisir un département – Créneau');
+  await page.waitForSelector('.dep-list a');
   assert.equal(await page.locator('.dep-list a').count(), 101);
   await assertNoAxeViolations(page, 'départements');
 
@@ -52,7 +53,7 @@ test('a département lists every centre of its snapshot file, soonest slot first
   assert.deepEqual([...names].sort(), file.centres.map((c) => c.name).sort());
   const bookable = file.centres.filter((c) => c.next_slot).sort((a, b) => a.next_slot.localeCompare(b.next_slot));
   assert.equal(names[0], bookable[0].name, 'soonest free slot first');
-  assert.match(await page.locator('.freshness').innerText(), /^Disponibilités mises à jour à \d{1,2} h( \d{2})?$/);
+  assert.match(await page.locator('.freshness').innerText(), /^Disponibilités mises à jour à \d{1,2}\u00a0h(\u00a0\d{2})?$/);
   const status = await page.locator('[role=status]').innerText();
   assert.match(status, new RegExp(`^${file.centres.length} centres, dont ${bookable.length} avec des créneaux libres$`));
   // Centres without a slot say so in words, not only by colour.
@@ -85,7 +86,7 @@ test('an unknown département and an unknown page say so plainly', async () => {
   await page.goto(server.url + '/departement/99');
   await appReady(page);
   await page.waitForFunction(() => document.title === 'Département introuvable – Créneau');
-  assert.match(await page.locator('main').innerText(), /0 800 009 110/);
+  assert.match(await page.locator('main').innerText(), /0\s800\s009\s110/);
   await assertNoAxeViolations(page, 'unknown département');
   await page.goto(server.url + '/nulle-part');
   await appReady(page);
@@ -101,7 +102,7 @@ test('when the snapshot cannot be fetched the page says so with the phone line',
   await appReady(page);
   await page.waitForSelector('.notice-warning');
   assert.match(await page.locator('.notice-warning').innerText(), /Vérifiez votre connexion internet/);
-  assert.match(await page.locator('.notice-warning').innerText(), /0 800 009 110/);
+  assert.match(await page.locator('.notice-warning').innerText(), /0\s800\s009\s110/);
   await assertNoAxeViolations(page, 'offline');
   await context.close();
 });

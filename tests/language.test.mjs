@@ -37,9 +37,9 @@ test('the switch turns the service into English and back, keeping focus and the 
   await page.click('button[type=submit]');
   await page.waitForSelector('.result-count');
   assert.match(await page.locator('.result-count').innerText(), /^\d+ centres found within 20 km$/);
-  assert.match(await page.locator('main').innerText(), /Availability updated at \d{1,2}(:\d\d)? (am|pm)/);
+  assert.match(await page.locator('main').innerText(), /Availability updated at \d{1,2}(:\d\d)?\u00a0(am|pm)/);
   const first = await page.locator('.results > li').first().innerText();
-  assert.match(first, /Next free slot: (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} [A-Z][a-z]+ at \d{1,2}(:\d\d)? (am|pm)/);
+  assert.match(first, /Next free slot: (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} [A-Z][a-z]+ at \d{1,2}(:\d\d)?\u00a0(am|pm)/);
   await assertNoAxeViolations(page, 'results in English');
   await page.reload();
   await appReady(page);

@@ -2,7 +2,7 @@
 //! vaccines, access, and one clear action that says where it leads.
 //! Centres without a free slot are marked by text, not only by colour.
 
-use creneau_model::format::slot_in_words;
+use creneau_model::format::{phone_national, slot_in_words, tel_href};
 use creneau_model::snapshot::{BookingMode, CentreSummary};
 use leptos::prelude::*;
 
@@ -19,13 +19,14 @@ fn platform(mode: BookingMode) -> Option<&'static str> {
     }
 }
 
-/// A `tel:` address for a phone number as published ("+33 1 99 00 02 72").
-pub fn tel_href(phone: &str) -> String {
-    let digits: String = phone
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    format!("tel:{digits}")
+/// "Téléphone : 01 99 00 84 15", written as the French write numbers and
+/// dialled in international form (`tel:+33199008415`).
+#[component]
+pub fn PhoneLine(phone: String) -> impl IntoView {
+    let l = locale();
+    view! {
+        <p>{td_string!(l, common.phone)}<a class="phone" href=tel_href(&phone)>{phone_national(&phone)}</a></p>
+    }
 }
 
 /// "Pfizer-BioNTech, Moderna" from the snapshot's vaccine codes.
@@ -74,8 +75,14 @@ pub fn CentreItem(
     let address = address.trim_start_matches(", ").to_string();
     let vaccines = vaccine_names(&centre.vaccines);
     let access = access_text(centre.accessible);
+    // A centre giving second injections only: nothing to book here yet,
+    // said the same way on the card, the centre page and the booking app.
+    let second_only_here = centre.booking == BookingMode::Here && !centre.doses.contains(&1);
+    let has_slot = has_slot && !second_only_here;
     let availability = if centre.reserved_for_professionals {
         td_string!(l, centre.professionals).to_string()
+    } else if second_only_here {
+        td_string!(l, centre.second_only_here).to_string()
     } else if let Some(next) = &next {
         if singular(week as usize) {
             td_string!(l, centre.next_single, next, n = week)
@@ -99,7 +106,7 @@ pub fn CentreItem(
         (BookingMode::Here, false, _) if has_slot => Some(
             view! {
                 <a class="button" href=format!("/centre/{}", centre.id)>
-                    {td_string!(l, centre.choose_slot)}<span class="visually-hidden">{format!(" : {name}")}</span>
+                    {td_string!(l, centre.choose_slot)}<span class="visually-hidden">{format!("{}{name}", td_string!(l, common.colon))}</span>
                 </a>
             }
             .into_any(),
@@ -115,10 +122,10 @@ pub fn CentreItem(
         ),
         _ => None,
     };
-    let phone = centre.phone.clone().map(|p| {
-        let href = tel_href(&p);
-        view! { <p>{td_string!(l, common.phone)}<a class="phone" href=href>{p}</a></p> }
-    });
+    let phone = centre
+        .phone
+        .clone()
+        .map(|phone| view! { <PhoneLine phone/> });
     view! {
         <li class=class>
             <h2>{centre.name.clone()}</h2>

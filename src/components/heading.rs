@@ -30,7 +30,10 @@ pub fn PageHeading(#[prop(into)] title: Signal<String>) -> impl IntoView {
         if let Some(h1) = heading.get() {
             // After a language switch focus stays on the switch.
             if FIRST_VIEW_SHOWN.swap(true, Ordering::Relaxed) && !take_just_switched() {
-                focus(&h1);
+                // A heading inside <Suspense> is built before it is placed
+                // in the document, where focus() does nothing: wait a frame.
+                let h1 = h1.clone();
+                request_animation_frame(move || focus(&h1));
             }
         }
     });

@@ -12,8 +12,25 @@ use super::watch::SnapshotNotices;
 use crate::i18n::*;
 
 /// The national vaccination line of January 2021, free of charge.
-pub const NATIONAL_PHONE: &str = "0 800 009 110";
-pub const NATIONAL_PHONE_TEL: &str = "tel:0800009110";
+/// Written as free numbers are ("0 800 …", no-break spaces: it never
+/// wraps), dialled in international form.
+pub const NATIONAL_PHONE: &str = "0\u{a0}800\u{a0}009\u{a0}110";
+pub const NATIONAL_PHONE_TEL: &str = "tel:+33800009110";
+
+/// Which of the two apps is running. Each router knows only its own
+/// addresses, so a link into the other app must be a full page load.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ThisApp {
+    Finder,
+    Booking,
+}
+
+/// `rel="external"` for a link that leaves the running app.
+pub fn rel_for(href: &str) -> Option<&'static str> {
+    let to_booking = href.starts_with("/reserver/");
+    let in_booking = use_context::<ThisApp>() == Some(ThisApp::Booking);
+    (to_booking != in_booking).then_some("external")
+}
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -32,7 +49,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <a class="skip-link" href="#contenu" on:click=skip>{td_string!(l, layout.skip)}</a>
         <header class="site-header">
             <div class="width">
-                <a class="brand" href="/">"Créneau"</a>
+                <a class="brand" href="/" rel=rel_for("/")>"Créneau"</a>
                 <span class="tagline">{td_string!(l, layout.tagline)}</span>
                 <LanguageSwitch/>
             </div>
@@ -49,7 +66,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>
                     {td_string!(l, layout.free_call)}
                 </p>
-                <p><a href="/reserver/gerer" rel="external">{td_string!(l, booking.manage_link)}</a></p>
+                <p><a href="/reserver/gerer" rel=rel_for("/reserver/gerer")>{td_string!(l, booking.manage_link)}</a></p>
             </div>
         </footer>
         <StatusRegion/>

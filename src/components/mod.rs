@@ -9,7 +9,8 @@
 //! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
 //! - [`problem`]: what to show when the snapshot cannot be read;
 //! - [`language`]: French or English, the switch, the tab-only choice;
-//! - [`watch`]: polling the pointer, "Nouvelles disponibilités", offline notice with backoff.
+//! - [`watch`]: polling the pointer, "Nouvelles disponibilités", offline notice with backoff;
+//! - [`timeout_warning`]: the GOV.UK inactivity warning, extendable, then clearing.
 
 pub mod centre;
 pub mod error_summary;
@@ -21,4 +22,5 @@ pub mod language;
 pub mod layout;
 pub mod problem;
 pub mod status;
+pub mod timeout_warning;
 pub mod watch;

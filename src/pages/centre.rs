@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
-use crate::components::centre::{access_text, tel_href, vaccine_names};
+use crate::components::centre::{access_text, vaccine_names, PhoneLine};
 use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale, singular};
@@ -30,12 +30,9 @@ fn day_name(weekday: usize) -> &'static str {
     }
 }
 
-/// "9 h 00" in French, "9:00" in English.
+/// "9 h" in French, "9 am" in English: the one time format of each language.
 fn clock(hhmm: &str) -> String {
-    match locale() {
-        Locale::fr => hhmm.replacen(':', " h ", 1),
-        Locale::en => hhmm.to_string(),
-    }
+    creneau_model::format::clock(hhmm, lang())
 }
 
 fn hours_text(day: &DayHours) -> String {
@@ -86,12 +83,10 @@ pub fn CentrePage() -> impl IntoView {
                         let hours = file.hours.iter().enumerate().map(|(i, d)| view! {
                             <tr><th scope="row">{day_name(i)}</th><td>{hours_text(d)}</td></tr>
                         }).collect_view();
-                        let phone = c.phone.clone().map(|p| {
-                            let href = tel_href(&p);
-                            view! { <p>{td_string!(l, common.phone)}<a class="phone" href=href>{p}</a></p> }
-                        });
+                        let phone = c.phone.clone().map(|phone| view! { <PhoneLine phone/> });
                         let how = match (c.booking, c.reserved_for_professionals) {
                             (_, true) => td_string!(l, centre.how_professionals),
+                            (BookingMode::Here, _) if !c.doses.contains(&1) => td_string!(l, centre.second_only_here),
                             (BookingMode::Here, _) => td_string!(l, centre.how_here),
                             (BookingMode::Phone, _) => td_string!(l, centre.how_phone),
                             _ => td_string!(l, centre.how_platform),

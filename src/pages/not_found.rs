@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::heading::PageHeading;
 use crate::components::language::locale;
+use crate::components::layout::rel_for;
 use crate::i18n::*;
 
 #[component]
@@ -12,6 +13,6 @@ pub fn NotFoundPage() -> impl IntoView {
     view! {
         <PageHeading title=td_string!(l, not_found.title).to_string()/>
         <p>{td_string!(l, not_found.check)}</p>
-        <p><a href="/">{td_string!(l, not_found.home)}</a></p>
+        <p><a href="/" rel=rel_for("/")>{td_string!(l, not_found.home)}</a></p>
     }
 }

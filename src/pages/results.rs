@@ -14,12 +14,13 @@ use crate::api;
 use crate::components::centre::CentreItem;
 use crate::components::freshness::Freshness;
 use crate::components::heading::PageHeading;
-use crate::components::language::{locale, singular};
+use crate::components::language::{lang, locale, singular};
 use crate::components::problem::Problem;
 use crate::components::status::use_announcer;
 use crate::components::watch::use_snapshot_watch;
 use crate::i18n::*;
 use crate::pages::home::urlencoding;
+use creneau_model::format::near_place;
 
 /// Everything a results page shows, as found in its URL.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -168,7 +169,7 @@ pub fn ResultsPage() -> impl IntoView {
     let navigate = use_navigate();
     let l = locale();
     let title = Signal::derive(move || match query.get() {
-        Some(q) => td_string!(l, results.title, place = q.place),
+        Some(q) => td_string!(l, results.title, near = near_place(&q.place, lang())),
         None => td_string!(l, results.incomplete_title).to_string(),
     });
     let watch = use_snapshot_watch();

@@ -243,6 +243,25 @@ pub fn slot_in_words(slot: &str, lang: Lang) -> Option<String> {
     ))
 }
 
+/// [`slot_in_words`] with the year: "jeudi 21 janvier 2021 à 14 h 30",
+/// for what a person keeps (confirmation, print, calendar).
+pub fn slot_with_year(slot: &str, lang: Lang) -> Option<String> {
+    let at: chrono::NaiveDateTime = match DateTime::<FixedOffset>::parse_from_rfc3339(slot) {
+        Ok(at) => at.naive_local(),
+        Err(_) => chrono::NaiveDateTime::parse_from_str(slot, "%Y-%m-%dT%H:%M").ok()?,
+    };
+    let joiner = match lang {
+        Lang::Fr => "à",
+        Lang::En => "at",
+    };
+    Some(format!(
+        "{} {} {joiner} {}",
+        date(at.date(), lang),
+        at.year(),
+        time(at.hour(), at.minute(), lang)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +292,12 @@ mod tests {
         assert_eq!(clock("09:00", Lang::Fr), time(9, 0, Lang::Fr));
         assert_eq!(clock("14:30", Lang::En), "2:30\u{a0}pm");
         assert_eq!(slot_in_words("yesterday", Lang::Fr), None);
+        assert_eq!(
+            slot_with_year("2021-01-21T14:30:00+01:00", Lang::En)
+                .unwrap()
+                .replace(NBSP, " "),
+            "Thursday 21 January 2021 at 2:30 pm"
+        );
         assert_eq!(date_str("2021-01-18", Lang::Fr), "lundi 18 janvier");
     }
 

@@ -10,12 +10,14 @@
 //!   centre and search files).
 //! - [`booking`]: the booking API's request and answers, field checks with
 //!   French and English messages, eligibility age, references.
+//! - [`calendar`]: the confirmation's iCalendar file (RFC 5545).
 //! - [`format`]: dates and times in words, French and English.
 //! - [`geo`]: distances and the départements' time zones.
 //! - [`text`]: search normalisation (accents, case, "St"/"Saint").
 //! - [`routes`]: both apps' addresses, so the origin answers 404 for others.
 
 pub mod booking;
+pub mod calendar;
 pub mod format;
 pub mod geo;
 pub mod hours;

@@ -14,17 +14,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use creneau_model::booking::{ApiProblem, BookedBy, BookingRequest, Person};
-use creneau_model::format::slot_in_words;
+use creneau_model::format::{date_with_year, slot_in_words};
 use creneau_model::snapshot::known_vaccines;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use super::MissingAnswers;
+use super::{ClearAnswers, MissingAnswers, StepIndicator};
 use crate::api::{self, BookingFailure};
 use crate::booking::{step, use_booking, Draft};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
+use crate::components::layout::{NATIONAL_PHONE, NATIONAL_PHONE_TEL};
 use crate::components::status::use_announcer;
 use crate::i18n::*;
 
@@ -70,11 +71,10 @@ fn request_of(d: &Draft) -> BookingRequest {
     }
 }
 
-/// A fresh Idempotency-Key: 128 random bits from the browser.
-fn new_key() -> String {
-    (0..4)
-        .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
-        .collect()
+/// A fresh Idempotency-Key: a version 4 UUID from Web Crypto (the
+/// system's generator; `Math.random` is not meant for this).
+fn new_key() -> Option<String> {
+    web_sys::window()?.crypto().ok().map(|c| c.random_uuid())
 }
 
 async fn sleep_ms(ms: u32) {
@@ -89,7 +89,7 @@ fn Row(
     #[prop(optional, into)] change: Option<String>,
 ) -> impl IntoView {
     let l = locale();
-    let hidden = format!(" : {}", key_text.to_lowercase());
+    let hidden = format!("{}{}", td_string!(l, common.colon), key_text.to_lowercase());
     view! {
         <div class="summary-row">
             <dt>{key_text}</dt>
@@ -135,11 +135,21 @@ pub fn CheckPage() -> impl IntoView {
             }
             let mut key = state.draft.get_untracked().key.clone();
             if key.is_none() {
-                let fresh = new_key();
-                state.draft.update(|d| d.key = Some(fresh.clone()));
-                key = Some(fresh);
+                key = new_key();
+                state.draft.update(|d| d.key = key.clone());
             }
-            let key = key.unwrap_or_default();
+            let Some(key) = key else {
+                // No Web Crypto at all: no safe key, so no request that a
+                // retry could double; the panel gives the phone line.
+                sending.set(Sending::Refused(ApiProblem {
+                    error: "no_crypto".into(),
+                    message: None,
+                    fields: Vec::new(),
+                    alternatives: Vec::new(),
+                    retry_after: None,
+                }));
+                return;
+            };
             let request = request_of(&state.draft.get_untracked());
             let navigate = navigate.clone();
             let alive = alive.clone();
@@ -150,6 +160,7 @@ pub fn CheckPage() -> impl IntoView {
                     announcer.say(td_string!(l, booking.confirming));
                     match api::create_booking(&key, &request).await {
                         Ok(booking) => {
+                            announcer.say("");
                             state.confirmation.set(Some(booking));
                             state.draft.set(Draft::default());
                             navigate(step::CONFIRMATION, Default::default());
@@ -181,7 +192,10 @@ pub fn CheckPage() -> impl IntoView {
                             return;
                         }
                         Err(BookingFailure::Refused(problem)) => {
+                            // Refused for good (not eligible, already
+                            // booked…): nothing typed stays in the tab.
                             announcer.say("");
+                            state.forget();
                             sending.set(Sending::Refused(problem));
                             return;
                         }
@@ -194,6 +208,9 @@ pub fn CheckPage() -> impl IntoView {
     let change = |path: &str| format!("{path}?retour=1");
     // Rebuilt when an answer changes (a new time chosen after a 409).
     let summary = move || {
+        if matches!(sending.get(), Sending::Refused(_)) {
+            return None;
+        }
         let d = state.draft.get();
         let helper = d.helper();
         let (vaccine_label, interval) = known_vaccines()
@@ -201,7 +218,12 @@ pub fn CheckPage() -> impl IntoView {
             .find(|v| v.code == d.vaccine)
             .map(|v| (v.name, v.second_dose_days))
             .unwrap_or_default();
-        let birth = format!("{:0>2}/{:0>2}/{}", d.birth_day, d.birth_month, d.birth_year);
+        let birth = request_of(&d)
+            .person
+            .birth_date
+            .parse()
+            .map(|date| date_with_year(date, lang()))
+            .unwrap_or_default();
         let contact = [d.phone.clone(), d.email.clone()]
             .into_iter()
             .filter(|s| !s.is_empty())
@@ -213,7 +235,7 @@ pub fn CheckPage() -> impl IntoView {
             contact
         };
         let day = d.slot.get(..10).unwrap_or_default().to_string();
-        view! {
+        Some(view! {
             <dl class="summary-list">
                 <Row key_text=td_string!(l, booking.check_centre) value=d.centre_name.clone() change=step::day(&d.centre)/>
                 <Row key_text=td_string!(l, booking.check_first) value=slot_in_words(&d.slot, lang()).unwrap_or_default() change=format!("{}?jour={day}&retour=1", step::TIME)/>
@@ -228,9 +250,10 @@ pub fn CheckPage() -> impl IntoView {
                 <Row key_text=td_string!(l, booking.check_birth) value=birth change=change(step::BIRTH)/>
                 <Row key_text=td_string!(l, booking.check_contact) value=contact change=step::CONTACT/>
             </dl>
-        }
+        })
     };
     view! {
+        <StepIndicator/>
         <PageHeading title=td_string!(l, booking.check_title).to_string()/>
         {summary}
         {move || match sending.get() {
@@ -246,11 +269,17 @@ pub fn CheckPage() -> impl IntoView {
             Sending::Refused(problem) => view! { <Refused problem/> }.into_any(),
             _ => ().into_any(),
         }}
-        <button type="button" class="button" id="confirm-booking"
-            aria-disabled=move || if matches!(sending.get(), Sending::Sending | Sending::Waiting { .. }) { "true" } else { "false" }
-            on:click=move |_| send_click()>
-            {move || if sending.get() == Sending::Sending { td_string!(l, booking.confirming) } else { td_string!(l, booking.confirm) }}
-        </button>
+        {move || {
+            let send_click = send_click.clone();
+            (!matches!(sending.get(), Sending::Refused(_))).then(|| view! {
+                <button type="button" class="button" id="confirm-booking"
+                    aria-disabled=move || if matches!(sending.get(), Sending::Sending | Sending::Waiting { .. }) { "true" } else { "false" }
+                    on:click=move |_| send_click()>
+                    {move || if sending.get() == Sending::Sending { td_string!(l, booking.confirming) } else { td_string!(l, booking.confirm) }}
+                </button>
+                <ClearAnswers/>
+            })
+        }}
     }
     .into_any()
 }
@@ -350,6 +379,8 @@ fn Refused(problem: ApiProblem) -> impl IntoView {
             <p>{message}</p>
             <ul>{fields}</ul>
             {manage}
+            <p>{td_string!(l, booking.refused_help)}<a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a>{td_string!(l, layout.free_call)}</p>
+            <p>{td_string!(l, booking.cleared)}</p>
         </div>
     }
 }

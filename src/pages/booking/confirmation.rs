@@ -3,56 +3,17 @@
 //! and "Terminer et effacer". It is read from the tab's storage, so a
 //! reload shows it again.
 
-use creneau_model::booking::Booking;
-use creneau_model::format::slot_in_words;
+use creneau_model::calendar::{ics, CalendarWords};
+use creneau_model::format::slot_with_year;
 use leptos::prelude::*;
 
 use super::today;
 use crate::booking::{step, use_booking};
-use crate::components::centre::tel_href;
+use crate::components::centre::PhoneLine;
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
 use crate::components::layout::{NATIONAL_PHONE, NATIONAL_PHONE_TEL};
 use crate::i18n::*;
-
-/// "20210121T133000Z" from an RFC 3339 instant.
-fn ics_time(rfc3339: &str) -> Option<String> {
-    let at = chrono::DateTime::parse_from_rfc3339(rfc3339).ok()?;
-    Some(
-        at.with_timezone(&chrono::Utc)
-            .format("%Y%m%dT%H%M%SZ")
-            .to_string(),
-    )
-}
-
-fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
-}
-
-/// An iCalendar file with both appointments (RFC 5545).
-pub fn calendar(b: &Booking, summary: impl Fn(u8) -> String) -> String {
-    let stamp = format!("{}T000000Z", today().format("%Y%m%d"));
-    let location = ics_text(&format!(
-        "{}, {}, {} {}",
-        b.centre.name, b.centre.address, b.centre.postcode, b.centre.commune
-    ));
-    let mut out =
-        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Creneau//Rendez-vous//FR\r\n");
-    for a in &b.appointments {
-        let Some(start) = ics_time(&a.at) else {
-            continue;
-        };
-        out.push_str(&format!(
-            "BEGIN:VEVENT\r\nUID:{}-{}@creneau\r\nDTSTAMP:{stamp}\r\nDTSTART:{start}\r\nDURATION:PT15M\r\nSUMMARY:{}\r\nLOCATION:{location}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\n",
-            b.reference, a.dose, ics_text(&summary(a.dose)), b.reference
-        ));
-    }
-    out.push_str("END:VCALENDAR\r\n");
-    out
-}
 
 #[component]
 pub fn ConfirmationPage() -> impl IntoView {
@@ -69,31 +30,44 @@ pub fn ConfirmationPage() -> impl IntoView {
     let when = |i: usize| {
         b.appointments
             .get(i)
-            .and_then(|a| slot_in_words(&a.at, lang()))
+            .and_then(|a| slot_with_year(&a.at, lang()))
             .unwrap_or_default()
     };
     let address = format!(
         "{}, {} {}",
         b.centre.address, b.centre.postcode, b.centre.commune
     );
-    let ics = calendar(&b, |dose| {
-        let which = if dose == 1 {
+    let which = move |dose: u8| {
+        if dose == 1 {
             td_string!(l, booking.check_first)
         } else {
             td_string!(l, booking.check_second)
-        };
-        td_string!(l, booking.calendar_summary, dose = which)
-    });
+        }
+    };
+    let words = CalendarWords {
+        summary: Box::new(move |dose| td_string!(l, booking.calendar_summary, dose = which(dose))),
+        reminder: Box::new(move |dose| {
+            td_string!(l, booking.calendar_reminder, dose = which(dose))
+        }),
+        description: td_string!(
+            l,
+            booking.calendar_description,
+            reference = b.reference.clone()
+        ),
+    };
+    let ics = ics(&b, &format!("{}T000000Z", today().format("%Y%m%d")), &words);
+    let person = format!("{} {}", b.person.first_name, b.person.last_name);
     let ics_href = format!(
         "data:text/calendar;charset=utf-8,{}",
         js_sys::encode_uri_component(&ics)
             .as_string()
             .unwrap_or_default()
     );
-    let phone = b.centre.phone.clone().map(|p| {
-        let href = tel_href(&p);
-        view! { <p>{td_string!(l, common.phone)}<a class="phone" href=href>{p}</a></p> }
-    });
+    let phone = b
+        .centre
+        .phone
+        .clone()
+        .map(|phone| view! { <PhoneLine phone/> });
     let print = move |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -108,6 +82,7 @@ pub fn ConfirmationPage() -> impl IntoView {
     view! {
         <div class="panel-confirmation">
             <PageHeading title=td_string!(l, booking.confirmed_title).to_string()/>
+            <p class="panel-body" id="booking-person">{td_string!(l, booking.appointment_of, name = person)}</p>
             <p class="panel-body">{td_string!(l, booking.reference)}<br/><strong class="reference" id="booking-reference">{b.reference.clone()}</strong></p>
         </div>
         <p>{td_string!(l, booking.reference_hint)}</p>

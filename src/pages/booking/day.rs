@@ -1,11 +1,12 @@
 //! "Quel jour souhaitez-vous venir ?": the centre's days with free places,
 //! ten at a time with "Dates suivantes", from its snapshot file.
 
-use creneau_model::format::date_str;
+use creneau_model::format::date_near;
 use creneau_model::snapshot::{known_vaccines, BookingMode};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::{today, ClearAnswers, StepIndicator};
 use crate::api;
 use crate::booking::{step, use_booking};
 use crate::components::freshness::Freshness;
@@ -39,6 +40,7 @@ pub fn DayPage() -> impl IntoView {
         async move { api::centre(&id).await }
     });
     view! {
+        <StepIndicator/>
         <PageHeading title=td_string!(l, booking.day_title).to_string()/>
         <Suspense fallback=move || view! { <p>{td_string!(l, centre.loading)}</p> }>
             {move || Suspend::new(async move {
@@ -47,8 +49,13 @@ pub fn DayPage() -> impl IntoView {
                         watch.showing(&pointer.version);
                         let c = file.centre.clone();
                         if c.booking != BookingMode::Here || c.reserved_for_professionals || !c.doses.contains(&1) {
+                            let why = if c.booking == BookingMode::Here && !c.reserved_for_professionals {
+                                td_string!(l, centre.second_only_here)
+                            } else {
+                                td_string!(l, booking.not_here)
+                            };
                             return view! {
-                                <p class="notice">{td_string!(l, booking.not_here)}</p>
+                                <p class="notice">{why}</p>
                                 <p><a href=format!("/centre/{}", c.id) rel="external">{c.name.clone()}</a></p>
                             }.into_any();
                         }
@@ -66,7 +73,7 @@ pub fn DayPage() -> impl IntoView {
                         let page = page();
                         let days: Vec<_> = file.days.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(|d| {
                             let free: u32 = d.runs.iter().map(|r| r.free * r.count).sum();
-                            let date = date_str(&d.date, lang());
+                            let date = d.date.parse().map(|day| date_near(day, today(), lang())).unwrap_or_else(|_| d.date.clone());
                             let label = if free == 1 { td_string!(l, booking.day_free_single, date) } else { td_string!(l, booking.day_free, date, n = free) };
                             view! { <li><a href=format!("{}?jour={}", step::TIME, d.date)>{label}</a></li> }
                         }).collect_view();
@@ -83,6 +90,7 @@ pub fn DayPage() -> impl IntoView {
                             {empty}
                             <ul class="choices">{days}</ul>
                             <p class="pager">{earlier}" "{more}</p>
+                            <ClearAnswers/>
                         }.into_any()
                     }
                     Err(error) => view! { <Problem error/> }.into_any(),

@@ -140,7 +140,7 @@ pub fn ManagePage() -> impl IntoView {
             let to_confirm = (b.clone(), birth.clone());
             view! {
                 <PageHeading title=status.to_string()/>
-                <p>{td_string!(l, booking.reference)}" : "<strong class="reference">{b.reference.clone()}</strong></p>
+                <p>{td_string!(l, booking.reference)}{td_string!(l, common.colon)}<strong class="reference">{b.reference.clone()}</strong></p>
                 <ul class="appointments">
                     <li>{td_string!(l, booking.dose_1, when = when(0))}</li>
                     <li>{td_string!(l, booking.dose_2, when = when(1))}</li>

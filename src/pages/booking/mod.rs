@@ -6,13 +6,16 @@
 //! - [`name`], [`birth`] (three fields), [`contact`] (optional);
 //! - [`check`]: check answers, confirm; 409, 503 and lost connections;
 //! - [`confirmation`]: reference, both appointments, print, calendar, clear;
-//! - [`manage`]: find a booking by reference and birth date, cancel it.
+//! - [`manage`]: find a booking by reference and birth date, cancel it;
+//! - [`start`]: `/reserver/` opened on its own, and after clearing.
 //!
 //! Shared here: what every question starts from ([`Step`]: the answers so
 //! far, or the "answers missing" message for a step reached without the
 //! earlier ones; the errors; the title naming the person for a helper), the
-//! frame of every step ([`StepForm`]), the radio question
-//! ([`RadioQuestion`]), checks' problems in the person's language.
+//! frame of every step ([`StepForm`]) with its "Étape 3 sur 7"
+//! ([`StepIndicator`]) and "Effacer mes réponses" ([`ClearAnswers`]), the
+//! radio question ([`RadioQuestion`]), checks' problems in the person's
+//! language.
 
 pub mod birth;
 pub mod check;
@@ -21,6 +24,7 @@ pub mod contact;
 pub mod day;
 pub mod manage;
 pub mod name;
+pub mod start;
 pub mod time;
 pub mod vaccine;
 pub mod who;
@@ -28,8 +32,9 @@ pub mod who;
 use chrono::NaiveDate;
 use creneau_model::booking::FieldProblem;
 use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
 
-use crate::booking::{use_booking, BookingState, Draft};
+use crate::booking::{step, step_position, use_booking, BookingState, Draft};
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
 use crate::components::heading::PageHeading;
@@ -120,11 +125,14 @@ pub fn today() -> NaiveDate {
     .unwrap_or_default()
 }
 
-/// Shown by a step reached without the answers before it.
+/// Shown by a step reached without the answers before it (opened
+/// directly, or after the answers were cleared): a heading like every
+/// view, and where to start again.
 #[component]
 pub fn MissingAnswers() -> impl IntoView {
     let l = locale();
     view! {
+        <PageHeading title=td_string!(l, booking.missing_title).to_string()/>
         <p class="notice notice-warning">{td_string!(l, booking.missing)}</p>
         <p><a href="/" rel="external">{td_string!(l, not_found.home)}</a></p>
     }
@@ -144,9 +152,45 @@ pub fn ContinueButton() -> impl IntoView {
     view! { <button type="submit" class="button">{td_string!(l, booking.next_step)}</button> }
 }
 
-/// The frame of every step: "Retour", the form (`novalidate`: checks are
-/// ours, on submit), the error summary while there are errors, the
-/// question, "Continuer".
+/// "Étape 3 sur 7": where this page stands in the flow, worked out from
+/// the address and the answers (the vaccine question is asked only when
+/// the centre offers several).
+#[component]
+pub fn StepIndicator() -> impl IntoView {
+    let l = locale();
+    let path = use_location().pathname.get_untracked();
+    let draft = use_booking().draft;
+    move || {
+        step_position(&draft.read(), &path).map(|(n, total)| {
+            view! { <p class="step-indicator" id="step-indicator">{td_string!(l, booking.step_of, n, total)}</p> }
+        })
+    }
+}
+
+/// "Effacer mes réponses": on every step, for a shared computer. Nothing
+/// of this booking stays in the tab; the start page then says so.
+#[component]
+pub fn ClearAnswers() -> impl IntoView {
+    let l = locale();
+    let state = use_booking();
+    let navigate = use_navigate();
+    let clear = move |_| {
+        state.forget();
+        navigate(
+            &format!("{}?{}=1", step::START, start::CLEARED),
+            Default::default(),
+        );
+    };
+    view! {
+        <p class="no-print clear-answers">
+            <button type="button" class="link-button" id="clear-answers" on:click=clear>{td_string!(l, booking.clear)}</button>
+        </p>
+    }
+}
+
+/// The frame of every step: "Retour", "Étape n sur m", the form
+/// (`novalidate`: checks are ours, on submit), the error summary while
+/// there are errors, the question, "Continuer", "Effacer mes réponses".
 #[component]
 pub fn StepForm(
     #[prop(into)] back: String,
@@ -160,11 +204,13 @@ pub fn StepForm(
     };
     view! {
         <BackLink href=back/>
+        <StepIndicator/>
         <form novalidate on:submit=submit>
             {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}
             {children()}
             <ContinueButton/>
         </form>
+        <ClearAnswers/>
     }
 }
 

@@ -1,11 +1,11 @@
 //! "À quelle heure, le jeudi 21 janvier ?": the day's free times as radios,
 //! morning and afternoon apart, each with its free places.
 
-use creneau_model::format::date_str;
+use creneau_model::format::date_near;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::{step_title, MissingAnswers, StepForm};
+use super::{step_title, today, MissingAnswers, StepForm};
 use crate::api;
 use crate::booking::{next_or_check, step, use_booking};
 use crate::components::error_summary::FieldError;
@@ -15,12 +15,9 @@ use crate::components::language::{lang, locale};
 use crate::components::problem::Problem;
 use crate::i18n::*;
 
-/// "9 h 00" / "9:00".
+/// "9 h 30" / "9:30 am": the one time format of each language.
 fn clock(hhmm: &str) -> String {
-    match locale() {
-        Locale::fr => hhmm.replacen(':', " h ", 1),
-        Locale::en => hhmm.to_string(),
-    }
+    creneau_model::format::clock(hhmm, lang())
 }
 
 #[component]
@@ -43,7 +40,14 @@ pub fn TimePage() -> impl IntoView {
             .unwrap_or_default(),
     );
     let title = step_title(
-        td_string!(l, booking.time_title, date = date_str(&day, lang())),
+        td_string!(
+            l,
+            booking.time_title,
+            date = day
+                .parse()
+                .map(|d| date_near(d, today(), lang()))
+                .unwrap_or_else(|_| day.clone())
+        ),
         errors,
     );
     let centre = draft.centre.clone();
