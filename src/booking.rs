@@ -60,6 +60,17 @@ impl Draft {
     pub fn helper(&self) -> bool {
         self.who == "helper"
     }
+
+    /// The date of birth as the API takes it, `YYYY-MM-DD`.
+    pub fn birth_date(&self) -> String {
+        let pad = |s: &str| format!("{:0>2}", s.trim());
+        format!(
+            "{}-{}-{}",
+            self.birth_year.trim(),
+            pad(&self.birth_month),
+            pad(&self.birth_day)
+        )
+    }
 }
 
 /// The tab's booking state, shared by the pages.
@@ -243,23 +254,12 @@ pub fn BookingApp() -> impl IntoView {
 #[component]
 fn InactivityClearing() -> impl IntoView {
     let state = use_booking();
-    let navigate = leptos_router::hooks::use_navigate();
-    let on_timeout = Callback::new(move |_| {
-        if state.draft.get_untracked() != Draft::default()
-            || state.confirmation.get_untracked().is_some()
-        {
-            state.forget();
-            navigate(
-                &format!(
-                    "{}?{}=1",
-                    step::START,
-                    crate::pages::booking::start::CLEARED
-                ),
-                Default::default(),
-            );
-        }
+    let active = Signal::derive(move || {
+        state.draft.with(|d| *d != Draft::default()) || state.confirmation.with(Option::is_some)
     });
-    view! { <TimeoutWarning on_timeout/> }
+    let clear = crate::pages::booking::start::use_clear_answers();
+    let on_timeout = Callback::new(move |_| clear());
+    view! { <TimeoutWarning active on_timeout/> }
 }
 
 /// Replace the static shell with the booking app.

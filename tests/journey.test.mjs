@@ -228,6 +228,11 @@ test('times never wrap, one format per language; phone numbers as written in Fra
 test('left alone, a booking warns first (it can be extended), then clears the answers', async () => {
   const { page, context } = await openPage(browser);
   await page.clock.install();
+  // Nothing to clear, nothing to warn about.
+  await page.goto(`${server.url}/reserver/`);
+  await appReady(page);
+  await page.clock.runFor(25 * 60_000);
+  assert.equal(await page.evaluate(() => document.querySelector('#timeout-warning').open), false, 'no answers, no warning');
   const centre = await bookableCentre(4);
   await page.goto(`${server.url}/reserver/centre/${centre.id}`);
   await appReady(page);

@@ -17,8 +17,12 @@ pub const IDLE_MS: f64 = 20.0 * 60.0 * 1000.0;
 /// The time the warning gives before clearing.
 pub const WARNING_MS: f64 = 2.0 * 60.0 * 1000.0;
 
+/// `active`: whether there is anything to clear (no warning otherwise).
 #[component]
-pub fn TimeoutWarning(on_timeout: Callback<()>) -> impl IntoView {
+pub fn TimeoutWarning(
+    #[prop(into)] active: Signal<bool>,
+    on_timeout: Callback<()>,
+) -> impl IntoView {
     let l = locale();
     let last_activity = StoredValue::new(js_sys::Date::now());
     // Milliseconds left while the warning shows.
@@ -32,6 +36,10 @@ pub fn TimeoutWarning(on_timeout: Callback<()>) -> impl IntoView {
         });
     }
     let tick = move || {
+        if !active.get_untracked() {
+            last_activity.set_value(js_sys::Date::now());
+            return;
+        }
         let idle = js_sys::Date::now() - last_activity.get_value();
         if idle < IDLE_MS {
             return;

@@ -228,24 +228,16 @@ pub fn date_str(iso: &str, lang: Lang) -> String {
 /// An RFC 3339 instant in words at its own offset, or a centre's wall
 /// clock `YYYY-MM-DDTHH:MM`; `None` if unreadable.
 pub fn slot_in_words(slot: &str, lang: Lang) -> Option<String> {
-    let at: chrono::NaiveDateTime = match DateTime::<FixedOffset>::parse_from_rfc3339(slot) {
-        Ok(at) => at.naive_local(),
-        Err(_) => chrono::NaiveDateTime::parse_from_str(slot, "%Y-%m-%dT%H:%M").ok()?,
-    };
-    let joiner = match lang {
-        Lang::Fr => "à",
-        Lang::En => "at",
-    };
-    Some(format!(
-        "{} {joiner} {}",
-        date(at.date(), lang),
-        time(at.hour(), at.minute(), lang)
-    ))
+    slot_words(slot, lang, false)
 }
 
 /// [`slot_in_words`] with the year: "jeudi 21 janvier 2021 à 14 h 30",
 /// for what a person keeps (confirmation, print, calendar).
 pub fn slot_with_year(slot: &str, lang: Lang) -> Option<String> {
+    slot_words(slot, lang, true)
+}
+
+fn slot_words(slot: &str, lang: Lang, with_year: bool) -> Option<String> {
     let at: chrono::NaiveDateTime = match DateTime::<FixedOffset>::parse_from_rfc3339(slot) {
         Ok(at) => at.naive_local(),
         Err(_) => chrono::NaiveDateTime::parse_from_str(slot, "%Y-%m-%dT%H:%M").ok()?,
@@ -254,10 +246,13 @@ pub fn slot_with_year(slot: &str, lang: Lang) -> Option<String> {
         Lang::Fr => "à",
         Lang::En => "at",
     };
+    let day = if with_year {
+        format!("{} {}", date(at.date(), lang), at.year())
+    } else {
+        date(at.date(), lang)
+    };
     Some(format!(
-        "{} {} {joiner} {}",
-        date(at.date(), lang),
-        at.year(),
+        "{day} {joiner} {}",
         time(at.hour(), at.minute(), lang)
     ))
 }

@@ -116,6 +116,23 @@ async fn book(
     send(ctx, post("/api/v1/bookings", Some(key), body)).await
 }
 
+/// `POST /api/v1/bookings/{reference}/{action}` (lookup or cancel) with a
+/// birth date in the body.
+fn by_reference(reference: &str, action: &str, birth: &str) -> Request<Body> {
+    post(
+        &format!("/api/v1/bookings/{reference}/{action}"),
+        None,
+        &json!({ "birth_date": birth }),
+    )
+}
+
+/// Book `body`, which must succeed; its reference.
+async fn booked(ctx: &ApiContext, key: &str, body: &Value) -> String {
+    let (status, _, booking) = book(ctx, key, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking:#}");
+    booking["reference"].as_str().unwrap().to_string()
+}
+
 /// The answer matches its schema in docs/openapi.json.
 fn conforms(schema: &str, body: &Value) {
     let v = common::openapi_schema(schema);
@@ -597,13 +614,7 @@ async fn lookup_and_cancel_need_the_birth_date_and_free_both_places() {
     )
     .await;
     let reference = booking["reference"].as_str().unwrap().to_string();
-    let check = |r: &str, action: &str, birth: &str| {
-        post(
-            &format!("/api/v1/bookings/{r}/{action}"),
-            None,
-            &json!({ "birth_date": birth }),
-        )
-    };
+    let check = by_reference;
     let (s, _, found) = send(
         &ctx,
         check(
@@ -1043,8 +1054,7 @@ async fn birth_dates_are_taken_only_as_yyyy_mm_dd_and_one_person_is_one_person()
     // The same person spelled another way is still one person.
     let mut first = request("c1", &slot(2, 10, 0), "Paulette-Marie");
     first["person"]["last_name"] = json!("Girard");
-    let (status, _, booking) = book(&ctx, "same-person-1", &first).await;
-    assert_eq!(status, StatusCode::CREATED, "{booking:#}");
+    let reference = booked(&ctx, "same-person-1", &first).await;
     let mut again = request("c1", &slot(3, 11, 0), "Paulette Marie");
     again["person"]["last_name"] = json!("GIRARD");
     let (status, _, body) = book(&ctx, "same-person-2", &again).await;
@@ -1052,22 +1062,13 @@ async fn birth_dates_are_taken_only_as_yyyy_mm_dd_and_one_person_is_one_person()
     assert_eq!(body["error"], "already_booked");
 
     // Lookups take the same form only.
-    let reference = booking["reference"].as_str().unwrap();
     for (birth, expected) in [
         ("1940-03-02", StatusCode::OK),
         ("1940-3-2", StatusCode::UNPROCESSABLE_ENTITY),
         ("1940-03-02 ", StatusCode::UNPROCESSABLE_ENTITY),
         ("+1940-03-02", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        let (s, _, body) = send(
-            &ctx,
-            post(
-                &format!("/api/v1/bookings/{reference}/lookup"),
-                None,
-                &json!({ "birth_date": birth }),
-            ),
-        )
-        .await;
+        let (s, _, body) = send(&ctx, by_reference(&reference, "lookup", birth)).await;
         assert_eq!(s, expected, "{birth:?}: {body:#}");
         if s != StatusCode::OK {
             conforms("ApiProblem", &body);
@@ -1080,13 +1081,12 @@ async fn birth_dates_are_taken_only_as_yyyy_mm_dd_and_one_person_is_one_person()
 async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_reported() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), generous()).await;
-    let (_, _, kept) = book(
+    let kept = booked(
         &ctx,
         "repair-0001",
         &request("c1", &slot(2, 10, 0), "Jeanne"),
     )
     .await;
-    let kept = kept["reference"].as_str().unwrap().to_string();
     // Rows as the lenient parser used to store them: copies of a real
     // booking with loose birth dates and their then person keys.
     let rows = [
@@ -1143,21 +1143,8 @@ async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_repor
         "left as it was, and reported"
     );
     // A mended booking can now be looked up; the original still can.
-    for reference in ["AAAA-2222", kept.as_str()] {
-        let birth = if reference == kept {
-            "1940-03-02"
-        } else {
-            "1940-01-02"
-        };
-        let (s, _, body) = send(
-            &ctx,
-            post(
-                &format!("/api/v1/bookings/{reference}/lookup"),
-                None,
-                &json!({ "birth_date": birth }),
-            ),
-        )
-        .await;
+    for (reference, birth) in [("AAAA-2222", "1940-01-02"), (kept.as_str(), "1940-03-02")] {
+        let (s, _, body) = send(&ctx, by_reference(reference, "lookup", birth)).await;
         assert_eq!(s, StatusCode::OK, "{reference}: {body:#}");
     }
     // The person whose key was mended is one person again.

@@ -46,7 +46,6 @@ enum Sending {
 }
 
 fn request_of(d: &Draft) -> BookingRequest {
-    let pad = |s: &str| format!("{:0>2}", s.trim());
     BookingRequest {
         centre: d.centre.clone(),
         slot: d.slot.clone(),
@@ -54,12 +53,7 @@ fn request_of(d: &Draft) -> BookingRequest {
         person: Person {
             first_name: d.first_name.clone(),
             last_name: d.last_name.clone(),
-            birth_date: format!(
-                "{}-{}-{}",
-                d.birth_year.trim(),
-                pad(&d.birth_month),
-                pad(&d.birth_day)
-            ),
+            birth_date: d.birth_date(),
             phone: Some(d.phone.clone()).filter(|p| !p.is_empty()),
             email: Some(d.email.clone()).filter(|e| !e.is_empty()),
         },
@@ -218,9 +212,8 @@ pub fn CheckPage() -> impl IntoView {
             .find(|v| v.code == d.vaccine)
             .map(|v| (v.name, v.second_dose_days))
             .unwrap_or_default();
-        let birth = request_of(&d)
-            .person
-            .birth_date
+        let birth = d
+            .birth_date()
             .parse()
             .map(|date| date_with_year(date, lang()))
             .unwrap_or_default();

@@ -32,9 +32,9 @@ pub mod who;
 use chrono::NaiveDate;
 use creneau_model::booking::FieldProblem;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 
-use crate::booking::{step, step_position, use_booking, BookingState, Draft};
+use crate::booking::{step_position, use_booking, BookingState, Draft};
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
 use crate::components::heading::PageHeading;
@@ -172,15 +172,8 @@ pub fn StepIndicator() -> impl IntoView {
 #[component]
 pub fn ClearAnswers() -> impl IntoView {
     let l = locale();
-    let state = use_booking();
-    let navigate = use_navigate();
-    let clear = move |_| {
-        state.forget();
-        navigate(
-            &format!("{}?{}=1", step::START, start::CLEARED),
-            Default::default(),
-        );
-    };
+    let clear_answers = start::use_clear_answers();
+    let clear = move |_| clear_answers();
     view! {
         <p class="no-print clear-answers">
             <button type="button" class="link-button" id="clear-answers" on:click=clear>{td_string!(l, booking.clear)}</button>

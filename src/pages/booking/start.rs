@@ -4,7 +4,7 @@
 //! "Gérer mon rendez-vous". After clearing it says the answers are gone.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::booking::{step, use_booking};
 use crate::components::heading::PageHeading;
@@ -12,8 +12,19 @@ use crate::components::language::locale;
 use crate::components::status::use_announcer;
 use crate::i18n::*;
 
-/// The query flag `ClearAnswers` sets on its way here.
+/// The query flag set on the way here after clearing.
 pub const CLEARED: &str = "efface";
+
+/// Clear this booking from the tab and come here, which then says so:
+/// "Effacer mes réponses" and the inactivity timeout both do this.
+pub fn use_clear_answers() -> impl Fn() + Clone + 'static {
+    let state = use_booking();
+    let navigate = use_navigate();
+    move || {
+        state.forget();
+        navigate(&format!("{}?{CLEARED}=1", step::START), Default::default());
+    }
+}
 
 #[component]
 pub fn StartPage() -> impl IntoView {
