@@ -2,9 +2,10 @@
 //! the finder's first load does not carry it (both are built from this
 //! library; each binary keeps only what it uses).
 //!
-//! One question per page, the GOV.UK way: day → time → vaccine (when the
-//! centre offers several) → for whom → name → date of birth → contact
-//! (optional) → check answers → confirmation; and "Gérer mon rendez-vous".
+//! One question per page, the GOV.UK way: date of birth with the
+//! eligibility rule (a refusal at once) → day → time → vaccine (when the
+//! centre offers several) → for whom → name → contact (optional) → check
+//! answers → confirmation; and "Gérer mon rendez-vous".
 //!
 //! The answers ([`Draft`]) and the confirmation live in this tab only
 //! (`sessionStorage`): a person can leave and come back, reload, or retry
@@ -172,20 +173,15 @@ pub mod step {
 }
 
 /// "Étape n sur m": the page at `path` among the steps this booking goes
-/// through (day, time, vaccine when there is a choice, for whom, name,
-/// birth date, contact, check answers); `None` off the steps.
+/// through (the date of birth first, since it decides eligibility; day,
+/// time, vaccine when there is a choice, for whom, name, contact, check
+/// answers); `None` off the steps.
 pub fn step_position(draft: &Draft, path: &str) -> Option<(usize, usize)> {
-    let mut steps = vec!["day", step::TIME];
+    let mut steps = vec![step::BIRTH, "day", step::TIME];
     if draft.vaccines.len() > 1 {
         steps.push(step::VACCINE);
     }
-    steps.extend([
-        step::WHO,
-        step::NAME,
-        step::BIRTH,
-        step::CONTACT,
-        step::CHECK,
-    ]);
+    steps.extend([step::WHO, step::NAME, step::CONTACT, step::CHECK]);
     let here = if path.starts_with("/reserver/centre/") {
         "day"
     } else {
@@ -197,13 +193,18 @@ pub fn step_position(draft: &Draft, path: &str) -> Option<(usize, usize)> {
         .map(|i| (i + 1, steps.len()))
 }
 
-/// Where "Continuer" leads: the next step, or back to the check page when
-/// the person came to change one answer (`?retour=1`).
-pub fn next_or_check(next: &str) -> String {
-    let back = web_sys::window()
+/// Whether the person came from the check page to change one answer
+/// (`?retour=1`, set by its "Modifier" links).
+pub fn changing_one_answer() -> bool {
+    web_sys::window()
         .and_then(|w| w.location().search().ok())
-        .is_some_and(|s| s.contains("retour=1"));
-    if back {
+        .is_some_and(|s| s.contains("retour=1"))
+}
+
+/// Where "Continuer" and "Retour" lead: the step given, or back to the
+/// check page when the person came to change one answer.
+pub fn next_or_check(next: &str) -> String {
+    if changing_one_answer() {
         step::CHECK.to_string()
     } else {
         next.to_string()

@@ -7,11 +7,12 @@ import { startServer, launchBrowser, openPage, appReady } from './support/server
 
 const BUDGET = 250 * 1024;
 const FIRST_SEARCH_BUDGET = 60 * 1024;
-// The booking app, loaded only to book: 2 KiB more than the finder's first
-// load since it gained the timeout warning, the step indicator, clearing
-// and the calendar reminders. The finder/booking split is redesigned
-// (one download for the whole journey, ≤ 300 KB home → confirmation).
-const BOOKING_BUDGET = 252 * 1024;
+// The booking app, loaded only to book: 6 KiB more than the finder's first
+// load since it gained the eligibility step, the timeout warning, the step
+// indicator, clearing and the calendar reminders. The finder/booking split
+// is to be redesigned (one download for the whole journey, ≤ 300 KB from
+// home to confirmation), which brings this back under the finder's budget.
+const BOOKING_BUDGET = 256 * 1024;
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });

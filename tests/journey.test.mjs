@@ -37,32 +37,38 @@ async function indicator(page) {
   return page.locator('#step-indicator').innerText();
 }
 
-/** Day, time, who, name, birth, contact; stops on the check page. */
-async function toCheck(page, centre, { first, last }) {
+/** Into the booking flow of `centre`: the date of birth first, then the day page. */
+async function throughBirth(page, centre, birth = ['1940', '3', '2']) {
   await page.goto(`${server.url}/reserver/centre/${centre.id}`);
   await appReady(page);
-  await heading(page, 'Quel jour souhaitez-vous venir ?');
+  await page.waitForURL(/\/reserver\/etape\/naissance$/);
+  await heading(page, 'Quelle est la date de naissance de la personne à vacciner ?');
   assert.equal(await indicator(page), 'Étape 1 sur 7');
+  await page.fill('#naissance-jour', birth[2]);
+  await page.fill('#naissance-mois', birth[1]);
+  await page.fill('#naissance-annee', birth[0]);
+  await page.click('button[type=submit]');
+}
+
+/** Birth, day, time, who, name, contact; stops on the check page. */
+async function toCheck(page, centre, { first, last }) {
+  await throughBirth(page, centre);
+  await heading(page, 'Quel jour souhaitez-vous venir ?');
+  assert.equal(await indicator(page), 'Étape 2 sur 7');
   await page.click('.choices a');
   await page.waitForSelector('input[name=heure]');
-  assert.equal(await indicator(page), 'Étape 2 sur 7');
+  assert.equal(await indicator(page), 'Étape 3 sur 7');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading', 'the time step focuses its heading');
   await page.check('#heure-0');
   await page.click('button[type=submit]');
   await page.waitForURL(/pour-qui/);
-  assert.equal(await indicator(page), 'Étape 3 sur 7');
+  assert.equal(await indicator(page), 'Étape 4 sur 7');
   await page.check('#qui-0');
   await page.click('button[type=submit]');
   await page.waitForURL(/etape\/nom/);
-  assert.equal(await indicator(page), 'Étape 4 sur 7');
+  assert.equal(await indicator(page), 'Étape 5 sur 7');
   await page.fill('#prenom', first);
   await page.fill('#nom', last);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/naissance/);
-  assert.equal(await indicator(page), 'Étape 5 sur 7');
-  await page.fill('#naissance-jour', '2');
-  await page.fill('#naissance-mois', '3');
-  await page.fill('#naissance-annee', '1940');
   await page.click('button[type=submit]');
   await page.waitForURL(/contact/);
   assert.equal(await indicator(page), 'Étape 6 sur 7');
@@ -197,8 +203,8 @@ test('a helper books for two people in a row: the second sees nothing of the fir
 test('times never wrap, one format per language; phone numbers as written in France, dialled internationally', async () => {
   const { page, context } = await openPage(browser);
   const centre = await bookableCentre();
-  await page.goto(`${server.url}/reserver/centre/${centre.id}`);
-  await appReady(page);
+  await throughBirth(page, centre);
+  await page.waitForSelector('.choices a');
   await page.click('.choices a');
   await page.waitForSelector('input[name=heure]');
   const label = await page.locator('label[for=heure-0]').innerText();
@@ -216,8 +222,15 @@ test('times never wrap, one format per language; phone numbers as written in Fra
   for (const p of phones) assert.match(p, new RegExp(`^0\\d(${NBSP}\\d{2}){4}$`), p);
   assert.ok(await withPhone.count() >= 1);
   // English: "2:30 pm", no space before a colon in hidden text.
+  // (The finder's centre page ended that booking: the date of birth again.)
   await page.goto(`${server.url}/reserver/centre/${centre.id}?lang=en`);
   await appReady(page);
+  await page.waitForURL(/naissance/);
+  await page.fill('#naissance-jour', '2');
+  await page.fill('#naissance-mois', '3');
+  await page.fill('#naissance-annee', '1940');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.choices a');
   await page.click('.choices a');
   await page.waitForSelector('input[name=heure]');
   const english = await page.locator('label[for=heure-0]').innerText();
@@ -234,8 +247,7 @@ test('left alone, a booking warns first (it can be extended), then clears the an
   await page.clock.runFor(25 * 60_000);
   assert.equal(await page.evaluate(() => document.querySelector('#timeout-warning').open), false, 'no answers, no warning');
   const centre = await bookableCentre(4);
-  await page.goto(`${server.url}/reserver/centre/${centre.id}`);
-  await appReady(page);
+  await throughBirth(page, centre);
   await page.waitForSelector('.choices a');
   await page.click('.choices a');
   await page.waitForSelector('input[name=heure]');
@@ -260,5 +272,40 @@ test('left alone, a booking warns first (it can be extended), then clears the an
   await page.waitForURL(/\/reserver\/\?efface=1/);
   assert.match(await page.locator('#answers-cleared').innerText(), /Vos réponses ont été effacées/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('creneau.reservation')), null);
+  await context.close();
+});
+
+test('eligibility first: the rule in words, and someone too young is told why at once, with nothing kept', async () => {
+  const { page, context, errors } = await openPage(browser);
+  const centre = await bookableCentre(5);
+  await page.goto(`${server.url}/centre/${centre.id}`);
+  await appReady(page);
+  await page.click('a[href^="/reserver/centre/"]');
+  await page.waitForURL(/\/reserver\/etape\/naissance$/);
+  await appReady(page);
+  await page.waitForSelector('#naissance-rule');
+  assert.match(await page.locator('#naissance-rule').innerText(), /Vous pouvez prendre rendez-vous pour une personne qui aura 75 ans ou plus le jour de sa première injection/);
+  const young = String(new Date().getFullYear() - 60);
+  await page.fill('#naissance-jour', '1');
+  await page.fill('#naissance-mois', '6');
+  await page.fill('#naissance-annee', young);
+  await page.click('button[type=submit]');
+  await heading(page, 'Vous ne pouvez pas encore prendre rendez-vous');
+  const text = await page.locator('main').innerText();
+  assert.match(text, /ouverte aux personnes de 75 ans et plus[\s\S]*la personne aura (59|60) ans le/);
+  assert.match(text, /0\s800\s009\s110/);
+  assert.match(text, /Vos réponses ont été effacées/);
+  assert.equal(await page.locator('h1').count(), 1);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('creneau.reservation')), null, 'nothing kept');
+  await assertNoAxeViolations(page, 'not eligible');
+  // Retour from the first step leads back to the centre, in the finder.
+  await page.goto(`${server.url}/reserver/centre/${centre.id}`);
+  await appReady(page);
+  await page.waitForURL(/naissance/);
+  await page.click('a.back-link');
+  await page.waitForURL(`${server.url}/centre/${centre.id}`);
+  await appReady(page);
+  assert.doesNotMatch(await page.locator('h1').innerText(), /Page introuvable/);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -37,6 +37,18 @@ pub struct Pointer {
     pub centre: String,
     /// Path template of a search shard; `{shard}` is replaced.
     pub search: String,
+    /// Who may book, from the publisher's `config/eligibility.toml`: the
+    /// booking flow states the rule and asks first (a policy change is a
+    /// file, published with the next generation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<EligibilityRule>,
+}
+
+/// The eligibility rule as the app shows and checks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EligibilityRule {
+    /// Minimum age in whole years on the day of the first injection.
+    pub minimum_age: u32,
 }
 
 impl Pointer {

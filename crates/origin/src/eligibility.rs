@@ -26,6 +26,13 @@ impl Default for Eligibility {
 }
 
 impl Eligibility {
+    /// What the snapshot tells the app of these rules.
+    pub fn rule(&self) -> creneau_model::snapshot::EligibilityRule {
+        creneau_model::snapshot::EligibilityRule {
+            minimum_age: self.minimum_age,
+        }
+    }
+
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the eligibility rules {}", path.display()))?;

@@ -118,9 +118,6 @@ enum BookingsCommand {
 
 #[derive(Args)]
 struct BookingArgs {
-    /// Eligibility rules (TOML); the built-in config/eligibility.toml when absent.
-    #[arg(long)]
-    eligibility: Option<PathBuf>,
     /// Booking requests handled at once; past this, 503 with Retry-After at once.
     #[arg(long, default_value_t = 64)]
     max_in_flight: usize,
@@ -160,16 +157,28 @@ struct PublishArgs {
     /// once, always use 11.
     #[arg(long, default_value_t = 5)]
     brotli_quality: u32,
+    /// Eligibility rules (TOML); the built-in config/eligibility.toml when
+    /// absent. The booking API applies them; the snapshot tells the app.
+    #[arg(long)]
+    eligibility: Option<PathBuf>,
 }
 
 impl PublishArgs {
-    fn options(&self) -> publish::Options {
-        publish::Options {
+    fn eligibility(&self) -> anyhow::Result<creneau::eligibility::Eligibility> {
+        Ok(match &self.eligibility {
+            Some(path) => creneau::eligibility::Eligibility::from_file(path)?,
+            None => creneau::eligibility::Eligibility::default(),
+        })
+    }
+
+    fn options(&self) -> anyhow::Result<publish::Options> {
+        Ok(publish::Options {
             out: self.out.clone(),
             horizon_days: self.horizon_days,
             grace: Duration::from_secs(self.grace),
             brotli_quality: self.brotli_quality.min(11),
-        }
+            eligibility: self.eligibility()?.rule(),
+        })
     }
 }
 
@@ -232,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
             publish: args,
         } => {
             if once {
-                let p = publish::publish_once(&pool, &args.options(), chrono::Utc::now()).await?;
+                let p = publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
                 println!(
                     "published {} in {}: {} files, {} bytes",
                     p.version,
@@ -243,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 publish::run(
                     pool,
-                    args.options(),
+                    args.options()?,
                     Duration::from_secs(args.interval.max(1)),
                 )
                 .await;
@@ -289,10 +298,10 @@ async fn main() -> anyhow::Result<()> {
             if !no_publisher {
                 // The first generation is written before the socket opens, so
                 // the app never meets a missing pointer.
-                publish::publish_once(&pool, &args.options(), chrono::Utc::now()).await?;
+                publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
                 tokio::spawn(publish::run(
                     pool.clone(),
-                    args.options(),
+                    args.options()?,
                     Duration::from_secs(args.interval.max(1)),
                 ));
             }
@@ -300,10 +309,8 @@ async fn main() -> anyhow::Result<()> {
                 dist,
                 snapshot_dir: args.out.clone(),
             };
-            let eligibility = match &booking.eligibility {
-                Some(path) => creneau::eligibility::Eligibility::from_file(path)?,
-                None => creneau::eligibility::Eligibility::default(),
-            };
+            // One file for both: what the API applies is what the app says.
+            let eligibility = args.eligibility()?;
             let limits = creneau::limits::LimitsConfig {
                 bookings_per_minute: booking.bookings_per_minute,
                 lookups_per_minute: booking.lookups_per_minute,

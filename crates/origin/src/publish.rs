@@ -18,7 +18,7 @@ use creneau_model::hours::{DayHours, WeekHours};
 use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::{
     self, shard_of, BookingMode, CentreFile, CentreSummary, DaySlots, DepartementEntry,
-    DepartementFile, Index, Place, Pointer, SearchShard, SlotRun, SCHEMA_VERSION,
+    DepartementFile, EligibilityRule, Index, Place, Pointer, SearchShard, SlotRun, SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -68,6 +68,8 @@ pub struct Options {
     /// How long a superseded generation stays readable.
     pub grace: Duration,
     pub brotli_quality: u32,
+    /// Who may book, carried by the pointer for the booking flow.
+    pub eligibility: EligibilityRule,
 }
 
 impl Default for Options {
@@ -77,6 +79,7 @@ impl Default for Options {
             horizon_days: 28,
             grace: Duration::from_secs(300),
             brotli_quality: 5,
+            eligibility: crate::eligibility::Eligibility::default().rule(),
         }
     }
 }
@@ -311,6 +314,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
         departement: format!("{base}/dep/{{code}}.json"),
         centre: format!("{base}/centre/{{id}}.json"),
         search: format!("{search_dir}/{{shard}}.json"),
+        eligibility: None,
     };
     Generation {
         pointer,
@@ -681,7 +685,8 @@ pub async fn publish_once(
     let inputs = load(pool, now).await?;
     let options = options.clone();
     tokio::task::spawn_blocking(move || {
-        let generation = build(&inputs, now, options.horizon_days);
+        let mut generation = build(&inputs, now, options.horizon_days);
+        generation.pointer.eligibility = Some(options.eligibility);
         write(
             &generation,
             &options.out,

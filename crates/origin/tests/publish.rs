@@ -57,6 +57,11 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     let pointer: Pointer = read(&out.join("latest.json"));
     assert!(pointer.demo);
     assert_eq!(pointer.generated_at, "2021-01-18T07:00:00Z");
+    assert_eq!(
+        pointer.eligibility.as_ref().map(|e| e.minimum_age),
+        Some(75),
+        "the rule of config/eligibility.toml, for the booking flow"
+    );
     common::assert_valid("pointer", &out.join("latest.json"));
     let index: Index = read(&out.join(&pointer.index));
     common::assert_valid("index", &out.join(&pointer.index));

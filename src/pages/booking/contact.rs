@@ -57,7 +57,7 @@ pub fn ContactPage() -> impl IntoView {
         navigate(step::CHECK, Default::default());
     };
     view! {
-        <StepForm back=step::BIRTH errors on_submit>
+        <StepForm back=step::NAME errors on_submit>
             <PageHeading title/>
             <p class="hint" id="contact-hint">{td_string!(l, booking.contact_hint)}</p>
             <TextField id="telephone" label=td_string!(l, booking.phone) value=phone error=error_for(errors, "telephone") kind="tel" autocomplete=tel/>

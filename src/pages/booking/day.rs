@@ -4,7 +4,8 @@
 use creneau_model::format::date_near;
 use creneau_model::snapshot::{known_vaccines, BookingMode};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::{today, ClearAnswers, StepIndicator};
 use crate::api;
@@ -32,6 +33,7 @@ pub fn DayPage() -> impl IntoView {
             .max(1)
     };
     let state = use_booking();
+    let navigate = use_navigate();
     let watch = use_snapshot_watch();
     let l = locale();
     let data = LocalResource::new(move || {
@@ -43,7 +45,9 @@ pub fn DayPage() -> impl IntoView {
         <StepIndicator/>
         <PageHeading title=td_string!(l, booking.day_title).to_string()/>
         <Suspense fallback=move || view! { <p>{td_string!(l, centre.loading)}</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+            let navigate = navigate.clone();
+            Suspend::new(async move {
                 match data.await {
                     Ok((pointer, file)) => {
                         watch.showing(&pointer.version);
@@ -68,6 +72,12 @@ pub fn DayPage() -> impl IntoView {
                                 d.vaccine = single;
                                 d.slot = String::new();
                             });
+                        }
+                        // Eligibility first: the date of birth before any day.
+                        if state.draft.get_untracked().birth_year.is_empty() {
+                            let navigate = navigate.clone();
+                            request_animation_frame(move || navigate(step::BIRTH, NavigateOptions { replace: true, ..Default::default() }));
+                            return ().into_any();
                         }
                         let interval = known_vaccines().into_iter().filter(|v| c.vaccines.contains(&v.code)).map(|v| v.second_dose_days).min().unwrap_or(21);
                         let page = page();
@@ -95,7 +105,7 @@ pub fn DayPage() -> impl IntoView {
                     }
                     Err(error) => view! { <Problem error/> }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

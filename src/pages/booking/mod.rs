@@ -1,9 +1,10 @@
 //! The booking flow's views, one question each:
+//! - [`birth`]: eligibility first: the rule in words, the date of birth;
 //! - [`day`]: days with free places, ten at a time;
 //! - [`time`]: the chosen day's free times, morning and afternoon;
 //! - [`vaccine`]: asked only when the centre offers several;
 //! - [`who`]: for oneself or for someone else (later pages say so);
-//! - [`name`], [`birth`] (three fields), [`contact`] (optional);
+//! - [`name`], [`contact`] (optional);
 //! - [`check`]: check answers, confirm; 409, 503 and lost connections;
 //! - [`confirmation`]: reference, both appointments, print, calendar, clear;
 //! - [`manage`]: find a booking by reference and birth date, cancel it;
@@ -34,11 +35,12 @@ use creneau_model::booking::FieldProblem;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::booking::{step_position, use_booking, BookingState, Draft};
+use crate::booking::{next_or_check, step_position, use_booking, BookingState, Draft};
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
 use crate::components::heading::PageHeading;
 use crate::components::language::{lang, locale};
+use crate::components::layout::rel_for;
 use crate::i18n::*;
 
 /// What a question page starts from: the tab's booking, the answers so far
@@ -142,7 +144,8 @@ pub fn MissingAnswers() -> impl IntoView {
 #[component]
 pub fn BackLink(#[prop(into)] href: String) -> impl IntoView {
     let l = locale();
-    view! { <p class="no-print"><a class="back-link" href=href>{td_string!(l, booking.back)}</a></p> }
+    let rel = rel_for(&href);
+    view! { <p class="no-print"><a class="back-link" href=href rel=rel>{td_string!(l, booking.back)}</a></p> }
 }
 
 /// The "Continuer" button of every step.
@@ -196,7 +199,7 @@ pub fn StepForm(
         on_submit();
     };
     view! {
-        <BackLink href=back/>
+        <BackLink href=next_or_check(&back)/>
         <StepIndicator/>
         <form novalidate on:submit=submit>
             {move || (!errors.read().is_empty()).then(|| view! { <ErrorSummary errors=errors.get()/> })}

@@ -49,7 +49,7 @@ pub fn NamePage() -> impl IntoView {
             d.first_name = first.get_untracked().trim().to_string();
             d.last_name = last.get_untracked().trim().to_string();
         });
-        navigate(&next_or_check(step::BIRTH), Default::default());
+        navigate(&next_or_check(step::CONTACT), Default::default());
     };
     view! {
         <StepForm back=step::WHO errors on_submit>
