@@ -52,6 +52,11 @@ web: tools
 	trunk build
 	# The booking flow: a second, smaller app, loaded only when booking.
 	trunk build booking.html --dist dist/reserver --public-url /reserver/
+	# The accessibility statement: a plain page, no WebAssembly (Trunk would
+	# build the crate for any page), with its own copy of the stylesheets.
+	mkdir -p dist/accessibilite
+	cp accessibilite.html dist/accessibilite/index.html
+	cp style/main.css style/print.css dist/accessibilite/
 
 origin:
 	cargo build --release -p creneau

@@ -309,3 +309,32 @@ test('eligibility first: the rule in words, and someone too young is told why at
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('every page links the accessibility statement with its status; the statement reads without JavaScript, in French and English', async () => {
+  const { page, context } = await openPage(browser);
+  for (const path of ['/', '/reserver/gerer']) {
+    await page.goto(`${server.url}${path}`);
+    await appReady(page);
+    assert.equal(await page.locator('#accessibility-link').innerText(), 'Accessibilité : non conforme', path);
+    await page.click('#accessibility-link');
+    await page.waitForURL(`${server.url}/accessibilite/`);
+    await heading(page, 'Déclaration d’accessibilité');
+  }
+  const response = await page.goto(`${server.url}/accessibilite/`);
+  assert.equal(response.status(), 200);
+  const text = await page.locator('main').innerText();
+  for (const part of ['État de conformité', 'non conforme', 'RGAA', 'Contenus non accessibles', 'Obtenir le contenu autrement', 'Voies de recours', 'Défenseur des droits']) {
+    assert.ok(text.includes(part), part);
+  }
+  assert.match(text, /0\s800\s009\s110/);
+  assert.equal(await page.getAttribute('#english', 'lang'), 'en');
+  assert.match(await page.locator('#english').innerText(), /Accessibility statement[\s\S]*not compliant[\s\S]*Défenseur des droits/);
+  await assertNoAxeViolations(page, 'accessibility statement');
+  // Without JavaScript it is all there.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const p2 = await plain.newPage();
+  await p2.goto(`${server.url}/accessibilite/`);
+  assert.match(await p2.locator('h1').innerText(), /Déclaration d’accessibilité/);
+  await plain.close();
+  await context.close();
+});

@@ -67,6 +67,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                     {td_string!(l, layout.free_call)}
                 </p>
                 <p><a href="/reserver/gerer" rel=rel_for("/reserver/gerer")>{td_string!(l, booking.manage_link)}</a></p>
+                // A static page outside both apps: always a full page load.
+                <p><a href="/accessibilite/" rel="external" id="accessibility-link">{td_string!(l, layout.accessibility)}</a></p>
             </div>
         </footer>
         <StatusRegion/>

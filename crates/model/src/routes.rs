@@ -14,6 +14,8 @@ pub const FINDER: &[&str] = &[
     "/departements",
     "/departement/:code",
     "/centre/:id",
+    // The accessibility statement: a static page, not the app's.
+    "/accessibilite/",
 ];
 
 /// The booking flow's views, under `/reserver/`.
@@ -67,6 +69,7 @@ mod tests {
             "/reserver/",
             "/reserver/centre/57-001",
             "/reserver/etape/verifier",
+            "/accessibilite/",
         ] {
             assert!(is_app_route(known), "{known}");
         }
