@@ -182,6 +182,16 @@ test('a helper books for two people in a row: the second sees nothing of the fir
     assert.equal((ics.match(/BEGIN:VALARM/g) || []).length, 2, 'a reminder the day before each');
     assert.equal((ics.match(/TRIGGER:-P1D/g) || []).length, 2);
     for (const line of ics.split('\r\n')) assert.ok(Buffer.byteLength(line) <= 75, `folded: ${line}`);
+    // On paper: black on white, the person, the reference, both appointments, where to manage it.
+    await page.emulateMedia({ media: 'print' });
+    const panel = await page.$eval('.panel-confirmation', (e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]);
+    assert.deepEqual(panel, ['rgb(255, 255, 255)', 'rgb(0, 0, 0)']);
+    for (const id of ['#booking-person', '#booking-reference', '#print-address']) {
+      assert.ok(await page.$eval(id, (e) => e.offsetParent !== null || getComputedStyle(e).display !== 'none'), `${id} prints`);
+    }
+    assert.match(await page.locator('#print-address').innerText(), new RegExp(`${server.url}/reserver/gerer`));
+    assert.equal((await page.locator('.appointments li').allInnerTexts()).length, 2);
+    await page.emulateMedia({ media: 'screen' });
     await page.click('#finish');
     await page.waitForURL(`${server.url}/`);
     await appReady(page);

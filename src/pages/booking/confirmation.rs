@@ -57,6 +57,11 @@ pub fn ConfirmationPage() -> impl IntoView {
     };
     let ics = ics(&b, &format!("{}T000000Z", today().format("%Y%m%d")), &words);
     let person = format!("{} {}", b.person.first_name, b.person.last_name);
+    // On paper, where to manage it: this service's own address.
+    let manage_address = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .map(|origin| format!("{origin}{}", step::MANAGE))
+        .unwrap_or_default();
     let ics_href = format!(
         "data:text/calendar;charset=utf-8,{}",
         js_sys::encode_uri_component(&ics)
@@ -97,6 +102,7 @@ pub fn ConfirmationPage() -> impl IntoView {
         <p>{td_string!(l, booking.bring)}</p>
         <h2>{td_string!(l, booking.manage_title)}</h2>
         <p>{td_string!(l, booking.cancel_how)}" "<a class="phone" href=NATIONAL_PHONE_TEL>{NATIONAL_PHONE}</a></p>
+        <p class="print-only" id="print-address">{td_string!(l, booking.print_address, address = manage_address)}</p>
         <div class="actions no-print">
             <button type="button" class="button button-secondary" on:click=print>{td_string!(l, booking.print)}</button>
             <a class="button button-secondary" href=ics_href download=format!("vaccination-{}.ics", b.reference)>{td_string!(l, booking.calendar)}</a>
