@@ -64,11 +64,20 @@ pub struct Person {
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     pub centre: String,
-    /// The first injection's slot, RFC 3339 as published in the snapshot.
+    /// The first injection's slot, RFC 3339 as published in the snapshot;
+    /// with `first_injection_date`, the second injection's slot.
     pub slot: String,
     pub vaccine: String,
     pub person: Person,
     pub booked_by: BookedBy,
+    /// The second injection's slot the person chose; without it, the free
+    /// slot nearest the first's time on the first day of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_slot: Option<String>,
+    /// `YYYY-MM-DD`: the first injection was given elsewhere on this day
+    /// (same vaccine); `slot` is then the second injection, booked alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_injection_date: Option<String>,
 }
 
 /// One injection of a booking.
@@ -103,13 +112,49 @@ pub struct Booking {
     pub appointments: Vec<Appointment>,
     pub person: Person,
     pub booked_by: BookedBy,
+    /// `YYYY-MM-DD` of a first injection given elsewhere: `appointments`
+    /// then holds the second only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_injection_date: Option<String>,
+    /// The second injection was cancelled on its own; the first stands.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_cancelled: bool,
 }
 
-/// `POST /api/v1/bookings/{reference}/lookup` and `…/cancel`.
+impl Booking {
+    /// The appointment for a dose, if this booking holds one.
+    pub fn appointment(&self, dose: u8) -> Option<&Appointment> {
+        self.appointments.iter().find(|a| a.dose == dose)
+    }
+}
+
+/// `POST /api/v1/bookings/{reference}/lookup`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceCheck {
     pub birth_date: String,
+}
+
+/// `POST /api/v1/bookings/{reference}/cancel`: the whole booking, or with
+/// `dose: 2` the second injection only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    pub birth_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose: Option<u8>,
+}
+
+/// `POST /api/v1/bookings/{reference}/move`: one appointment to another
+/// slot at the same centre, under the same rules as booking it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    pub birth_date: String,
+    /// 1 or 2.
+    pub dose: u8,
+    /// The new slot, as in a booking request.
+    pub slot: String,
 }
 
 /// The error body of every 4xx/5xx answer.
@@ -122,9 +167,13 @@ pub struct ApiProblem {
     pub message: Option<Message>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldProblem>,
-    /// For `slot_taken`: free first-injection times at the same centre.
+    /// For `slot_taken`: free times at the same centre for the injection
+    /// that could not be had (`dose`), nearest the chosen one first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
+    /// For `slot_taken`: which injection the alternatives are for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
@@ -365,6 +414,35 @@ pub fn check_request(req: &BookingRequest, today: NaiveDate) -> Vec<FieldProblem
     }
     if parse_slot(&req.slot).is_none() {
         out.push(problem("slot", "Choisissez un créneau", "Choose a slot"));
+    }
+    if req.second_slot.as_deref().is_some_and(|s| parse_slot(s).is_none()) {
+        out.push(problem(
+            "second_slot",
+            "Choisissez un créneau pour la deuxième injection",
+            "Choose a slot for the second injection",
+        ));
+    }
+    if let Some(first) = &req.first_injection_date {
+        match parse_iso_date(first) {
+            None => out.push(problem(
+                "first_injection_date",
+                "La date de la première injection doit être une vraie date, écrite AAAA-MM-JJ (par exemple 2021-01-05)",
+                "The date of the first injection must be a real date, written YYYY-MM-DD (for example 2021-01-05)",
+            )),
+            Some(date) if date > today => out.push(problem(
+                "first_injection_date",
+                "La date de la première injection doit être aujourd’hui ou dans le passé",
+                "The date of the first injection must be today or in the past",
+            )),
+            Some(_) => {}
+        }
+        if req.second_slot.is_some() {
+            out.push(problem(
+                "second_slot",
+                "Une deuxième injection seule n’a qu’un créneau : retirez second_slot",
+                "A second injection alone has one slot: remove second_slot",
+            ));
+        }
     }
     if !crate::snapshot::known_vaccines()
         .iter()

@@ -49,6 +49,34 @@ pub struct Pointer {
 pub struct EligibilityRule {
     /// Minimum age in whole years on the day of the first injection.
     pub minimum_age: u32,
+    /// Days after a vaccine's interval within which its second injection
+    /// may be given: Pfizer at 21 days, window 7, means days 21 to 28.
+    #[serde(default = "default_second_dose_window")]
+    pub second_dose_window_days: u32,
+}
+
+/// The second-dose window of pointers written before it was published.
+pub fn default_second_dose_window() -> u32 {
+    7
+}
+
+/// The days a second injection may be given after a first on `first`:
+/// from the vaccine's interval to the interval plus the window.
+pub fn second_dose_days(
+    first: chrono::NaiveDate,
+    interval_days: u32,
+    window_days: u32,
+) -> std::ops::RangeInclusive<chrono::NaiveDate> {
+    let earliest = first + chrono::Duration::days(i64::from(interval_days));
+    earliest..=earliest + chrono::Duration::days(i64::from(window_days))
+}
+
+/// A vaccine's interval to its second injection, in days.
+pub fn second_dose_interval(vaccine: &str) -> Option<u32> {
+    known_vaccines()
+        .into_iter()
+        .find(|v| v.code == vaccine)
+        .map(|v| v.second_dose_days)
 }
 
 impl Pointer {
@@ -282,6 +310,22 @@ pub struct CentreFile {
     pub slot_minutes: u16,
     /// Days of the horizon that have at least one free slot.
     pub days: Vec<DaySlots>,
+    /// Days after the horizon with free slots, for second injections only
+    /// (a first on the horizon's last day has its second up to the
+    /// longest interval plus the window later). Only at centres that give
+    /// second injections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub later_days: Vec<DaySlots>,
+}
+
+impl CentreFile {
+    /// A day's free slots, on the horizon or after it.
+    pub fn day(&self, date: &str) -> Option<&DaySlots> {
+        self.days
+            .iter()
+            .chain(&self.later_days)
+            .find(|d| d.date == date)
+    }
 }
 
 /// A commune or arrondissement in the search index.

@@ -1,11 +1,14 @@
 //! The booking API, under `/api/v1`:
 //!
 //! - `POST /bookings` (with `Idempotency-Key`): books the first injection
-//!   and the second at the vaccine's interval, both or neither, in one
-//!   transaction; never more people in a slot than its capacity.
-//! - `POST /bookings/{reference}/lookup` and `…/cancel`: the reference in
-//!   the path, the birth date in the body (never in a URL, so never in a
-//!   log); cancelling frees both places.
+//!   and the second (the one chosen, or the nearest to the first's time of
+//!   day within the vaccine's window), both or neither, in one
+//!   transaction; or, with `first_injection_date`, a second injection
+//!   alone. Never more people in a slot than its capacity.
+//! - `POST /bookings/{reference}/lookup`, `…/cancel` and `…/move`: the
+//!   reference in the path, the birth date in the body (never in a URL, so
+//!   never in a log); cancelling frees the places (all, or the second's
+//!   alone); a move takes the new place before freeing the old one.
 //!
 //! A slot's places are counted in `slot_usage`; taking one is a single
 //! conditional upsert (`… DO UPDATE SET taken = taken + 1 WHERE taken <
@@ -16,6 +19,7 @@
 //! Also here: the centres cache, purge, and the centre's day list export.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,11 +35,12 @@ use chrono_tz::Tz;
 use creneau_model::booking::{
     check_birth_date, check_request, normalise_reference, not_an_iso_date, parse_iso_date,
     reference_from_bits, Appointment, BookedBy, Booking, BookingCentre, BookingRequest,
-    FieldProblem, Message, Person, ReferenceCheck, SlotTime,
+    CancelRequest, FieldProblem, Message, MoveRequest, Person, ReferenceCheck, SlotTime,
 };
 use creneau_model::hours::WeekHours;
 use creneau_model::slots::{self, SlotRules};
-use creneau_model::snapshot::{known_vaccines, BookingMode};
+use creneau_model::format::{date_with_year, Lang};
+use creneau_model::snapshot::{second_dose_days, second_dose_interval, BookingMode};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use tokio::sync::RwLock;
@@ -52,8 +57,6 @@ use crate::person::person_key;
 
 /// Largest request body accepted (a booking is well under 1 KiB).
 pub const BODY_LIMIT: usize = 8 * 1024;
-/// How far after the planned second-injection day a free place is sought.
-pub const SECOND_DOSE_WINDOW_DAYS: i64 = 7;
 /// How many alternatives a 409 offers.
 const ALTERNATIVES: usize = 6;
 
@@ -209,6 +212,7 @@ pub fn routes() -> Router<ApiContext> {
         .route("/bookings", post(create))
         .route("/bookings/{reference}/lookup", post(lookup))
         .route("/bookings/{reference}/cancel", post(cancel))
+        .route("/bookings/{reference}/move", post(move_appointment))
 }
 
 fn bad_request(status: StatusCode, fr: &str, en: &str) -> Error {
@@ -333,24 +337,78 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
             "This centre does not offer this vaccine",
         ));
     }
-    if !centre.doses.contains(&1) {
-        return Err(field(
-            "centre",
-            "Ce centre ne fait que des deuxièmes injections",
-            "This centre only gives second injections",
-        ));
-    }
-    let first = first_slot(&centre, &request.slot, now, ctx.bookings.horizon_days)?;
+    let interval = second_dose_interval(&request.vaccine)
+        .ok_or_else(|| anyhow::anyhow!("vaccine checked before"))?;
+    let window = ctx.bookings.eligibility.second_dose_window_days;
+    let horizon = ctx.bookings.horizon_days;
     let birth = parse_iso_date(&request.person.birth_date)
         .ok_or_else(|| anyhow::anyhow!("birth date checked before"))?;
-    let first_day = first.with_timezone(&centre.tz).date_naive();
-    if let Some(why) = ctx
-        .bookings
-        .eligibility
-        .refusal(birth, first_day, centre.reserved_pro)
-    {
-        return Err(Error::NotEligible(why));
-    }
+    let plan = match request.first_injection_date.as_deref() {
+        // A second injection alone: the first was given elsewhere.
+        Some(first_day) => {
+            let first_day =
+                parse_iso_date(first_day).ok_or_else(|| anyhow::anyhow!("date checked before"))?;
+            if !centre.doses.contains(&2) {
+                return Err(field(
+                    "centre",
+                    "Ce centre ne fait pas de deuxième injection",
+                    "This centre does not give second injections",
+                ));
+            }
+            if let Some(why) = ctx.bookings.eligibility.centre_refusal(centre.reserved_pro) {
+                return Err(Error::NotEligible(why));
+            }
+            let days = second_dose_days(first_day, interval, window);
+            let at = slot_at(&centre, "slot", &request.slot, now, Some(horizon))?;
+            in_window("slot", &centre, at, &days)?;
+            Plan {
+                first: None,
+                candidates: vec![at],
+                chosen_second: true,
+                days,
+            }
+        }
+        None => {
+            if !centre.doses.contains(&1) {
+                return Err(field(
+                    "centre",
+                    "Ce centre ne fait que des deuxièmes injections : indiquez la date de la première (first_injection_date)",
+                    "This centre only gives second injections: give the date of the first (first_injection_date)",
+                ));
+            }
+            let first = slot_at(&centre, "slot", &request.slot, now, Some(horizon))?;
+            let first_day = first.with_timezone(&centre.tz).date_naive();
+            if let Some(why) =
+                ctx.bookings
+                    .eligibility
+                    .refusal(birth, first_day, centre.reserved_pro)
+            {
+                return Err(Error::NotEligible(why));
+            }
+            let days = second_dose_days(first_day, interval, window);
+            match request.second_slot.as_deref() {
+                Some(chosen) => {
+                    let second = slot_at(&centre, "second_slot", chosen, now, None)?;
+                    in_window("second_slot", &centre, second, &days)?;
+                    Plan {
+                        first: Some(first),
+                        candidates: vec![second],
+                        chosen_second: true,
+                        days,
+                    }
+                }
+                // The planned day only: the following days are worked out
+                // in the rare case that day is full (each day's slots cost
+                // time-zone arithmetic).
+                None => Plan {
+                    first: Some(first),
+                    candidates: second_candidates(&centre, first, interval, 0),
+                    chosen_second: false,
+                    days,
+                },
+            }
+        }
+    };
     let request_hash = {
         let digest = Sha256::digest(serde_json::to_vec(&request).map_err(anyhow::Error::from)?);
         digest
@@ -358,21 +416,14 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
-    // Computed here, not in the store steps: only store work waits its turn.
-    let interval = known_vaccines()
-        .into_iter()
-        .find(|v| v.code == request.vaccine)
-        .map(|v| v.second_dose_days)
-        .ok_or_else(|| anyhow::anyhow!("vaccine checked before"))?;
-    // The planned day only: the following days are worked out in the rare
-    // case that day is full (each day's slots cost time-zone arithmetic).
-    let candidates = second_candidates(&centre, first, interval, 0);
+    let chosen = (plan.first, plan.candidates.first().copied());
+    let days = plan.days.clone();
     let attempt = Attempt {
         centre: centre.clone(),
         request,
-        first,
-        candidates,
+        plan,
         interval,
+        window,
         key,
         request_hash,
         now,
@@ -391,27 +442,61 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
             }
             Ok(response)
         }
-        Err(Error::SlotTaken { .. }) => Err(Error::SlotTaken {
-            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days, first)
-                .await?,
-        }),
-        Err(Error::NoSecondSlot { .. }) => Err(Error::NoSecondSlot {
-            alternatives: alternatives(&ctx.pool, &centre, now, ctx.bookings.horizon_days, first)
-                .await?,
+        Err(e @ (Error::SlotTaken { dose: 1, .. } | Error::NoSecondSlot { .. })) => {
+            let first = chosen
+                .0
+                .ok_or_else(|| anyhow::anyhow!("a first slot was tried"))?;
+            let today = slots::local_date(now, centre.tz);
+            let alternatives = free_times(
+                &ctx.pool,
+                &centre,
+                now,
+                slots::horizon(today, horizon).collect(),
+                first,
+            )
+            .await?;
+            Err(match e {
+                Error::NoSecondSlot { .. } => Error::NoSecondSlot { alternatives },
+                _ => Error::SlotTaken {
+                    dose: 1,
+                    alternatives,
+                },
+            })
+        }
+        Err(Error::SlotTaken { dose: 2, .. }) => Err(Error::SlotTaken {
+            dose: 2,
+            alternatives: free_times(
+                &ctx.pool,
+                &centre,
+                now,
+                days_of(&days),
+                chosen.1.ok_or_else(|| anyhow::anyhow!("a second slot was tried"))?,
+            )
+            .await?,
         }),
         Err(e) => Err(e),
     }
 }
 
-/// The requested first-injection time, if it is one of the centre's slots,
-/// still to come and within the published horizon.
-fn first_slot(
+/// The dates of a range.
+fn days_of(days: &RangeInclusive<NaiveDate>) -> Vec<NaiveDate> {
+    days.start()
+        .iter_days()
+        .take_while(|d| d <= days.end())
+        .collect()
+}
+
+/// A time sent for `name`, if it is one of the centre's slots, still to
+/// come, on a day it is open and (for a first injection) within the
+/// published horizon.
+fn slot_at(
     centre: &Bookable,
+    name: &str,
     slot: &str,
     now: DateTime<Utc>,
-    horizon_days: u32,
+    horizon_days: Option<u32>,
 ) -> Result<DateTime<Utc>, Error> {
-    let not_a_slot = || field("slot", "Choisissez un créneau", "Choose a slot");
+    let not_a_slot = || field(name, "Choisissez un créneau", "Choose a slot");
     let at = match creneau_model::booking::parse_slot(slot).ok_or_else(not_a_slot)? {
         SlotTime::Instant(at) => at.with_timezone(&Utc),
         SlotTime::Local(local) => chrono::TimeZone::from_local_datetime(&centre.tz, &local)
@@ -421,15 +506,17 @@ fn first_slot(
     };
     if at <= now {
         return Err(field(
-            "slot",
+            name,
             "Ce créneau est passé : choisissez-en un autre",
             "This slot has passed: choose another",
         ));
     }
     let today = slots::local_date(now, centre.tz);
     let date = at.with_timezone(&centre.tz).date_naive();
-    if (date - today).num_days() >= i64::from(horizon_days) {
-        return Err(field("slot", format!("Les rendez-vous s’ouvrent {horizon_days} jours à l’avance : choisissez une date plus proche"), format!("Appointments open {horizon_days} days ahead: choose an earlier date")));
+    if let Some(horizon_days) = horizon_days {
+        if (date - today).num_days() >= i64::from(horizon_days) {
+            return Err(field(name, format!("Les rendez-vous s’ouvrent {horizon_days} jours à l’avance : choisissez une date plus proche"), format!("Appointments open {horizon_days} days ahead: choose an earlier date")));
+        }
     }
     let exists = centre.open_on(date)
         && slots::slots_on(date, &centre.hours, centre.rules, centre.tz)
@@ -437,12 +524,39 @@ fn first_slot(
             .any(|s| s.starts_at == at);
     if !exists {
         return Err(field(
-            "slot",
+            name,
             "Ce centre ne propose pas ce créneau : choisissez-en un sur sa page",
             "This centre does not offer this slot: choose one on its page",
         ));
     }
     Ok(at)
+}
+
+/// A second injection on one of the days its vaccine allows.
+fn in_window(
+    name: &str,
+    centre: &Bookable,
+    at: DateTime<Utc>,
+    days: &RangeInclusive<NaiveDate>,
+) -> Result<(), Error> {
+    let date = at.with_timezone(&centre.tz).date_naive();
+    if days.contains(&date) {
+        return Ok(());
+    }
+    let (from, to) = (days.start(), days.end());
+    Err(field(
+        name,
+        format!(
+            "La deuxième injection de ce vaccin se fait entre le {} et le {} : choisissez un jour entre ces dates",
+            date_with_year(*from, Lang::Fr),
+            date_with_year(*to, Lang::Fr)
+        ),
+        format!(
+            "The second injection of this vaccine is given between {} and {}: choose a day between these dates",
+            date_with_year(*from, Lang::En),
+            date_with_year(*to, Lang::En)
+        ),
+    ))
 }
 
 /// Minutes since midnight on a wall clock.
@@ -477,14 +591,26 @@ fn second_candidates(
     out
 }
 
+/// Which places a booking asks for.
+struct Plan {
+    /// The first injection's time here; None when given elsewhere.
+    first: Option<DateTime<Utc>>,
+    /// Second-injection times to try, in order: the one chosen (or, for a
+    /// second alone, the slot), else the planned day's, nearest first.
+    candidates: Vec<DateTime<Utc>>,
+    /// The person chose the second time: no other will do.
+    chosen_second: bool,
+    /// The days the second injection may be on.
+    days: RangeInclusive<NaiveDate>,
+}
+
 /// A booking request, checked, as the store steps need it.
 struct Attempt {
     centre: Arc<Bookable>,
     request: BookingRequest,
-    first: DateTime<Utc>,
-    /// Second-injection times on the planned day, nearest first.
-    candidates: Vec<DateTime<Utc>>,
+    plan: Plan,
     interval: u32,
+    window: u32,
     key: String,
     request_hash: String,
     now: DateTime<Utc>,
@@ -492,12 +618,12 @@ struct Attempt {
 
 /// One booking: everything or nothing.
 ///
-/// The usual case is one step of two statements: take both places in one
+/// The usual case is one step of two statements: take the places in one
 /// upsert, insert the booking (its key's unique index catches a retry).
 /// Anything else (a full slot, a retried key, the nearest second time
 /// full) is undone and done again step by step.
 async fn book<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Booking, bool), Error> {
-    if let Some(nearest) = attempt.candidates.first() {
+    if let Some(nearest) = attempt.plan.candidates.first() {
         ledger.begin().await?;
         match book_fast(ledger, attempt, *nearest).await {
             Ok(Some(booking)) => {
@@ -538,8 +664,9 @@ async fn insert_booking<L: Ledger>(
         reference: &reference,
         centre_id: &attempt.centre.centre.id,
         vaccine: &attempt.request.vaccine,
-        first_at: attempt.first.timestamp(),
-        second_at: second.timestamp(),
+        first_at: attempt.plan.first.map(|t| t.timestamp()),
+        second_at: Some(second.timestamp()),
+        first_elsewhere_on: attempt.request.first_injection_date.as_deref(),
         person_key: &person_key(p),
         first_name: &p.first_name,
         last_name: &p.last_name,
@@ -559,23 +686,26 @@ async fn insert_booking<L: Ledger>(
 
 fn confirmed(reference: String, attempt: &Attempt, second: DateTime<Utc>) -> Booking {
     let centre = &attempt.centre;
+    let first = attempt.plan.first.map(|at| Appointment {
+        dose: 1,
+        at: centre.rfc3339(at),
+    });
     Booking {
         reference,
         status: "confirmed".into(),
         centre: centre.centre.clone(),
         vaccine: attempt.request.vaccine.clone(),
-        appointments: vec![
-            Appointment {
-                dose: 1,
-                at: centre.rfc3339(attempt.first),
-            },
-            Appointment {
+        appointments: first
+            .into_iter()
+            .chain([Appointment {
                 dose: 2,
                 at: centre.rfc3339(second),
-            },
-        ],
+            }])
+            .collect(),
         person: attempt.request.person.clone(),
         booked_by: attempt.request.booked_by,
+        first_injection_date: attempt.request.first_injection_date.clone(),
+        second_cancelled: false,
     }
 }
 
@@ -586,9 +716,15 @@ async fn book_fast<L: Ledger>(
     second: DateTime<Utc>,
 ) -> Result<Option<Booking>, Error> {
     let centre = &attempt.centre;
-    let both = [attempt.first.timestamp(), second.timestamp()];
+    let places: Vec<i64> = attempt
+        .plan
+        .first
+        .iter()
+        .chain([&second])
+        .map(|t| t.timestamp())
+        .collect();
     if !ledger
-        .take(&centre.centre.id, &both, centre.rules.capacity)
+        .take(&centre.centre.id, &places, centre.rules.capacity)
         .await?
     {
         return Ok(None);
@@ -604,7 +740,8 @@ async fn book_fast<L: Ledger>(
 }
 
 /// Step by step: a retried key first, then the first place, then the
-/// second (nearest time that day, else the next days), then the booking.
+/// second (the one chosen; or the nearest time that day, else the next
+/// days of the window), then the booking.
 async fn book_in<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Booking, bool), Error> {
     let centre = &attempt.centre;
     if let Some((hash, existing)) = ledger.key_holder(&attempt.key).await? {
@@ -620,22 +757,22 @@ async fn book_in<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Bookin
     }
     let capacity = centre.rules.capacity;
     let id = &centre.centre.id;
-    if !ledger
-        .take(id, &[attempt.first.timestamp()], capacity)
-        .await?
-    {
-        return Err(Error::SlotTaken {
-            alternatives: Vec::new(),
-        });
+    if let Some(first) = attempt.plan.first {
+        if !ledger.take(id, &[first.timestamp()], capacity).await? {
+            return Err(Error::SlotTaken {
+                dose: 1,
+                alternatives: Vec::new(),
+            });
+        }
     }
-    let wider = second_candidates(
-        centre,
-        attempt.first,
-        attempt.interval,
-        SECOND_DOSE_WINDOW_DAYS,
-    );
+    let wider = match (attempt.plan.chosen_second, attempt.plan.first) {
+        (false, Some(first)) => {
+            second_candidates(centre, first, attempt.interval, i64::from(attempt.window))
+        }
+        _ => Vec::new(),
+    };
     let candidates = if wider.is_empty() {
-        &attempt.candidates
+        &attempt.plan.candidates
     } else {
         &wider
     };
@@ -655,8 +792,15 @@ async fn book_in<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Bookin
         }
     }
     let Some(second) = second else {
-        return Err(Error::NoSecondSlot {
-            alternatives: Vec::new(),
+        return Err(if attempt.plan.chosen_second {
+            Error::SlotTaken {
+                dose: 2,
+                alternatives: Vec::new(),
+            }
+        } else {
+            Error::NoSecondSlot {
+                alternatives: Vec::new(),
+            }
         });
     };
     match insert_booking(ledger, attempt, second).await? {
@@ -679,21 +823,16 @@ fn booking_from(r: StoredBooking, centre: &Bookable) -> Booking {
             .map(|t| centre.rfc3339(t))
             .unwrap_or_default()
     };
+    let appointments = [(1, r.first_at), (2, r.second_at)]
+        .into_iter()
+        .filter_map(|(dose, secs)| Some(Appointment { dose, at: at(secs?) }))
+        .collect();
     Booking {
         reference: r.reference,
         status: r.status,
         centre: centre.centre.clone(),
         vaccine: r.vaccine,
-        appointments: vec![
-            Appointment {
-                dose: 1,
-                at: at(r.first_at),
-            },
-            Appointment {
-                dose: 2,
-                at: at(r.second_at),
-            },
-        ],
+        appointments,
         person: Person {
             first_name: r.first_name,
             last_name: r.last_name,
@@ -706,25 +845,41 @@ fn booking_from(r: StoredBooking, centre: &Bookable) -> Booking {
         } else {
             BookedBy::Myself
         },
+        first_injection_date: r.first_elsewhere_on,
+        second_cancelled: r.second_cancelled_at.is_some(),
     }
 }
 
-/// Free first-injection times at a centre, read from the store (the
+/// Free times at a centre on some days, read from the store (the
 /// snapshot may be a minute old): on the day the person chose first, then
-/// the nearest days after or before it (never a past one), each day's
+/// the nearest days after or before it (never a past time), each day's
 /// times nearest the chosen time first.
-async fn alternatives(
+async fn free_times(
     pool: &Pool,
     centre: &Bookable,
     now: DateTime<Utc>,
-    horizon_days: u32,
+    mut days: Vec<NaiveDate>,
     chosen: DateTime<Utc>,
 ) -> Result<Vec<String>, Error> {
-    let today = slots::local_date(now, centre.tz);
-    let until = now + chrono::Duration::days(i64::from(horizon_days) + 1);
-    let taken = taken_on(pool, &centre.centre.id, now.timestamp(), until.timestamp()).await?;
+    let (Some(first), Some(last)) = (days.iter().min().copied(), days.iter().max().copied()) else {
+        return Ok(Vec::new());
+    };
+    let from = (first - chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    let until = (last + chrono::Duration::days(2))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    let taken = taken_on(
+        pool,
+        &centre.centre.id,
+        from.timestamp().max(now.timestamp()),
+        until.timestamp(),
+    )
+    .await?;
     let chosen_day = chosen.with_timezone(&centre.tz).date_naive();
-    let mut days: Vec<NaiveDate> = slots::horizon(today, horizon_days).collect();
     days.sort_by_key(|d| ((*d - chosen_day).num_days().abs(), *d < chosen_day));
     let chosen_minute = minute_of_day(&chosen.with_timezone(&centre.tz));
     let mut out = Vec::new();
@@ -739,6 +894,7 @@ async fn alternatives(
         });
         for slot in day {
             if slot.starts_at > now
+                && slot.starts_at != chosen
                 && taken.get(&slot.starts_at.timestamp()).copied().unwrap_or(0)
                     < centre.rules.capacity
             {
@@ -752,18 +908,20 @@ async fn alternatives(
     Ok(out)
 }
 
-/// The reference and birth date of a lookup or cancellation, checked the
-/// same way whether the reference exists or not (one answer: 404).
-async fn checked_reference(
+/// The reference of a lookup, cancellation or move and the body that
+/// carries the birth date, checked the same way whether the reference
+/// exists or not (one answer: 404).
+async fn checked_reference<T: serde::de::DeserializeOwned>(
     ctx: &ApiContext,
     reference: &str,
     req: Request,
-) -> Result<(String, Arc<Bookable>), Error> {
+    birth_date: fn(&T) -> &str,
+) -> Result<(String, Arc<Bookable>, T), Error> {
     let client = client_address(&req, &ctx.bookings.limits.trusted_proxies);
     let canonical = normalise_reference(reference).ok_or(Error::NotFound)?;
     ctx.bookings.rate.lookup(client, &canonical)?;
-    let check: ReferenceCheck = json_body(req).await?;
-    let birth = parse_iso_date(&check.birth_date).ok_or_else(|| {
+    let body: T = json_body(req).await?;
+    let birth = parse_iso_date(birth_date(&body)).ok_or_else(|| {
         Error::Invalid(vec![FieldProblem {
             field: "birth_date".into(),
             message: not_an_iso_date(),
@@ -788,7 +946,7 @@ async fn checked_reference(
         .get(&centre_id)
         .cloned()
         .ok_or(Error::NotFound)?;
-    Ok((canonical, centre))
+    Ok((canonical, centre, body))
 }
 
 async fn lookup(
@@ -796,7 +954,8 @@ async fn lookup(
     Path(reference): Path<String>,
     req: Request,
 ) -> Result<Json<Booking>, Error> {
-    let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
+    let (reference, centre, _) =
+        checked_reference(&ctx, &reference, req, |b: &ReferenceCheck| &b.birth_date).await?;
     let stored = read_on(&ctx.pool, &reference)
         .await?
         .ok_or(Error::NotFound)?;
@@ -808,48 +967,289 @@ async fn cancel(
     Path(reference): Path<String>,
     req: Request,
 ) -> Result<Json<Booking>, Error> {
-    let (reference, centre) = checked_reference(&ctx, &reference, req).await?;
+    let (reference, centre, body) =
+        checked_reference(&ctx, &reference, req, |b: &CancelRequest| &b.birth_date).await?;
     let now = Utc::now().timestamp();
+    let only_second = match body.dose {
+        None => false,
+        Some(2) => true,
+        Some(_) => {
+            return Err(field(
+                "dose",
+                "Seule la deuxième injection s’annule seule : pour la première, annulez le rendez-vous entier (sans « dose »)",
+                "Only the second injection can be cancelled on its own: for the first, cancel the whole booking (without “dose”)",
+            ))
+        }
+    };
     // Cancelling twice is harmless: the second finds nothing to free.
     async fn steps<L: Ledger>(
         ledger: &mut L,
         reference: &str,
+        only_second: bool,
+        centre: &str,
         now: i64,
     ) -> Result<Option<StoredBooking>, Error> {
         ledger.begin().await?;
-        let done = match ledger.cancel(reference, now).await {
-            Ok(_) => ledger.read(reference).await,
-            Err(e) => Err(e),
-        };
-        match done {
-            Ok(stored) => {
-                ledger.keep().await?;
-                Ok(stored)
+        let done = async {
+            if only_second {
+                cancel_second(ledger, reference, centre, now).await?;
+            } else {
+                ledger.cancel(reference, now).await?;
             }
-            Err(e) => {
-                ledger.undo().await?;
-                Err(e)
-            }
+            ledger.read(reference).await
         }
+        .await;
+        finish(ledger, done).await
     }
+    let id = centre.centre.id.clone();
     let stored = match &ctx.bookings.writer {
         Some(writer) => {
             let reference = reference.clone();
             writer
-                .run(async move |l| steps(l, &reference, now).await)
+                .run(async move |l| steps(l, &reference, only_second, &id, now).await)
                 .await?
         }
-        None => steps(&mut ctx.bookings.pooled(&ctx.pool), &reference, now).await?,
+        None => {
+            steps(
+                &mut ctx.bookings.pooled(&ctx.pool),
+                &reference,
+                only_second,
+                &id,
+                now,
+            )
+            .await?
+        }
     };
     Ok(Json(booking_from(stored.ok_or(Error::NotFound)?, &centre)))
 }
 
-/// Delete bookings whose second appointment is more than `days` days past,
+/// Keep the step if it went well, undo it otherwise.
+async fn finish<L: Ledger, T>(ledger: &mut L, done: Result<T, Error>) -> Result<T, Error> {
+    match done {
+        Ok(v) => {
+            ledger.keep().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            ledger.undo().await?;
+            Err(e)
+        }
+    }
+}
+
+fn cancelled_booking() -> Error {
+    Error::NotChangeable(Message::new(
+        "Ce rendez-vous est annulé : il ne peut plus être modifié. Vous pouvez en prendre un nouveau.",
+        "This booking is cancelled: it can no longer be changed. You can make a new one.",
+    ))
+}
+
+/// The second injection of a confirmed booking cancelled on its own; its
+/// place returns to the pool. Done again, it changes nothing.
+async fn cancel_second<L: Ledger>(
+    ledger: &mut L,
+    reference: &str,
+    centre: &str,
+    now: i64,
+) -> Result<(), Error> {
+    let stored = ledger.read(reference).await?.ok_or(Error::NotFound)?;
+    if stored.status != "confirmed" {
+        return Err(cancelled_booking());
+    }
+    if stored.first_at.is_none() {
+        return Err(Error::NotChangeable(Message::new(
+            "Ce rendez-vous n’a que la deuxième injection : pour l’annuler, annulez le rendez-vous entier.",
+            "This booking holds only the second injection: to cancel it, cancel the whole booking.",
+        )));
+    }
+    let Some(second) = stored.second_at else {
+        return Ok(());
+    };
+    if !ledger.reschedule(reference, 2, second, None, now).await? {
+        return Err(anyhow::anyhow!("booking changed within its own step").into());
+    }
+    ledger.free_place(centre, second).await
+}
+
+/// `POST /bookings/{reference}/move`: one injection to another slot. The
+/// new place is taken before the old one is freed, in one step: the person
+/// never ends up with neither.
+async fn move_appointment(
+    State(ctx): State<ApiContext>,
+    Path(reference): Path<String>,
+    req: Request,
+) -> Result<Json<Booking>, Error> {
+    let (reference, centre, body) =
+        checked_reference(&ctx, &reference, req, |b: &MoveRequest| &b.birth_date).await?;
+    let now = Utc::now();
+    let stored = read_on(&ctx.pool, &reference)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if stored.status != "confirmed" {
+        return Err(cancelled_booking());
+    }
+    let interval = second_dose_interval(&stored.vaccine)
+        .ok_or_else(|| anyhow::anyhow!("stored vaccine {} unknown", stored.vaccine))?;
+    let window = ctx.bookings.eligibility.second_dose_window_days;
+    let horizon = ctx.bookings.horizon_days;
+    let local_day = |secs: i64| {
+        DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&centre.tz).date_naive())
+    };
+    let (from, to) = match body.dose {
+        1 => {
+            let Some(from) = stored.first_at else {
+                return Err(Error::NotChangeable(Message::new(
+                    "La première injection a été faite ailleurs : seule la deuxième se déplace ici.",
+                    "The first injection was given elsewhere: only the second can be moved here.",
+                )));
+            };
+            let to = slot_at(&centre, "slot", &body.slot, now, Some(horizon))?;
+            let birth = parse_iso_date(&stored.birth_date)
+                .ok_or_else(|| anyhow::anyhow!("stored birth date unreadable"))?;
+            let new_day = to.with_timezone(&centre.tz).date_naive();
+            if let Some(why) = ctx.bookings.eligibility.refusal(birth, new_day, false) {
+                return Err(Error::NotEligible(why));
+            }
+            // The second stays where it is: it must still be in the window.
+            if let Some(second_day) = stored.second_at.and_then(local_day) {
+                let days = second_dose_days(new_day, interval, window);
+                if !days.contains(&second_day) {
+                    return Err(field(
+                        "slot",
+                        format!(
+                            "Votre deuxième injection, le {}, doit avoir lieu {interval} à {} jours après la première : choisissez une première injection entre le {} et le {}, ou déplacez d’abord la deuxième",
+                            date_with_year(second_day, Lang::Fr),
+                            interval + window,
+                            date_with_year(second_day - chrono::Duration::days(i64::from(interval + window)), Lang::Fr),
+                            date_with_year(second_day - chrono::Duration::days(i64::from(interval)), Lang::Fr),
+                        ),
+                        format!(
+                            "Your second injection, on {}, must be {interval} to {} days after the first: choose a first injection between {} and {}, or move the second first",
+                            date_with_year(second_day, Lang::En),
+                            interval + window,
+                            date_with_year(second_day - chrono::Duration::days(i64::from(interval + window)), Lang::En),
+                            date_with_year(second_day - chrono::Duration::days(i64::from(interval)), Lang::En),
+                        ),
+                    ));
+                }
+            }
+            (from, to)
+        }
+        2 => {
+            let Some(from) = stored.second_at else {
+                return Err(Error::NotChangeable(Message::new(
+                    "La deuxième injection de ce rendez-vous a été annulée.",
+                    "The second injection of this booking was cancelled.",
+                )));
+            };
+            let first_day = match (stored.first_at, &stored.first_elsewhere_on) {
+                (Some(at), _) => local_day(at),
+                (None, Some(day)) => parse_iso_date(day),
+                (None, None) => None,
+            }
+            .ok_or_else(|| anyhow::anyhow!("booking without a first injection"))?;
+            let days = second_dose_days(first_day, interval, window);
+            let to = slot_at(&centre, "slot", &body.slot, now, None)?;
+            in_window("slot", &centre, to, &days)?;
+            (from, to)
+        }
+        _ => {
+            return Err(field(
+                "dose",
+                "Indiquez l’injection à déplacer : 1 ou 2",
+                "Give the injection to move: 1 or 2",
+            ))
+        }
+    };
+    if from == to.timestamp() {
+        return Ok(Json(booking_from(stored, &centre)));
+    }
+    async fn steps<L: Ledger>(
+        ledger: &mut L,
+        reference: &str,
+        centre: &str,
+        capacity: u32,
+        dose: u8,
+        from: i64,
+        to: i64,
+    ) -> Result<StoredBooking, Error> {
+        ledger.begin().await?;
+        let done = async {
+            if !ledger.take(centre, &[to], capacity).await? {
+                return Err(Error::SlotTaken {
+                    dose,
+                    alternatives: Vec::new(),
+                });
+            }
+            if !ledger.reschedule(reference, dose, from, Some(to), 0).await? {
+                // Cancelled or moved by another request since it was read.
+                return Err(Error::NotChangeable(Message::new(
+                    "Ce rendez-vous vient d’être modifié par ailleurs : affichez-le de nouveau.",
+                    "This booking has just been changed elsewhere: look it up again.",
+                )));
+            }
+            ledger.free_place(centre, from).await?;
+            ledger.read(reference).await?.ok_or(Error::NotFound)
+        }
+        .await;
+        finish(ledger, done).await
+    }
+    let (id, capacity, dose, new) = (
+        centre.centre.id.clone(),
+        centre.rules.capacity,
+        body.dose,
+        to.timestamp(),
+    );
+    let outcome = match &ctx.bookings.writer {
+        Some(writer) => {
+            let reference = reference.clone();
+            writer
+                .run(async move |l| steps(l, &reference, &id, capacity, dose, from, new).await)
+                .await
+        }
+        None => {
+            steps(
+                &mut ctx.bookings.pooled(&ctx.pool),
+                &reference,
+                &id,
+                capacity,
+                dose,
+                from,
+                new,
+            )
+            .await
+        }
+    };
+    match outcome {
+        Ok(stored) => Ok(Json(booking_from(stored, &centre))),
+        Err(Error::SlotTaken { dose, .. }) => {
+            let today = slots::local_date(now, centre.tz);
+            let days = if dose == 1 {
+                slots::horizon(today, horizon).collect()
+            } else {
+                let first_day = match (stored.first_at, &stored.first_elsewhere_on) {
+                    (Some(at), _) => local_day(at),
+                    (None, Some(day)) => parse_iso_date(day),
+                    (None, None) => None,
+                }
+                .ok_or_else(|| anyhow::anyhow!("booking without a first injection"))?;
+                days_of(&second_dose_days(first_day, interval, window))
+            };
+            Err(Error::SlotTaken {
+                dose,
+                alternatives: free_times(&ctx.pool, &centre, now, days, to).await?,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Delete bookings whose last appointment is more than `days` days past,
 /// with their idempotency keys. Returns the bookings deleted.
 pub async fn purge(pool: &Pool, now: DateTime<Utc>, days: u32) -> anyhow::Result<u64> {
     let before = (now - chrono::Duration::days(i64::from(days))).timestamp();
     let mut tx = pool.begin().await?;
-    let deleted = sqlx::query("DELETE FROM bookings WHERE second_at < $1")
+    let deleted = sqlx::query("DELETE FROM bookings WHERE COALESCE(second_at, first_at) < $1")
         .bind(before)
         .execute(&mut *tx)
         .await?
@@ -884,7 +1284,10 @@ pub async fn export_day(pool: &Pool, centre_id: &str, date: NaiveDate) -> anyhow
     .await?;
     let mut lines: Vec<(i64, Vec<String>)> = Vec::new();
     for r in rows {
-        for (dose, at) in [(1, r.get::<i64, _>(0)), (2, r.get::<i64, _>(1))] {
+        for (dose, at) in [(1, r.get::<Option<i64>, _>(0)), (2, r.get::<Option<i64>, _>(1))] {
+            let Some(at) = at else {
+                continue;
+            };
             let Some(t) = DateTime::from_timestamp(at, 0).map(|t| t.with_timezone(&tz)) else {
                 continue;
             };

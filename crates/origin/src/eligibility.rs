@@ -17,6 +17,10 @@ pub struct Eligibility {
     /// Minimum age in whole years on the day of the first injection.
     pub minimum_age: u32,
     pub public_may_book_professional_centres: bool,
+    /// Days after a vaccine's interval within which its second injection
+    /// may be given (Pfizer 21 days, window 7: days 21 to 28).
+    #[serde(default = "creneau_model::snapshot::default_second_dose_window")]
+    pub second_dose_window_days: u32,
 }
 
 impl Default for Eligibility {
@@ -30,6 +34,7 @@ impl Eligibility {
     pub fn rule(&self) -> creneau_model::snapshot::EligibilityRule {
         creneau_model::snapshot::EligibilityRule {
             minimum_age: self.minimum_age,
+            second_dose_window_days: self.second_dose_window_days,
         }
     }
 
@@ -40,18 +45,25 @@ impl Eligibility {
             .with_context(|| format!("{}: not valid eligibility rules", path.display()))
     }
 
+    /// Why the public may not book at this centre, if it may not.
+    pub fn centre_refusal(&self, professional_centre: bool) -> Option<Message> {
+        (professional_centre && !self.public_may_book_professional_centres).then(|| Message::new(
+            "Ce centre est réservé aux professionnels de santé : il ne peut pas être réservé ici. Choisissez un autre centre.",
+            "This centre is reserved for health professionals and cannot be booked here. Choose another centre.",
+        ))
+    }
+
     /// Why this person may not book this appointment, if they may not.
+    /// (A second injection alone is not refused for age: the first one,
+    /// given under the rules of its day, decided.)
     pub fn refusal(
         &self,
         birth: NaiveDate,
         first_injection: NaiveDate,
         professional_centre: bool,
     ) -> Option<Message> {
-        if professional_centre && !self.public_may_book_professional_centres {
-            return Some(Message::new(
-                "Ce centre est réservé aux professionnels de santé : il ne peut pas être réservé ici. Choisissez un autre centre.",
-                "This centre is reserved for health professionals and cannot be booked here. Choose another centre.",
-            ));
+        if let Some(why) = self.centre_refusal(professional_centre) {
+            return Some(why);
         }
         let age = age_on(birth, first_injection);
         if age < self.minimum_age as i32 {

@@ -21,9 +21,14 @@ pub enum Error {
     /// One message per field in error.
     #[error("invalid fields")]
     Invalid(Vec<FieldProblem>),
-    /// The first-injection slot is full; `alternatives` are free ones.
+    /// The slot chosen for injection `dose` is full; `alternatives` are
+    /// free ones for that injection.
     #[error("slot taken")]
-    SlotTaken { alternatives: Vec<String> },
+    SlotTaken { dose: u8, alternatives: Vec<String> },
+    /// The booking cannot be changed that way (cancelled, or the
+    /// injection is not held here).
+    #[error("not changeable")]
+    NotChangeable(Message),
     /// No second-injection slot in the window after the interval.
     #[error("no second-dose slot")]
     NoSecondSlot { alternatives: Vec<String> },
@@ -56,6 +61,7 @@ fn body(error: &str, message: Option<Message>) -> ApiProblem {
         message,
         fields: Vec::new(),
         alternatives: Vec::new(),
+        dose: None,
         retry_after: None,
     }
 }
@@ -80,11 +86,17 @@ impl IntoResponse for Error {
                 p.fields = fields;
                 (S::UNPROCESSABLE_ENTITY, p)
             }
-            Error::SlotTaken { alternatives } => {
-                let mut p = body("slot_taken", Some(m("Ce créneau vient d’être pris. Choisissez un autre horaire.", "This slot has just been taken. Choose another time.")));
+            Error::SlotTaken { dose, alternatives } => {
+                let mut p = body("slot_taken", Some(if dose == 2 {
+                    m("Le créneau choisi pour la deuxième injection vient d’être pris. Choisissez un autre horaire.", "The slot chosen for the second injection has just been taken. Choose another time.")
+                } else {
+                    m("Ce créneau vient d’être pris. Choisissez un autre horaire.", "This slot has just been taken. Choose another time.")
+                }));
                 p.alternatives = alternatives;
+                p.dose = Some(dose);
                 (S::CONFLICT, p)
             }
+            Error::NotChangeable(message) => (S::CONFLICT, body("not_changeable", Some(message))),
             Error::NoSecondSlot { alternatives } => {
                 let mut p = body("no_second_dose_slot", Some(m("Il n’y a plus de place pour la deuxième injection à la date prévue. Choisissez un autre jour pour la première.", "There is no room left for the second injection on the planned date. Choose another day for the first.")));
                 p.alternatives = alternatives;

@@ -41,11 +41,12 @@ const TAKEN_BETWEEN: &str = "SELECT starts_at, taken FROM slot_usage \
      WHERE centre_id = $1 AND starts_at >= $2 AND starts_at < $3";
 const INSERT: &str = "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, \
      person_key, first_name, last_name, birth_date, phone, email, booked_by, status, created_at, \
-     idempotency_key, request_hash) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15)";
+     idempotency_key, request_hash, first_elsewhere_on) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15, $16)";
 const KEY_HOLDER: &str = "SELECT request_hash, reference FROM bookings WHERE idempotency_key = $1";
 const READ: &str = "SELECT reference, status, vaccine, first_at, second_at, first_name, \
-     last_name, birth_date, phone, email, booked_by, centre_id FROM bookings WHERE reference = $1";
+     last_name, birth_date, phone, email, booked_by, centre_id, first_elsewhere_on, \
+     second_cancelled_at FROM bookings WHERE reference = $1";
 const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = $2 \
      WHERE reference = $1 AND status = 'confirmed'";
 /// Both places of a cancelled booking return to the pool.
@@ -53,14 +54,27 @@ const FREE_PLACES: &str = "UPDATE slot_usage SET taken = taken - 1 WHERE taken >
      AND centre_id = (SELECT centre_id FROM bookings WHERE reference = $1) \
      AND starts_at IN (SELECT first_at FROM bookings WHERE reference = $1 \
      UNION ALL SELECT second_at FROM bookings WHERE reference = $1)";
+/// One place of a slot back to the pool (a moved or cancelled injection).
+const FREE_ONE: &str =
+    "UPDATE slot_usage SET taken = taken - 1 WHERE centre_id = $1 AND starts_at = $2 AND taken > 0";
+/// An injection of a confirmed booking to another time (`$3`), or with
+/// `$3` NULL the second cancelled on its own (when a first is held here).
+const MOVE_FIRST: &str = "UPDATE bookings SET first_at = $3 \
+     WHERE reference = $1 AND status = 'confirmed' AND first_at = $2";
+const MOVE_SECOND: &str = "UPDATE bookings SET second_at = $3 \
+     WHERE reference = $1 AND status = 'confirmed' AND second_at = $2";
+const CANCEL_SECOND: &str = "UPDATE bookings SET second_at = NULL, second_cancelled_at = $3 \
+     WHERE reference = $1 AND status = 'confirmed' AND second_at = $2 AND first_at IS NOT NULL";
 
 /// A booking row about to be written.
 pub struct NewBooking<'a> {
     pub reference: &'a str,
     pub centre_id: &'a str,
     pub vaccine: &'a str,
-    pub first_at: i64,
-    pub second_at: i64,
+    /// None: the first injection was given elsewhere, on `first_elsewhere_on`.
+    pub first_at: Option<i64>,
+    pub second_at: Option<i64>,
+    pub first_elsewhere_on: Option<&'a str>,
     pub person_key: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
@@ -79,8 +93,10 @@ pub struct StoredBooking {
     pub reference: String,
     pub status: String,
     pub vaccine: String,
-    pub first_at: i64,
-    pub second_at: i64,
+    /// None: given elsewhere (`first_elsewhere_on`).
+    pub first_at: Option<i64>,
+    /// None: cancelled on its own (`second_cancelled_at`).
+    pub second_at: Option<i64>,
     pub first_name: String,
     pub last_name: String,
     pub birth_date: String,
@@ -88,6 +104,8 @@ pub struct StoredBooking {
     pub email: Option<String>,
     pub booked_by: String,
     pub centre_id: String,
+    pub first_elsewhere_on: Option<String>,
+    pub second_cancelled_at: Option<i64>,
 }
 
 /// What the insert of a booking row ran into.
@@ -150,6 +168,32 @@ pub trait Ledger: Send {
         reference: &str,
         now: i64,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
+    /// Give one place of a slot back.
+    fn free_place(
+        &mut self,
+        centre: &str,
+        start: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Change the time of one injection of a confirmed booking from `from`
+    /// to `to` (`to` None: cancel the second on its own). False if the
+    /// booking is no longer as read (cancelled, moved meanwhile).
+    fn reschedule(
+        &mut self,
+        reference: &str,
+        dose: u8,
+        from: i64,
+        to: Option<i64>,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+}
+
+/// The statement of a reschedule and its parameters.
+fn reschedule_sql(dose: u8, to: Option<i64>, now: i64) -> (&'static str, Option<i64>) {
+    match (dose, to) {
+        (1, Some(to)) => (MOVE_FIRST, Some(to)),
+        (_, Some(to)) => (MOVE_SECOND, Some(to)),
+        (_, None) => (CANCEL_SECOND, Some(now)),
+    }
 }
 
 fn take_sql(starts: &[i64]) -> &'static str {
@@ -201,6 +245,8 @@ fn stored_from_any(r: &sqlx::any::AnyRow) -> StoredBooking {
         email: r.get(9),
         booked_by: r.get(10),
         centre_id: r.get(11),
+        first_elsewhere_on: r.get(12),
+        second_cancelled_at: r.get(13),
     }
 }
 
@@ -295,6 +341,7 @@ impl Ledger for PoolLedger {
             .bind(b.created_at)
             .bind(b.idempotency_key)
             .bind(b.request_hash)
+            .bind(b.first_elsewhere_on)
             .execute(self.conn()?)
             .await;
         match inserted {
@@ -332,6 +379,33 @@ impl Ledger for PoolLedger {
             .execute(self.conn()?)
             .await?;
         Ok(true)
+    }
+
+    async fn free_place(&mut self, centre: &str, start: i64) -> Result<(), Error> {
+        sqlx::query(FREE_ONE)
+            .bind(centre.to_string())
+            .bind(start)
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
+    }
+
+    async fn reschedule(
+        &mut self,
+        reference: &str,
+        dose: u8,
+        from: i64,
+        to: Option<i64>,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let (sql, third) = reschedule_sql(dose, to, now);
+        let done = sqlx::query(sql)
+            .bind(reference.to_string())
+            .bind(from)
+            .bind(third)
+            .execute(self.conn()?)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
 
@@ -477,6 +551,7 @@ impl Ledger for SqliteLedger {
             b.created_at,
             b.idempotency_key,
             b.request_hash,
+            b.first_elsewhere_on,
         ]);
         match inserted {
             Ok(_) => Ok(Inserted::Done),
@@ -514,6 +589,8 @@ impl Ledger for SqliteLedger {
                     email: r.get(9)?,
                     booked_by: r.get(10)?,
                     centre_id: r.get(11)?,
+                    first_elsewhere_on: r.get(12)?,
+                    second_cancelled_at: r.get(13)?,
                 })
             })
             .optional()?)
@@ -525,6 +602,23 @@ impl Ledger for SqliteLedger {
         }
         self.statement(FREE_PLACES)?.execute(params![reference])?;
         Ok(true)
+    }
+
+    async fn free_place(&mut self, centre: &str, start: i64) -> Result<(), Error> {
+        self.statement(FREE_ONE)?.execute(params![centre, start])?;
+        Ok(())
+    }
+
+    async fn reschedule(
+        &mut self,
+        reference: &str,
+        dose: u8,
+        from: i64,
+        to: Option<i64>,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let (sql, third) = reschedule_sql(dose, to, now);
+        Ok(self.statement(sql)?.execute(params![reference, from, third])? == 1)
     }
 }
 

@@ -197,8 +197,21 @@ fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("snapshot types serialise")
 }
 
-/// Compute a generation. Pure: no store, no disk.
-pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generation {
+/// Days past the horizon a centre file covers for second injections: a
+/// first on the horizon's last day has its second up to the longest
+/// interval plus the window later.
+pub fn later_days(second_dose_window_days: u32) -> u32 {
+    snapshot::known_vaccines()
+        .iter()
+        .map(|v| v.second_dose_days)
+        .max()
+        .unwrap_or(0)
+        + second_dose_window_days
+}
+
+/// Compute a generation. Pure: no store, no disk. `later` days after the
+/// horizon are published for second injections ([`later_days`]).
+pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32) -> Generation {
     let version = version_id(now);
     let generated_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let paris = chrono_tz::Europe::Paris;
@@ -220,8 +233,8 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
                 .copied()
                 .unwrap_or(paris);
             let taken = inputs.taken.get(&centre.summary.id);
-            let (summary, file) =
-                centre_availability(centre, tz, taken, now, horizon_start, horizon_days);
+            let (summary, file, later_days) =
+                centre_availability(centre, tz, taken, now, horizon_start, horizon_days, later);
             let body = json(&CentreFile {
                 schema_version: SCHEMA_VERSION,
                 version: version.clone(),
@@ -231,6 +244,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
                 hours: centre.hours.clone(),
                 slot_minutes: centre.rules.slot_minutes,
                 days: file,
+                later_days,
             });
             (summary, body)
         })
@@ -324,9 +338,11 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32) -> Generati
     }
 }
 
-/// Free slots of one centre: its summary (next slot, free per day) and its
-/// days with free times. Only centres booked here, open to the public, have
-/// slots; others are listed with their link or phone.
+/// Free slots of one centre: its summary (next slot, free per day), its
+/// days with free times, and (when it gives second injections) the free
+/// times of the `later` days after the horizon. Only centres booked here,
+/// open to the public, have slots; others are listed with their link or
+/// phone.
 fn centre_availability(
     centre: &Centre,
     tz: chrono_tz::Tz,
@@ -334,10 +350,12 @@ fn centre_availability(
     now: DateTime<Utc>,
     horizon_start: NaiveDate,
     horizon_days: u32,
-) -> (CentreSummary, Vec<DaySlots>) {
+    later: u32,
+) -> (CentreSummary, Vec<DaySlots>, Vec<DaySlots>) {
     let mut summary = centre.summary.clone();
     let mut free_by_day = vec![0u32; horizon_days as usize];
     let mut days = Vec::new();
+    let mut later_days = Vec::new();
     let bookable = summary.booking == BookingMode::Here && !summary.reserved_for_professionals;
     if bookable {
         let opening = summary
@@ -348,15 +366,17 @@ fn centre_availability(
             .closing_date
             .as_deref()
             .and_then(|d| d.parse::<NaiveDate>().ok());
+        let later = if summary.doses.contains(&2) { later } else { 0 };
         let local_today = slots::local_date(now, tz);
-        for date in slots::horizon(local_today, horizon_days) {
+        for date in slots::horizon(local_today, horizon_days + later) {
             let index = (date - horizon_start).num_days();
-            if index < 0 || index >= i64::from(horizon_days) {
+            if index < 0 || index >= i64::from(horizon_days + later) {
                 continue;
             }
             if opening.is_some_and(|o| date < o) || closing.is_some_and(|c| date > c) {
                 continue;
             }
+            let on_horizon = index < i64::from(horizon_days);
             // Consecutive slots with the same free count make one run; a
             // booked slot or a skipped local time (the spring DST gap) starts another.
             let mut runs: Vec<SlotRun> = Vec::new();
@@ -374,14 +394,16 @@ fn centre_availability(
                 if free == 0 {
                     continue;
                 }
-                if summary.next_slot.is_none() {
-                    summary.next_slot = Some(
-                        slot.starts_at
-                            .with_timezone(&tz)
-                            .to_rfc3339_opts(SecondsFormat::Secs, false),
-                    );
+                if on_horizon {
+                    if summary.next_slot.is_none() {
+                        summary.next_slot = Some(
+                            slot.starts_at
+                                .with_timezone(&tz)
+                                .to_rfc3339_opts(SecondsFormat::Secs, false),
+                        );
+                    }
+                    free_by_day[index as usize] += free;
                 }
-                free_by_day[index as usize] += free;
                 let minute = slot.local.hour() * 60 + slot.local.minute();
                 match runs.last_mut() {
                     Some(run) if run.free == free && run_end == Some(minute) => run.count += 1,
@@ -394,15 +416,20 @@ fn centre_availability(
                 run_end = Some(minute + step);
             }
             if !runs.is_empty() {
-                days.push(DaySlots {
+                let day = DaySlots {
                     date: date.to_string(),
                     runs,
-                });
+                };
+                if on_horizon {
+                    days.push(day);
+                } else {
+                    later_days.push(day);
+                }
             }
         }
     }
     summary.free_by_day = free_by_day;
-    (summary, days)
+    (summary, days, later_days)
 }
 
 /// Search shards, in a directory named by the hash of their content so an
@@ -685,7 +712,8 @@ pub async fn publish_once(
     let inputs = load(pool, now).await?;
     let options = options.clone();
     tokio::task::spawn_blocking(move || {
-        let mut generation = build(&inputs, now, options.horizon_days);
+        let later = later_days(options.eligibility.second_dose_window_days);
+        let mut generation = build(&inputs, now, options.horizon_days, later);
         generation.pointer.eligibility = Some(options.eligibility);
         write(
             &generation,

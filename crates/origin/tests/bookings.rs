@@ -20,7 +20,8 @@ use tower::ServiceExt;
 
 /// Centres: `c1` booked here, open every day 8h-20h, 10-minute slots of 5
 /// places; `solo`, one place per slot; `pro`, reserved for professionals;
-/// `doc`, booked on Doctolib.
+/// `doc`, booked on Doctolib; `deux`, second injections only, one place
+/// per slot.
 async fn context(dir: &std::path::Path, limits: LimitsConfig) -> ApiContext {
     let mut ctx = context_through_pool(dir, limits.clone()).await;
     ctx.bookings = Arc::new(common::bookings(&ctx.pool, limits));
@@ -41,16 +42,17 @@ async fn context_on(
 ) -> ApiContext {
     let week = "8h-20h;".repeat(7);
     let csv = format!(
-        "gid;nom;adr_voie;com_cp;com_insee;com_nom;lieu_tel;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;reserve_professionels_sante;rdv_site_web;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite\n\
+        "gid;nom;adr_voie;com_cp;com_insee;com_nom;lieu_tel;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;reserve_professionels_sante;rdv_site_web;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite;creneau_injections\n\
          c1;Salle des fêtes;rue Haute;57000;57463;Metz;03 87 00 00 00;{week}non;;ici;pfizer|moderna;10;5\n\
          solo;Mairie;place de la Mairie;57000;57463;Metz;;{week}non;;ici;pfizer;10;1\n\
          pro;Hôpital;rue Basse;57000;57463;Metz;;{week}oui;;ici;pfizer;10;5\n\
-         doc;Clinique;rue Neuve;57000;57463;Metz;;{week}non;https://www.doctolib.fr/;;pfizer;10;5\n"
+         doc;Clinique;rue Neuve;57000;57463;Metz;;{week}non;https://www.doctolib.fr/;;pfizer;10;5\n\
+         deux;Gymnase;rue du Stade;57000;57463;Metz;;{week}non;;ici;pfizer;10;1;2\n"
     );
     let report = centres::import_text(&pool, "t.csv", &csv, &Default::default())
         .await
         .unwrap();
-    assert_eq!(report.imported, 4, "{report}");
+    assert_eq!(report.imported, 5, "{report}");
     let dist = dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<!doctype html><title>x</title>").unwrap();
@@ -945,7 +947,8 @@ async fn the_openapi_document_is_served_and_names_every_route() {
         [
             "/bookings",
             "/bookings/{reference}/cancel",
-            "/bookings/{reference}/lookup"
+            "/bookings/{reference}/lookup",
+            "/bookings/{reference}/move"
         ]
     );
     // Every documented route answers something other than the API's 404.
@@ -953,6 +956,7 @@ async fn the_openapi_document_is_served_and_names_every_route() {
         "/api/v1/bookings",
         "/api/v1/bookings/ABCD-EFGH/lookup",
         "/api/v1/bookings/ABCD-EFGH/cancel",
+        "/api/v1/bookings/ABCD-EFGH/move",
     ] {
         let (s, _, body) = send(&ctx, post(path, Some("openapi-001"), &json!({}))).await;
         assert!(
@@ -1171,4 +1175,231 @@ async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_repor
         None,
         "it runs once"
     );
+}
+
+/// Unix seconds of a slot written by [`slot`].
+fn unix(slot: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(slot).unwrap().timestamp()
+}
+
+/// `POST …/{reference}/{action}` with a body.
+async fn on_booking(ctx: &ApiContext, reference: &str, action: &str, body: Value) -> (StatusCode, Value) {
+    let (s, _, b) = send(
+        ctx,
+        post(&format!("/api/v1/bookings/{reference}/{action}"), None, &body),
+    )
+    .await;
+    (s, b)
+}
+
+async fn audit_is_clean(ctx: &ApiContext) {
+    let audit = creneau::bookings::audit(&ctx.pool).await.unwrap();
+    assert_eq!((audit.over_capacity, audit.mismatched), (0, 0), "{audit:?}");
+}
+
+#[tokio::test]
+async fn the_second_appointment_the_person_chose_is_booked_with_the_first_or_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let first = slot(3, 10, 0);
+    // Pfizer: 21 days, window 7: day 3 + 21 … day 3 + 28.
+    let chosen = slot(3 + 25, 15, 30);
+    let mut body = request("solo", &first, "Anne");
+    body["second_slot"] = json!(chosen);
+    let (s, _, booking) = book(&ctx, "second-chosen-1", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{booking:#}");
+    conforms("Booking", &booking);
+    assert_eq!(booking["appointments"][1]["at"], chosen);
+    assert_eq!(taken(&ctx, "solo").await, [(unix(&first), 1), (unix(&chosen), 1)]);
+
+    // The chosen second is full: 409 for the second injection, with free
+    // times in its window nearest the chosen one, and nothing held.
+    let mut body = request("solo", &slot(4, 10, 0), "Berthe");
+    body["second_slot"] = json!(chosen);
+    let (s, _, problem) = book(&ctx, "second-chosen-2", &body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{problem:#}");
+    conforms("ApiProblem", &problem);
+    assert_eq!((problem["error"].as_str(), problem["dose"].as_i64()), (Some("slot_taken"), Some(2)));
+    assert_eq!(problem["alternatives"][0], slot(3 + 25, 15, 20), "{problem:#}");
+    assert!(problem["message"]["fr"].as_str().unwrap().contains("deuxième injection"));
+    assert_eq!(taken(&ctx, "solo").await.len(), 2, "the first place was given back");
+
+    // Outside the window, before or after: 422 on second_slot, naming the days.
+    for (day, key) in [(3 + 20, "second-early"), (3 + 29, "second-late")] {
+        let mut body = request("solo", &slot(3, 11, 0), "Claire");
+        body["second_slot"] = json!(slot(day, 11, 0));
+        let (s, _, problem) = book(&ctx, key, &body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
+        conforms("ApiProblem", &problem);
+        assert_eq!(problem["fields"][0]["field"], "second_slot");
+        assert!(problem["fields"][0]["message"]["fr"].as_str().unwrap().contains(" et le "), "{problem:#}");
+    }
+    // Not one of the centre's slots (09:05 with 10-minute slots).
+    let mut body = request("solo", &slot(3, 11, 0), "Claire");
+    body["second_slot"] = json!(slot(3 + 22, 9, 5));
+    let (s, _, problem) = book(&ctx, "second-odd", &body).await;
+    assert_eq!((s, problem["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("second_slot")));
+    audit_is_clean(&ctx).await;
+}
+
+#[tokio::test]
+async fn a_second_injection_alone_after_a_first_given_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let today = Utc::now().with_timezone(&Paris).date_naive();
+    let first_day = (today - Duration::days(20)).to_string();
+    let at = slot(3, 9, 0); // 23 days after the first: in Pfizer's window
+    let mut body = request("deux", &at, "Denise");
+    // The age rule decided at the first injection: not asked again.
+    body["person"]["birth_date"] = json!("1990-05-06");
+    body["first_injection_date"] = json!(first_day);
+    let (s, _, booking) = book(&ctx, "second-alone-1", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{booking:#}");
+    conforms("Booking", &booking);
+    assert_eq!(booking["appointments"], json!([{ "dose": 2, "at": at }]));
+    assert_eq!(booking["first_injection_date"], first_day);
+    assert_eq!(taken(&ctx, "deux").await, [(unix(&at), 1)]);
+    let reference = booking["reference"].as_str().unwrap();
+    let (s, _, looked) = send(&ctx, by_reference(reference, "lookup", "1990-05-06")).await;
+    assert_eq!((s, &looked["appointments"]), (StatusCode::OK, &booking["appointments"]));
+
+    // The slot is full now: alternatives are second-injection times in the window.
+    let mut other = body.clone();
+    other["person"]["first_name"] = json!("Eva");
+    let (s, _, problem) = book(&ctx, "second-alone-2", &other).await;
+    assert_eq!((s, problem["dose"].as_i64()), (StatusCode::CONFLICT, Some(2)), "{problem:#}");
+    let window_end = today - Duration::days(20) + Duration::days(28);
+    for a in problem["alternatives"].as_array().unwrap() {
+        let day = chrono::DateTime::parse_from_rfc3339(a.as_str().unwrap()).unwrap().date_naive();
+        assert!(day <= window_end, "{a} after the window");
+    }
+
+    // Too early or too late for the vaccine; a first in the future; a
+    // centre without second injections; a second slot besides: 422, nothing held.
+    let cases = [
+        ("deux", (today - Duration::days(10)).to_string(), None, "slot"),
+        ("deux", (today - Duration::days(40)).to_string(), None, "slot"),
+        ("deux", (today + Duration::days(1)).to_string(), None, "first_injection_date"),
+        ("deux", "2021-1-5".to_string(), None, "first_injection_date"),
+        ("deux", first_day.clone(), Some(slot(4, 9, 0)), "second_slot"),
+    ];
+    for (i, (centre, first, second, field)) in cases.into_iter().enumerate() {
+        let mut bad = request(centre, &slot(3, 9, 10), &format!("F{}", (b'a' + i as u8) as char));
+        bad["first_injection_date"] = json!(first);
+        if let Some(second) = second {
+            bad["second_slot"] = json!(second);
+        }
+        let (s, _, problem) = book(&ctx, &format!("second-alone-bad-{i}"), &bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{i}: {problem:#}");
+        conforms("ApiProblem", &problem);
+        assert!(problem["fields"].as_array().unwrap().iter().any(|f| f["field"] == field), "{i}: {problem:#}");
+    }
+    // A second-only centre without first_injection_date says what to send.
+    let (s, _, problem) = book(&ctx, "second-alone-none", &request("deux", &slot(3, 9, 20), "Gaby")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["fields"][0]["message"]["fr"].as_str().unwrap().contains("première"));
+    assert_eq!(taken(&ctx, "deux").await.len(), 1);
+    // Only the second here: it cannot be cancelled alone, nor the first moved.
+    let (s, problem) = on_booking(&ctx, reference, "cancel", json!({"birth_date": "1990-05-06", "dose": 2})).await;
+    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    let (s, problem) = on_booking(&ctx, reference, "move", json!({"birth_date": "1990-05-06", "dose": 1, "slot": slot(2, 9, 0)})).await;
+    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    // Moving the second within its window works.
+    let (s, moved) = on_booking(&ctx, reference, "move", json!({"birth_date": "1990-05-06", "dose": 2, "slot": slot(4, 9, 0)})).await;
+    assert_eq!(s, StatusCode::OK, "{moved:#}");
+    assert_eq!(taken(&ctx, "deux").await, [(unix(&slot(4, 9, 0)), 1)]);
+    audit_is_clean(&ctx).await;
+}
+
+#[tokio::test]
+async fn moving_an_appointment_takes_the_new_place_before_freeing_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    moves(&context(dir.path(), generous()).await).await;
+}
+
+#[tokio::test]
+async fn writing_through_the_pool_moves_and_cancelling_the_second_hold_too() {
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    moves(&context_through_pool(one.path(), generous()).await).await;
+    cancels_the_second(&context_through_pool(two.path(), generous()).await).await;
+}
+
+async fn moves(ctx: &ApiContext) {
+    let ctx = ctx.clone();
+    let first = slot(3, 10, 0);
+    let mut body = request("solo", &first, "Hélène");
+    body["second_slot"] = json!(slot(3 + 21, 10, 0));
+    let reference = booked(&ctx, "move-key-1", &body).await;
+    let birth = "1940-03-02";
+    // The second to another day and time of its window.
+    let new_second = slot(3 + 26, 16, 0);
+    let (s, moved) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": new_second})).await;
+    assert_eq!(s, StatusCode::OK, "{moved:#}");
+    conforms("Booking", &moved);
+    assert_eq!(moved["appointments"][1]["at"], new_second);
+    assert_eq!(taken(&ctx, "solo").await, [(unix(&first), 1), (unix(&new_second), 1)]);
+    // The first, two days later: the second is still in its window.
+    let new_first = slot(5, 9, 30);
+    let (s, moved) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 1, "slot": new_first})).await;
+    assert_eq!(s, StatusCode::OK, "{moved:#}");
+    assert_eq!(taken(&ctx, "solo").await, [(unix(&new_first), 1), (unix(&new_second), 1)]);
+    // A first that would leave the second out of its window: 422, unchanged.
+    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 1, "slot": slot(9, 9, 30)})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
+    conforms("ApiProblem", &problem);
+    assert!(problem["fields"][0]["message"]["fr"].as_str().unwrap().contains("déplacez d’abord la deuxième"));
+    // A full slot: 409 with alternatives for that injection; nothing changed.
+    booked(&ctx, "move-key-2", &request("solo", &slot(6, 9, 0), "Inès")).await;
+    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 1, "slot": slot(6, 9, 0)})).await;
+    assert_eq!((s, problem["dose"].as_i64()), (StatusCode::CONFLICT, Some(1)), "{problem:#}");
+    conforms("ApiProblem", &problem);
+    assert_eq!(problem["alternatives"][0], slot(6, 8, 50), "{problem:#}");
+    let (_, _, now) = send(&ctx, by_reference(&reference, "lookup", birth)).await;
+    assert_eq!(now["appointments"][0]["at"], new_first);
+    // Wrong birth date: the same 404 as an unknown reference.
+    let (s, _) = on_booking(&ctx, &reference, "move", json!({"birth_date": "1941-03-02", "dose": 2, "slot": slot(3 + 27, 9, 0)})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Moving to where it already is changes nothing.
+    let (s, same) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": new_second})).await;
+    assert_eq!((s, &same["appointments"][1]["at"]), (StatusCode::OK, &json!(new_second)));
+    audit_is_clean(&ctx).await;
+    // A cancelled booking cannot be moved.
+    let (s, _) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": slot(3 + 27, 9, 0)})).await;
+    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    audit_is_clean(&ctx).await;
+}
+
+#[tokio::test]
+async fn cancelling_only_the_second_injection_frees_its_place_and_keeps_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    cancels_the_second(&context(dir.path(), generous()).await).await;
+}
+
+async fn cancels_the_second(ctx: &ApiContext) {
+    let ctx = ctx.clone();
+    let first = slot(2, 14, 0);
+    let reference = booked(&ctx, "cancel-second-1", &request("solo", &first, "Jeanne")).await;
+    let birth = "1940-03-02";
+    let (s, booking) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth, "dose": 2})).await;
+    assert_eq!(s, StatusCode::OK, "{booking:#}");
+    conforms("Booking", &booking);
+    assert_eq!((booking["status"].as_str(), booking["second_cancelled"].as_bool()), (Some("confirmed"), Some(true)));
+    assert_eq!(booking["appointments"], json!([{ "dose": 1, "at": first }]));
+    assert_eq!(taken(&ctx, "solo").await, [(unix(&first), 1)]);
+    // Again: harmless, the same answer.
+    let (s, again) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth, "dose": 2})).await;
+    assert_eq!((s, again), (StatusCode::OK, booking));
+    // The first alone cannot be cancelled; the second cannot be moved now.
+    let (s, problem) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth, "dose": 1})).await;
+    assert_eq!((s, problem["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("dose")));
+    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": slot(24, 9, 0)})).await;
+    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    audit_is_clean(&ctx).await;
+    // The whole booking: the first's place too.
+    let (s, cancelled) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth})).await;
+    assert_eq!((s, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")));
+    assert!(taken(&ctx, "solo").await.is_empty());
+    audit_is_clean(&ctx).await;
 }
