@@ -2,7 +2,9 @@
 //! files it names, from static files (a CDN in production); and, for the
 //! booking flow only, the origin's booking API.
 
-use creneau_model::booking::{ApiProblem, Booking, BookingRequest, ReferenceCheck};
+use creneau_model::booking::{
+    ApiProblem, Booking, BookingRequest, CancelRequest, MoveRequest, ReferenceCheck,
+};
 use creneau_model::snapshot::{
     shard_of, CentreFile, DepartementFile, Index, Pointer, SearchShard, SCHEMA_VERSION,
 };
@@ -137,10 +139,13 @@ pub async fn centre(id: &str) -> Result<(Pointer, CentreFile), ApiError> {
 /// Why a booking request did not give a booking.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BookingFailure {
-    /// 409 slot_taken / no_second_dose_slot: other times, from the store.
+    /// 409 slot_taken / no_second_dose_slot: other times, from the store,
+    /// for injection `dose` (for no_second_dose_slot: first-injection
+    /// times, `no_second` true).
     Taken {
         alternatives: Vec<String>,
-        second: bool,
+        dose: u8,
+        no_second: bool,
     },
     /// 503 or 429: try again after this many seconds.
     Busy { retry_after: u64 },
@@ -190,7 +195,8 @@ async fn booking_answer(response: gloo_net::http::Response) -> Result<Booking, B
         }),
         (409, Some(p)) if p.error == "slot_taken" || p.error == "no_second_dose_slot" => {
             Err(BookingFailure::Taken {
-                second: p.error == "no_second_dose_slot",
+                no_second: p.error == "no_second_dose_slot",
+                dose: p.dose.unwrap_or(1),
                 alternatives: p.alternatives,
             })
         }
@@ -207,15 +213,38 @@ pub async fn create_booking(
     booking_answer(post_json("/bookings", Some(key), request).await?).await
 }
 
-/// Look up (`cancel` false) or cancel a booking by reference and birth date.
-pub async fn manage_booking(
-    reference: &str,
-    birth_date: &str,
-    cancel: bool,
-) -> Result<Booking, BookingFailure> {
-    let action = if cancel { "cancel" } else { "lookup" };
+/// Look up a booking by reference and birth date.
+pub async fn lookup_booking(reference: &str, birth_date: &str) -> Result<Booking, BookingFailure> {
     let body = ReferenceCheck {
         birth_date: birth_date.to_string(),
     };
-    booking_answer(post_json(&format!("/bookings/{reference}/{action}"), None, &body).await?).await
+    booking_answer(post_json(&format!("/bookings/{reference}/lookup"), None, &body).await?).await
+}
+
+/// Cancel a booking, or (`dose` 2) its second injection only.
+pub async fn cancel_booking(
+    reference: &str,
+    birth_date: &str,
+    dose: Option<u8>,
+) -> Result<Booking, BookingFailure> {
+    let body = CancelRequest {
+        birth_date: birth_date.to_string(),
+        dose,
+    };
+    booking_answer(post_json(&format!("/bookings/{reference}/cancel"), None, &body).await?).await
+}
+
+/// Move one injection of a booking to `slot`.
+pub async fn move_appointment(
+    reference: &str,
+    birth_date: &str,
+    dose: u8,
+    slot: &str,
+) -> Result<Booking, BookingFailure> {
+    let body = MoveRequest {
+        birth_date: birth_date.to_string(),
+        dose,
+        slot: slot.to_string(),
+    };
+    booking_answer(post_json(&format!("/bookings/{reference}/move"), None, &body).await?).await
 }

@@ -4,8 +4,12 @@
 //!
 //! One question per page, the GOV.UK way: date of birth with the
 //! eligibility rule (a refusal at once) → day → time → vaccine (when the
-//! centre offers several) → for whom → name → contact (optional) → check
-//! answers → confirmation; and "Gérer mon rendez-vous".
+//! centre offers several) → the second injection (proposed, or another day
+//! and time of its window) → for whom → name → contact (optional) → check
+//! answers → confirmation. At a centre giving only second injections: date
+//! of birth → the first injection's date → vaccine → day → time → for whom
+//! → … And "Gérer mon rendez-vous": look up, move either injection, cancel
+//! the second or both.
 //!
 //! The answers ([`Draft`]) and the confirmation live in this tab only
 //! (`sessionStorage`): a person can leave and come back, reload, or retry
@@ -25,8 +29,9 @@ use crate::components::status::provide_announcer;
 use crate::components::timeout_warning::TimeoutWarning;
 use crate::pages::booking::{
     birth::BirthPage, check::CheckPage, confirmation::ConfirmationPage, contact::ContactPage,
-    day::DayPage, manage::ManagePage, name::NamePage, start::StartPage, time::TimePage,
-    vaccine::VaccinePage, who::WhoPage,
+    day::DayPage, first_dose::FirstDosePage, manage::ManagePage, moving::{MovePage, MoveTimePage},
+    name::NamePage, second::SecondPage, start::StartPage, time::TimePage, vaccine::VaccinePage,
+    who::WhoPage,
 };
 use crate::pages::not_found::NotFoundPage;
 
@@ -41,8 +46,18 @@ pub struct Draft {
     /// Vaccines the centre offers (to know whether to ask).
     pub vaccines: Vec<String>,
     pub vaccine: String,
-    /// The centre's wall-clock time, `YYYY-MM-DDTHH:MM`.
+    /// The centre's wall-clock time, `YYYY-MM-DDTHH:MM`: the first
+    /// injection, or the second when the centre gives only second ones.
     pub slot: String,
+    /// The second injection's time (same form), proposed then confirmed or
+    /// chosen by the person; empty until then.
+    pub second_slot: String,
+    /// The centre gives only second injections: the person books theirs
+    /// after a first given elsewhere, on the date typed here.
+    pub second_only: bool,
+    pub first_dose_day: String,
+    pub first_dose_month: String,
+    pub first_dose_year: String,
     /// "self" or "helper".
     pub who: String,
     pub first_name: String,
@@ -64,14 +79,23 @@ impl Draft {
 
     /// The date of birth as the API takes it, `YYYY-MM-DD`.
     pub fn birth_date(&self) -> String {
-        let pad = |s: &str| format!("{:0>2}", s.trim());
-        format!(
-            "{}-{}-{}",
-            self.birth_year.trim(),
-            pad(&self.birth_month),
-            pad(&self.birth_day)
+        iso_date(&self.birth_day, &self.birth_month, &self.birth_year)
+    }
+
+    /// The first injection's date (given elsewhere), `YYYY-MM-DD`.
+    pub fn first_dose_date(&self) -> String {
+        iso_date(
+            &self.first_dose_day,
+            &self.first_dose_month,
+            &self.first_dose_year,
         )
     }
+}
+
+/// `YYYY-MM-DD` from a date typed in three fields (already checked).
+fn iso_date(day: &str, month: &str, year: &str) -> String {
+    let pad = |s: &str| format!("{:0>2}", s.trim());
+    format!("{}-{}-{}", year.trim(), pad(month), pad(day))
 }
 
 /// The tab's booking state, shared by the pages.
@@ -79,6 +103,12 @@ impl Draft {
 pub struct BookingState {
     pub draft: RwSignal<Draft>,
     pub confirmation: RwSignal<Option<Booking>>,
+    /// The booking found on "Gérer mon rendez-vous" and the birth date it
+    /// was found with, while it is being moved or cancelled: in this
+    /// page's memory only, never in storage (a reload asks again).
+    pub managed: RwSignal<Option<(Booking, String)>>,
+    /// What the last change to it did ("Rendez-vous déplacé…").
+    pub managed_notice: RwSignal<Option<String>>,
 }
 
 impl BookingState {
@@ -96,6 +126,8 @@ impl BookingState {
         forget_stored();
         self.draft.set(Draft::default());
         self.confirmation.set(None);
+        self.managed.set(None);
+        self.managed_notice.set(None);
     }
 }
 
@@ -133,6 +165,8 @@ fn provide_booking_state() {
     let state = BookingState {
         draft: RwSignal::new(load(DRAFT_KEY).unwrap_or_default()),
         confirmation: RwSignal::new(load(CONFIRMATION_KEY)),
+        managed: RwSignal::new(None),
+        managed_notice: RwSignal::new(None),
     };
     Effect::new(move |_| {
         let draft = state.draft.get();
@@ -159,6 +193,9 @@ fn provide_booking_state() {
 pub mod step {
     pub const START: &str = "/reserver/";
     pub const TIME: &str = "/reserver/etape/heure";
+    pub const SECOND: &str = "/reserver/etape/deuxieme-injection";
+    pub const SECOND_TIME: &str = "/reserver/etape/deuxieme-injection/heure";
+    pub const FIRST_DOSE: &str = "/reserver/etape/premiere-injection";
     pub const VACCINE: &str = "/reserver/etape/vaccin";
     pub const WHO: &str = "/reserver/etape/pour-qui";
     pub const NAME: &str = "/reserver/etape/nom";
@@ -167,6 +204,8 @@ pub mod step {
     pub const CHECK: &str = "/reserver/etape/verifier";
     pub const CONFIRMATION: &str = "/reserver/confirmation";
     pub const MANAGE: &str = "/reserver/gerer";
+    pub const MOVE: &str = "/reserver/gerer/deplacer";
+    pub const MOVE_TIME: &str = "/reserver/gerer/deplacer/heure";
     pub fn day(centre: &str) -> String {
         format!("/reserver/centre/{centre}")
     }
@@ -174,16 +213,30 @@ pub mod step {
 
 /// "Étape n sur m": the page at `path` among the steps this booking goes
 /// through (the date of birth first, since it decides eligibility; day,
-/// time, vaccine when there is a choice, for whom, name, contact, check
-/// answers); `None` off the steps.
+/// time, vaccine when there is a choice, the second injection, for whom,
+/// name, contact, check answers; for a second injection alone, the first
+/// one's date and the vaccine before the day); `None` off the steps.
 pub fn step_position(draft: &Draft, path: &str) -> Option<(usize, usize)> {
-    let mut steps = vec![step::BIRTH, "day", step::TIME];
-    if draft.vaccines.len() > 1 {
-        steps.push(step::VACCINE);
+    let several_vaccines = draft.vaccines.len() > 1;
+    let mut steps = vec![step::BIRTH];
+    if draft.second_only {
+        steps.push(step::FIRST_DOSE);
+        if several_vaccines {
+            steps.push(step::VACCINE);
+        }
+        steps.extend(["day", step::TIME]);
+    } else {
+        steps.extend(["day", step::TIME]);
+        if several_vaccines {
+            steps.push(step::VACCINE);
+        }
+        steps.push(step::SECOND);
     }
     steps.extend([step::WHO, step::NAME, step::CONTACT, step::CHECK]);
     let here = if path.starts_with("/reserver/centre/") {
         "day"
+    } else if path == step::SECOND_TIME {
+        step::SECOND
     } else {
         path
     };
@@ -233,8 +286,13 @@ pub fn BookingApp() -> impl IntoView {
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/reserver") view=StartPage/>
                         <Route path=path!("/reserver/gerer") view=ManagePage/>
+                        <Route path=path!("/reserver/gerer/deplacer") view=MovePage/>
+                        <Route path=path!("/reserver/gerer/deplacer/heure") view=MoveTimePage/>
                         <Route path=path!("/reserver/confirmation") view=ConfirmationPage/>
                         <Route path=path!("/reserver/etape/heure") view=TimePage/>
+                        <Route path=path!("/reserver/etape/deuxieme-injection") view=SecondPage/>
+                        <Route path=path!("/reserver/etape/deuxieme-injection/heure") view=TimePage/>
+                        <Route path=path!("/reserver/etape/premiere-injection") view=FirstDosePage/>
                         <Route path=path!("/reserver/etape/vaccin") view=VaccinePage/>
                         <Route path=path!("/reserver/etape/pour-qui") view=WhoPage/>
                         <Route path=path!("/reserver/etape/nom") view=NamePage/>
@@ -256,7 +314,9 @@ pub fn BookingApp() -> impl IntoView {
 fn InactivityClearing() -> impl IntoView {
     let state = use_booking();
     let active = Signal::derive(move || {
-        state.draft.with(|d| *d != Draft::default()) || state.confirmation.with(Option::is_some)
+        state.draft.with(|d| *d != Draft::default())
+            || state.confirmation.with(Option::is_some)
+            || state.managed.with(Option::is_some)
     });
     let clear = crate::pages::booking::start::use_clear_answers();
     let on_timeout = Callback::new(move |_| clear());

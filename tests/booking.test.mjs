@@ -75,7 +75,7 @@ async function answer(page, centre, who, { first, last, birth, phone }) {
   await heading(page, 'Quel jour souhaitez-vous venir ?');
   await assertNoAxeViolations(page, 'day');
   await page.waitForSelector('.choices a');
-  await press(page, '.choices a');
+  await press(page, '.choices li:nth-child(2) a'); // not today: a slot minutes away may pass during the test
   await page.waitForURL(/\/reserver\/etape\/heure\?jour=/);
   await page.waitForSelector('input[name=heure]');
   assert.match(await page.locator('h1').innerText(), /^À quelle heure, le \w+ \d+/);
@@ -96,6 +96,9 @@ async function answer(page, centre, who, { first, last, birth, phone }) {
     await press(page, '#vaccin-1', 'Space');
     await press(page, 'button[type=submit]');
   }
+  await step(page, /deuxieme-injection$/, 'Votre deuxième injection', 'second injection');
+  await page.waitForSelector('#keep-second');
+  await press(page, '#keep-second');
   await step(page, /pour-qui/, 'Pour qui est ce rendez-vous ?', 'who');
   await press(page, who === 'self' ? '#qui-0' : '#qui-1', 'Space');
   await press(page, 'button[type=submit]');
@@ -212,7 +215,7 @@ test('booking for someone else says "la personne", asks the vaccine when there i
   await context.close();
 });
 
-test('a slot taken meanwhile: "Ce créneau vient d’être pris", other times offered, answers kept', async () => {
+test('a slot taken meanwhile: "Ce créneau vient d’être pris", other times offered for the first, then for the second, answers kept', async () => {
   const { page, context } = await openPage(browser);
   const centres = await bookableCentres(server.url);
   const centre = centres.find((c) => c.vaccines.length === 1 && c.id !== centres[0].id) ?? centres[2];
@@ -237,7 +240,19 @@ test('a slot taken meanwhile: "Ce créneau vient d’être pris", other times of
   const offered = await page.locator('#slot-taken button').first().innerText();
   await press(page, '#slot-taken button');
   const when = offered.replace('Choisir cet horaire : ', '');
-  assert.match(await page.locator('.summary-list').innerText(), new RegExp(when));
+  // The check page gives the year too.
+  assert.match(await page.locator('.summary-list').innerText(), new RegExp(when.replace(' à ', ' \\d{4} à ')));
+  // The others' second injections took the one proposed at the same time
+  // three weeks later: a 409 for the second, with its own alternatives.
+  await press(page, '#confirm-booking');
+  await page.waitForSelector('#slot-taken');
+  assert.match(await page.locator('#slot-taken h2').innerText(), /Ce créneau de deuxième injection vient d’être pris/);
+  await assertNoAxeViolations(page, 'second slot taken');
+  const second = (await page.locator('#slot-taken button').first().innerText()).replace('Choisir cet horaire : ', '');
+  await press(page, '#slot-taken button');
+  const summary = await page.locator('.summary-list').innerText();
+  assert.match(summary, new RegExp(`Deuxième injection\\s+${second.replace(' à ', ' \\d{4} à ')}`), summary);
+  assert.match(summary, new RegExp(when.replace(' à ', ' \\d{4} à ')), 'the first stays as chosen');
   await press(page, '#confirm-booking');
   await page.waitForURL(/confirmation/);
   // The confirmation gives the year too: "jeudi 21 janvier 2021 à 14 h 30".

@@ -43,7 +43,7 @@ async function throughBirth(page, centre, birth = ['1940', '3', '2']) {
   await appReady(page);
   await page.waitForURL(/\/reserver\/etape\/naissance$/);
   await heading(page, 'Quelle est la date de naissance de la personne à vacciner ?');
-  assert.equal(await indicator(page), 'Étape 1 sur 7');
+  assert.equal(await indicator(page), 'Étape 1 sur 8');
   await page.fill('#naissance-jour', birth[2]);
   await page.fill('#naissance-mois', birth[1]);
   await page.fill('#naissance-annee', birth[0]);
@@ -54,28 +54,38 @@ async function throughBirth(page, centre, birth = ['1940', '3', '2']) {
 async function toCheck(page, centre, { first, last }) {
   await throughBirth(page, centre);
   await heading(page, 'Quel jour souhaitez-vous venir ?');
-  assert.equal(await indicator(page), 'Étape 2 sur 7');
-  await page.click('.choices a');
+  assert.equal(await indicator(page), 'Étape 2 sur 8');
+  await page.click('.choices li:nth-child(2) a'); // not today: a slot minutes away may pass
   await page.waitForSelector('input[name=heure]');
-  assert.equal(await indicator(page), 'Étape 3 sur 7');
+  assert.equal(await indicator(page), 'Étape 3 sur 8');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading', 'the time step focuses its heading');
   await page.check('#heure-0');
   await page.click('button[type=submit]');
+  await keepSecond(page);
   await page.waitForURL(/pour-qui/);
-  assert.equal(await indicator(page), 'Étape 4 sur 7');
+  assert.equal(await indicator(page), 'Étape 5 sur 8');
   await page.check('#qui-0');
   await page.click('button[type=submit]');
   await page.waitForURL(/etape\/nom/);
-  assert.equal(await indicator(page), 'Étape 5 sur 7');
+  assert.equal(await indicator(page), 'Étape 6 sur 8');
   await page.fill('#prenom', first);
   await page.fill('#nom', last);
   await page.click('button[type=submit]');
   await page.waitForURL(/contact/);
-  assert.equal(await indicator(page), 'Étape 6 sur 7');
+  assert.equal(await indicator(page), 'Étape 7 sur 8');
   await page.click('button[type=submit]');
   await page.waitForURL(/verifier/);
   await heading(page, 'Vérifiez votre rendez-vous avant de confirmer');
-  assert.equal(await indicator(page), 'Étape 7 sur 7');
+  assert.equal(await indicator(page), 'Étape 8 sur 8');
+}
+
+/** The second injection's step: the proposed appointment kept. */
+async function keepSecond(page) {
+  await page.waitForURL(/\/reserver\/etape\/deuxieme-injection$/);
+  await heading(page, 'Votre deuxième injection');
+  assert.equal(await indicator(page), 'Étape 4 sur 8');
+  await page.waitForSelector('#keep-second');
+  await page.click('#keep-second');
 }
 
 test('the brand link and "page introuvable" lead from the booking app to the finder; /reserver/ leads somewhere', async () => {
@@ -263,6 +273,7 @@ test('left alone, a booking warns first (it can be extended), then clears the an
   await page.waitForSelector('input[name=heure]');
   await page.check('#heure-0');
   await page.click('button[type=submit]');
+  await keepSecond(page);
   await page.waitForURL(/pour-qui/);
   // Nineteen minutes idle: nothing yet.
   await page.clock.runFor(19 * 60_000);

@@ -75,14 +75,8 @@ pub fn CentreItem(
     let address = address.trim_start_matches(", ").to_string();
     let vaccines = vaccine_names(&centre.vaccines);
     let access = access_text(centre.accessible);
-    // A centre giving second injections only: nothing to book here yet,
-    // said the same way on the card, the centre page and the booking app.
-    let second_only_here = centre.booking == BookingMode::Here && !centre.doses.contains(&1);
-    let has_slot = has_slot && !second_only_here;
     let availability = if centre.reserved_for_professionals {
         td_string!(l, centre.professionals).to_string()
-    } else if second_only_here {
-        td_string!(l, centre.second_only_here).to_string()
     } else if let Some(next) = &next {
         if singular(week as usize) {
             td_string!(l, centre.next_single, next, n = week)
@@ -131,7 +125,8 @@ pub fn CentreItem(
             <h2>{centre.name.clone()}</h2>
             <p>{address}{distance.map(|d| td_string!(l, centre.distance, d))}</p>
             <p><strong>{availability}</strong></p>
-            {(centre.doses == [2]).then(|| view! { <p>{td_string!(l, centre.second_dose_only)}</p> })}
+            // Said the same way on the card, the centre page and the booking app.
+            {(centre.doses == [2]).then(|| view! { <p>{td_string!(l, centre.second_only_here)}</p> })}
             <dl>
                 <dt>{td_string!(l, centre.vaccines)}</dt><dd>{vaccines}</dd>
                 <dt>{td_string!(l, centre.access)}</dt><dd>{access}</dd>

@@ -95,7 +95,7 @@ pub fn CentrePage() -> impl IntoView {
                             <p><a class="button" href=url rel="noopener" target="_blank">{td_string!(l, centre.book_online)}<span class="visually-hidden">{td_string!(l, common.new_tab, name = &c.name)}</span></a></p>
                         });
                         // Into the booking app (a separate bundle): a full page load.
-                        let start = (c.booking == BookingMode::Here && !c.reserved_for_professionals && c.doses.contains(&1) && !file.days.is_empty()).then(|| view! {
+                        let start = (c.booking == BookingMode::Here && !c.reserved_for_professionals && !c.doses.is_empty() && !file.days.is_empty()).then(|| view! {
                             <p><a class="button" href=format!("/reserver/centre/{}", c.id) rel="external">{td_string!(l, booking.start)}</a></p>
                         });
                         let slot_minutes = file.slot_minutes;

@@ -247,11 +247,59 @@ pub fn birth_date_from_parts(
     year: &str,
     today: NaiveDate,
 ) -> Result<NaiveDate, Message> {
+    let date = date_from_parts(
+        day,
+        month,
+        year,
+        ("la date de naissance", "the date of birth"),
+    )?;
+    check_birth_date(date, today)?;
+    Ok(date)
+}
+
+/// The date of a first injection given elsewhere, typed in three fields:
+/// a real date, today or before, not before the campaign began.
+pub fn first_dose_date_from_parts(
+    day: &str,
+    month: &str,
+    year: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, Message> {
+    let date = date_from_parts(
+        day,
+        month,
+        year,
+        ("la date de la première injection", "the date of the first injection"),
+    )?;
+    if date > today {
+        return Err(Message::new(
+            "La date de la première injection doit être aujourd’hui ou dans le passé",
+            "The date of the first injection must be today or in the past",
+        ));
+    }
+    if date.year() < 2020 {
+        return Err(Message::new(
+            "Vérifiez l’année de la première injection",
+            "Check the year of the first injection",
+        ));
+    }
+    Ok(date)
+}
+
+/// A date typed in three fields; `what` names it in each language
+/// ("la date de naissance", "the date of birth") in the messages.
+fn date_from_parts(
+    day: &str,
+    month: &str,
+    year: &str,
+    (what_fr, what_en): (&str, &str),
+) -> Result<NaiveDate, Message> {
     let (d, m, y) = (day.trim(), month.trim(), year.trim());
+    let (what_fr_cap, what_en_cap) = (capitalise(what_fr), capitalise(what_en));
     if d.is_empty() && m.is_empty() && y.is_empty() {
         return Err(Message::new(
-            "Saisissez la date de naissance",
-            "Enter the date of birth",
+            format!("Saisissez {what_fr}"),
+            format!("Enter {what_en}"),
         ));
     }
     let missing: Vec<(&str, &str)> = [
@@ -265,8 +313,8 @@ pub fn birth_date_from_parts(
     .collect();
     if let Some((fr, en)) = missing.first() {
         return Err(Message::new(
-            format!("La date de naissance doit comporter {fr}"),
-            format!("The date of birth must include {en}"),
+            format!("{what_fr_cap} doit comporter {fr}"),
+            format!("{what_en_cap} must include {en}"),
         ));
     }
     let number = |s: &str| {
@@ -276,8 +324,8 @@ pub fn birth_date_from_parts(
     };
     let (Some(dn), Some(mn), Some(yn)) = (number(d), number(m), number(y)) else {
         return Err(Message::new(
-            "La date de naissance doit être une vraie date, en chiffres",
-            "The date of birth must be a real date, in numbers",
+            format!("{what_fr_cap} doit être une vraie date, en chiffres"),
+            format!("{what_en_cap} must be a real date, in numbers"),
         ));
     };
     if y.len() != 4 {
@@ -286,14 +334,12 @@ pub fn birth_date_from_parts(
             "The year must include 4 numbers, for example 1942",
         ));
     }
-    let date = NaiveDate::from_ymd_opt(yn as i32, mn, dn).ok_or_else(|| {
+    NaiveDate::from_ymd_opt(yn as i32, mn, dn).ok_or_else(|| {
         Message::new(
-            "La date de naissance doit être une vraie date",
-            "The date of birth must be a real date",
+            format!("{what_fr_cap} doit être une vraie date"),
+            format!("{what_en_cap} must be a real date"),
         )
-    })?;
-    check_birth_date(date, today)?;
-    Ok(date)
+    })
 }
 
 /// A birth date in the past and not before 1900.
@@ -565,6 +611,33 @@ mod tests {
             "La date de naissance doit être dans le passé"
         );
         assert_eq!(err("1", "1", "1850"), "Vérifiez l’année de naissance");
+        assert_eq!(
+            birth_date_from_parts("", "", "", today()).unwrap_err().en,
+            "Enter the date of birth"
+        );
+    }
+
+    #[test]
+    fn first_injection_dates_in_three_fields() {
+        let err = |d, m, y| {
+            first_dose_date_from_parts(d, m, y, today())
+                .unwrap_err()
+                .fr
+        };
+        assert_eq!(
+            first_dose_date_from_parts("5", "1", "2021", today()),
+            Ok(NaiveDate::from_ymd_opt(2021, 1, 5).unwrap())
+        );
+        assert_eq!(err("", "", ""), "Saisissez la date de la première injection");
+        assert_eq!(
+            err("5", "", "2021"),
+            "La date de la première injection doit comporter un mois"
+        );
+        assert_eq!(
+            err("19", "1", "2021"),
+            "La date de la première injection doit être aujourd’hui ou dans le passé"
+        );
+        assert_eq!(err("5", "1", "2019"), "Vérifiez l’année de la première injection");
     }
 
     #[test]

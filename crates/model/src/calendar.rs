@@ -119,6 +119,8 @@ mod tests {
             ],
             person: Person::default(),
             booked_by: BookedBy::Myself,
+            first_injection_date: None,
+            second_cancelled: false,
         }
     }
 

@@ -326,6 +326,45 @@ impl CentreFile {
             .chain(&self.later_days)
             .find(|d| d.date == date)
     }
+
+    /// The days with free slots on which a second injection may be given
+    /// after a first on `first`, in order.
+    pub fn second_dose_days(
+        &self,
+        first: chrono::NaiveDate,
+        interval_days: u32,
+        window_days: u32,
+    ) -> Vec<&DaySlots> {
+        let allowed = second_dose_days(first, interval_days, window_days);
+        self.days
+            .iter()
+            .chain(&self.later_days)
+            .filter(|d| d.date.parse().is_ok_and(|date| allowed.contains(&date)))
+            .collect()
+    }
+
+    /// The second appointment proposed after a first at `first` (the
+    /// centre's wall clock): the first day of the window with a free time,
+    /// at the free time nearest the first's time of day (the earlier of
+    /// two as near). `YYYY-MM-DDTHH:MM`, as a slot is sent.
+    pub fn proposed_second(
+        &self,
+        first: chrono::NaiveDateTime,
+        interval_days: u32,
+        window_days: u32,
+    ) -> Option<String> {
+        use chrono::Timelike;
+        let minute = first.hour() * 60 + first.minute();
+        self.second_dose_days(first.date(), interval_days, window_days)
+            .into_iter()
+            .find_map(|day| {
+                day.times(self.slot_minutes)
+                    .into_iter()
+                    .filter_map(|(t, _)| Some((parse_hhmm(&t)?, t)))
+                    .min_by_key(|(m, _)| (m.abs_diff(minute), *m))
+                    .map(|(_, t)| format!("{}T{t}", day.date))
+            })
+    }
 }
 
 /// A commune or arrondissement in the search index.
@@ -383,6 +422,61 @@ pub fn shard_of(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file_with(days: Vec<DaySlots>, later_days: Vec<DaySlots>) -> CentreFile {
+        let summary: CentreSummary = serde_json::from_value(serde_json::json!({
+            "id": "c", "name": "C", "address": "", "postcode": "", "commune": "", "insee": "",
+            "booking": "here", "vaccines": ["pfizer"], "reserved_for_professionals": false,
+            "hours_published": true, "free_by_day": []
+        }))
+        .expect("a summary");
+        CentreFile {
+            schema_version: SCHEMA_VERSION,
+            version: String::new(),
+            generated_at: String::new(),
+            time_zone: "Europe/Paris".into(),
+            centre: summary,
+            hours: std::array::from_fn(|_| crate::hours::DayHours::Closed),
+            slot_minutes: 10,
+            days,
+            later_days,
+        }
+    }
+
+    fn day(date: &str, start: &str, count: u32) -> DaySlots {
+        DaySlots {
+            date: date.into(),
+            runs: vec![SlotRun {
+                start: start.into(),
+                count,
+                free: 1,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_second_appointment_proposed_is_in_the_window_nearest_the_first_time() {
+        let first = chrono::NaiveDateTime::parse_from_str("2021-01-20T11:37", "%Y-%m-%dT%H:%M").unwrap();
+        // Window for Pfizer, 7 days: 10 to 17 February. The 10th is full
+        // (not listed); the 11th has 09:00–09:50 and is on the horizon's
+        // last day; later ones come from later_days.
+        let file = file_with(
+            vec![day("2021-02-09", "11:30", 1), day("2021-02-11", "09:00", 6)],
+            vec![day("2021-02-12", "11:40", 1), day("2021-02-18", "11:30", 1)],
+        );
+        assert_eq!(
+            file.proposed_second(first, 21, 7).as_deref(),
+            Some("2021-02-11T09:50")
+        );
+        let dates: Vec<&str> = file
+            .second_dose_days(first.date(), 21, 7)
+            .iter()
+            .map(|d| d.date.as_str())
+            .collect();
+        assert_eq!(dates, ["2021-02-11", "2021-02-12"], "the 9th and the 18th are outside");
+        assert_eq!(file.day("2021-02-12").map(|d| d.runs.len()), Some(1));
+        assert_eq!(file_with(vec![], vec![]).proposed_second(first, 21, 7), None);
+    }
 
     #[test]
     fn shards_keep_a_first_search_small() {

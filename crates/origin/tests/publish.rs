@@ -126,6 +126,16 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
         booked.free_by_day.iter().sum::<u32>(),
         "centre file and summary agree"
     );
+    // Second injections: the days after the horizon, up to the longest
+    // interval plus the window, for a first on the horizon's last day.
+    let after_horizon = chrono::NaiveDate::from_ymd_opt(2021, 1, 18).unwrap() + chrono::Duration::days(28);
+    let last = after_horizon + chrono::Duration::days(i64::from(publish::later_days(7)) - 1);
+    assert_eq!(publish::later_days(7), 35, "Moderna's 28 days and the 7-day window");
+    assert!(!file.later_days.is_empty(), "{} gives second injections", booked.id);
+    for day in &file.later_days {
+        let date: chrono::NaiveDate = day.date.parse().unwrap();
+        assert!(date >= after_horizon && date <= last, "{date}");
+    }
 
     // Search shards: a postcode search needs one small file.
     let shard = out.join(pointer.search_path("cp-75"));

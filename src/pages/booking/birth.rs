@@ -62,7 +62,14 @@ pub fn BirthPage() -> impl IntoView {
     let day = RwSignal::new(draft.birth_day.clone());
     let month = RwSignal::new(draft.birth_month.clone());
     let year = RwSignal::new(draft.birth_year.clone());
-    let after = step::day(&draft.centre);
+    let second_only = draft.second_only;
+    // A second injection alone: the first one's date comes next, and the
+    // age rule does not apply (the first injection was given under it).
+    let after = if second_only {
+        step::FIRST_DOSE.to_string()
+    } else {
+        step::day(&draft.centre)
+    };
     let on_submit = move || {
         let (d, m, y) = (
             day.get_untracked(),
@@ -79,7 +86,7 @@ pub fn BirthPage() -> impl IntoView {
                 return;
             }
         };
-        if let Some((Some(minimum_age), last)) = rule.get_untracked().flatten() {
+        if let Some((Some(minimum_age), last)) = rule.get_untracked().flatten().filter(|_| !second_only) {
             let age = age_on(birth, last);
             if age < minimum_age as i32 {
                 // Told at once, and nothing typed is kept.
@@ -102,8 +109,11 @@ pub fn BirthPage() -> impl IntoView {
     let error = error_for(errors, "naissance-jour");
     let invalid = Signal::derive(move || error.get().is_some());
     let rule_text = move || {
+        if second_only {
+            return Some(view! { <p class="hint" id="naissance-rule">{td_string!(l, booking.second_only_rule)}</p> }.into_any());
+        }
         rule.get().flatten().and_then(|(age, _)| age).map(|age| {
-            view! { <p class="hint" id="naissance-rule">{td_string!(l, booking.eligibility_rule, age)}</p> }
+            view! { <p class="hint" id="naissance-rule">{td_string!(l, booking.eligibility_rule, age)}</p> }.into_any()
         })
     };
     let form = view! {
@@ -121,6 +131,9 @@ pub fn BirthPage() -> impl IntoView {
                 </div>
             </fieldset>
         </StepForm>
+        // "Already booked" as early as it can be said without asking the
+        // store about a stranger: before any answer (docs/api.md).
+        <p class="no-print" id="already-booked-hint">{td_string!(l, booking.already_booked_hint)}<a href=step::MANAGE>{td_string!(l, booking.manage_link)}</a></p>
     };
     // A refusal is final on this page: the form gives way to the reason
     // (one <h1> either way).

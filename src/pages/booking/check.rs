@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use creneau_model::booking::{ApiProblem, BookedBy, BookingRequest, Person};
-use creneau_model::format::{date_with_year, slot_in_words};
+use creneau_model::format::{date_with_year, slot_in_words, slot_with_year};
 use creneau_model::snapshot::known_vaccines;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -40,7 +40,8 @@ enum Sending {
     },
     Taken {
         alternatives: Vec<String>,
-        second: bool,
+        dose: u8,
+        no_second: bool,
     },
     Refused(ApiProblem),
 }
@@ -62,6 +63,8 @@ fn request_of(d: &Draft) -> BookingRequest {
         } else {
             BookedBy::Myself
         },
+        second_slot: (!d.second_only && !d.second_slot.is_empty()).then(|| d.second_slot.clone()),
+        first_injection_date: d.second_only.then(|| d.first_dose_date()),
     }
 }
 
@@ -100,6 +103,7 @@ pub fn CheckPage() -> impl IntoView {
     let state = use_booking();
     let draft = state.draft.get_untracked();
     if draft.slot.is_empty()
+        || (!draft.second_only && draft.second_slot.is_empty())
         || draft.who.is_empty()
         || draft.first_name.is_empty()
         || draft.birth_year.is_empty()
@@ -140,6 +144,7 @@ pub fn CheckPage() -> impl IntoView {
                     message: None,
                     fields: Vec::new(),
                     alternatives: Vec::new(),
+                    dose: None,
                     retry_after: None,
                 }));
                 return;
@@ -176,12 +181,14 @@ pub fn CheckPage() -> impl IntoView {
                         }
                         Err(BookingFailure::Taken {
                             alternatives,
-                            second,
+                            dose,
+                            no_second,
                         }) => {
                             announcer.say("");
                             sending.set(Sending::Taken {
                                 alternatives,
-                                second,
+                                dose,
+                                no_second,
                             });
                             return;
                         }
@@ -207,10 +214,10 @@ pub fn CheckPage() -> impl IntoView {
         }
         let d = state.draft.get();
         let helper = d.helper();
-        let (vaccine_label, interval) = known_vaccines()
+        let vaccine_label = known_vaccines()
             .into_iter()
             .find(|v| v.code == d.vaccine)
-            .map(|v| (v.name, v.second_dose_days))
+            .map(|v| v.name)
             .unwrap_or_default();
         let birth = d
             .birth_date()
@@ -231,8 +238,18 @@ pub fn CheckPage() -> impl IntoView {
         Some(view! {
             <dl class="summary-list">
                 <Row key_text=td_string!(l, booking.check_centre) value=d.centre_name.clone() change=step::day(&d.centre)/>
-                <Row key_text=td_string!(l, booking.check_first) value=slot_in_words(&d.slot, lang()).unwrap_or_default() change=format!("{}?jour={day}&retour=1", step::TIME)/>
-                <Row key_text=td_string!(l, booking.check_second) value=td_string!(l, booking.check_second_value, days = interval)/>
+                {if d.second_only {
+                    let first = d.first_dose_date().parse().map(|date| date_with_year(date, lang())).unwrap_or_default();
+                    view! {
+                        <Row key_text=td_string!(l, booking.check_first) value=td_string!(l, booking.check_first_elsewhere, date = first) change=change(step::FIRST_DOSE)/>
+                        <Row key_text=td_string!(l, booking.check_second) value=slot_with_year(&d.slot, lang()).unwrap_or_default() change=format!("{}?jour={day}&retour=1", step::TIME)/>
+                    }.into_any()
+                } else {
+                    view! {
+                        <Row key_text=td_string!(l, booking.check_first) value=slot_with_year(&d.slot, lang()).unwrap_or_default() change=format!("{}?jour={day}&retour=1", step::TIME)/>
+                        <Row key_text=td_string!(l, booking.check_second) value=slot_with_year(&d.second_slot, lang()).unwrap_or_default() change=change(step::SECOND)/>
+                    }.into_any()
+                }}
                 {if d.vaccines.len() > 1 {
                     view! { <Row key_text=td_string!(l, booking.check_vaccine) value=vaccine_label change=change(step::VACCINE)/> }.into_any()
                 } else {
@@ -258,7 +275,7 @@ pub fn CheckPage() -> impl IntoView {
                     <button type="button" class="button button-secondary" on:click=move |_| retry_now.update(|n| *n += 1)>{td_string!(l, booking.retry_now)}</button>
                 </div>
             }.into_any(),
-            Sending::Taken { alternatives, second } => view! { <Taken alternatives second sending/> }.into_any(),
+            Sending::Taken { alternatives, dose, no_second } => view! { <Taken alternatives dose no_second sending/> }.into_any(),
             Sending::Refused(problem) => view! { <Refused problem/> }.into_any(),
             _ => ().into_any(),
         }}
@@ -305,9 +322,15 @@ async fn countdown(
     alive.load(Ordering::Relaxed)
 }
 
-/// 409: the slot went; other times from the server, one click each.
+/// 409: the slot went; other times from the server for that injection,
+/// one click each. A new first injection shows its second again.
 #[component]
-fn Taken(alternatives: Vec<String>, second: bool, sending: RwSignal<Sending>) -> impl IntoView {
+fn Taken(
+    alternatives: Vec<String>,
+    dose: u8,
+    no_second: bool,
+    sending: RwSignal<Sending>,
+) -> impl IntoView {
     let state = use_booking();
     let l = locale();
     let panel = NodeRef::<leptos::html::Div>::new();
@@ -317,26 +340,46 @@ fn Taken(alternatives: Vec<String>, second: bool, sending: RwSignal<Sending>) ->
         }
     });
     let centre = state.draft.get_untracked().centre;
+    let second_only = state.draft.get_untracked().second_only;
+    // Which answer the alternatives replace: the second's own time, or
+    // the booked slot (a first injection, or a second booked alone).
+    let replaces_second = dose == 2 && !second_only;
+    let navigate = use_navigate();
     let items = alternatives
         .into_iter()
         .map(|alt| {
             let words = slot_in_words(&alt, lang()).unwrap_or_else(|| alt.clone());
             let local = alt.get(..16).unwrap_or_default().to_string();
+            let navigate = navigate.clone();
             view! {
                 <li><button type="button" class="link-button" on:click=move |_| {
                     let local = local.clone();
-                    state.answer(|d| d.slot = local);
-                    sending.set(Sending::Idle);
+                    if replaces_second {
+                        state.answer(|d| d.second_slot = local);
+                        sending.set(Sending::Idle);
+                    } else if second_only || state.draft.with_untracked(|d| d.slot.get(..10) == local.get(..10)) {
+                        // A second alone, or a first on the same day: the
+                        // second's window is unchanged, and so is the second.
+                        state.answer(|d| d.slot = local);
+                        sending.set(Sending::Idle);
+                    } else {
+                        // A first on another day: its second is proposed again.
+                        state.answer(|d| {
+                            d.slot = local;
+                            d.second_slot.clear();
+                        });
+                        navigate(&format!("{}?retour=1", step::SECOND), Default::default());
+                    }
                 }>{td_string!(l, booking.choose_other, time = words)}</button></li>
             }
         })
         .collect_view();
     view! {
         <div class="notice notice-warning" id="slot-taken" tabindex="-1" node_ref=panel role="alert">
-            <h2>{if second { td_string!(l, booking.no_second_title) } else { td_string!(l, booking.taken_title) }}</h2>
+            <h2>{if no_second { td_string!(l, booking.no_second_title) } else if replaces_second { td_string!(l, booking.second_taken_title) } else { td_string!(l, booking.taken_title) }}</h2>
             <p>{td_string!(l, booking.taken_intro)}</p>
             <ul class="choices">{items}</ul>
-            <p><a href=step::day(&centre)>{td_string!(l, booking.other_day)}</a></p>
+            <p><a href=if replaces_second { format!("{}?retour=1", step::SECOND) } else { step::day(&centre) }>{td_string!(l, booking.other_day)}</a></p>
         </div>
     }
 }

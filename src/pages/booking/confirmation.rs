@@ -4,14 +4,13 @@
 //! reload shows it again.
 
 use creneau_model::calendar::{ics, CalendarWords};
-use creneau_model::format::slot_with_year;
 use leptos::prelude::*;
 
-use super::today;
+use super::{today, Appointments};
 use crate::booking::{step, use_booking};
 use crate::components::centre::PhoneLine;
 use crate::components::heading::PageHeading;
-use crate::components::language::{lang, locale};
+use crate::components::language::locale;
 use crate::components::layout::{NATIONAL_PHONE, NATIONAL_PHONE_TEL};
 use crate::i18n::*;
 
@@ -26,12 +25,6 @@ pub fn ConfirmationPage() -> impl IntoView {
             <p><a href=step::MANAGE>{td_string!(l, booking.manage_link)}</a></p>
         }
         .into_any();
-    };
-    let when = |i: usize| {
-        b.appointments
-            .get(i)
-            .and_then(|a| slot_with_year(&a.at, lang()))
-            .unwrap_or_default()
     };
     let address = format!(
         "{}, {} {}",
@@ -92,10 +85,7 @@ pub fn ConfirmationPage() -> impl IntoView {
         </div>
         <p>{td_string!(l, booking.reference_hint)}</p>
         <h2>{td_string!(l, booking.appointments)}</h2>
-        <ul class="appointments">
-            <li>{td_string!(l, booking.dose_1, when = when(0))}</li>
-            <li>{td_string!(l, booking.dose_2, when = when(1))}</li>
-        </ul>
+        <Appointments booking=b.clone()/>
         <p>{td_string!(l, booking.at_centre, name = b.centre.name.clone(), address)}</p>
         {phone}
         <h2>{td_string!(l, booking.bring_title)}</h2>

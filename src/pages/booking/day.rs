@@ -1,13 +1,14 @@
 //! "Quel jour souhaitez-vous venir ?": the centre's days with free places,
-//! ten at a time with "Dates suivantes", from its snapshot file.
+//! ten at a time with "Dates suivantes", from its snapshot file; for a
+//! second injection alone, only the days of its window.
 
-use creneau_model::format::date_near;
-use creneau_model::snapshot::{known_vaccines, BookingMode};
+use creneau_model::format::{date_near, date_with_year};
+use creneau_model::snapshot::{known_vaccines, second_dose_interval, BookingMode, DaySlots};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
-use super::{today, ClearAnswers, StepIndicator};
+use super::{second_dose_window, today, ClearAnswers, StepIndicator};
 use crate::api;
 use crate::booking::{step, use_booking};
 use crate::components::freshness::Freshness;
@@ -52,14 +53,9 @@ pub fn DayPage() -> impl IntoView {
                     Ok((pointer, file)) => {
                         watch.showing(&pointer.version);
                         let c = file.centre.clone();
-                        if c.booking != BookingMode::Here || c.reserved_for_professionals || !c.doses.contains(&1) {
-                            let why = if c.booking == BookingMode::Here && !c.reserved_for_professionals {
-                                td_string!(l, centre.second_only_here)
-                            } else {
-                                td_string!(l, booking.not_here)
-                            };
+                        if c.booking != BookingMode::Here || c.reserved_for_professionals || c.doses.is_empty() {
                             return view! {
-                                <p class="notice">{why}</p>
+                                <p class="notice">{td_string!(l, booking.not_here)}</p>
                                 <p><a href=format!("/centre/{}", c.id) rel="external">{c.name.clone()}</a></p>
                             }.into_any();
                         }
@@ -71,6 +67,8 @@ pub fn DayPage() -> impl IntoView {
                                 d.vaccines = c.vaccines.clone();
                                 d.vaccine = single;
                                 d.slot = String::new();
+                                d.second_slot = String::new();
+                                d.second_only = !c.doses.contains(&1);
                             });
                         }
                         // Eligibility first: the date of birth before any day.
@@ -79,23 +77,57 @@ pub fn DayPage() -> impl IntoView {
                             request_animation_frame(move || navigate(step::BIRTH, NavigateOptions { replace: true, ..Default::default() }));
                             return ().into_any();
                         }
+                        let draft = state.draft.get_untracked();
+                        // A second injection alone: when the first was given, then which vaccine.
+                        let missing = if !draft.second_only {
+                            None
+                        } else if draft.first_dose_year.is_empty() {
+                            Some(step::FIRST_DOSE)
+                        } else if draft.vaccine.is_empty() {
+                            Some(step::VACCINE)
+                        } else {
+                            None
+                        };
+                        if let Some(first) = missing {
+                            let navigate = navigate.clone();
+                            request_animation_frame(move || navigate(first, NavigateOptions { replace: true, ..Default::default() }));
+                            return ().into_any();
+                        }
                         let interval = known_vaccines().into_iter().filter(|v| c.vaccines.contains(&v.code)).map(|v| v.second_dose_days).min().unwrap_or(21);
+                        let window = draft.second_only.then(|| {
+                            let first = draft.first_dose_date().parse().unwrap_or_else(|_| today());
+                            let vaccine_interval = second_dose_interval(&draft.vaccine).unwrap_or(interval);
+                            let window_days = second_dose_window(&pointer);
+                            (first, vaccine_interval, window_days)
+                        });
+                        let offered: Vec<&DaySlots> = match window {
+                            Some((first, vaccine_interval, window_days)) => file.second_dose_days(first, vaccine_interval, window_days),
+                            None => file.days.iter().collect(),
+                        };
+                        let intro = match window {
+                            Some((first, vaccine_interval, window_days)) => {
+                                let allowed = creneau_model::snapshot::second_dose_days(first, vaccine_interval, window_days);
+                                let vaccine = known_vaccines().into_iter().find(|v| v.code == draft.vaccine).map(|v| v.name).unwrap_or_default();
+                                td_string!(l, booking.second_window, vaccine, from = vaccine_interval, to = vaccine_interval + window_days, start = date_with_year(*allowed.start(), lang()), end = date_with_year(*allowed.end(), lang())).to_string()
+                            }
+                            None => td_string!(l, booking.day_intro, centre = c.name.clone(), days = interval).to_string(),
+                        };
                         let page = page();
-                        let days: Vec<_> = file.days.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(|d| {
+                        let days: Vec<_> = offered.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(|d| {
                             let free: u32 = d.runs.iter().map(|r| r.free * r.count).sum();
                             let date = d.date.parse().map(|day| date_near(day, today(), lang())).unwrap_or_else(|_| d.date.clone());
                             let label = if free == 1 { td_string!(l, booking.day_free_single, date) } else { td_string!(l, booking.day_free, date, n = free) };
                             view! { <li><a href=format!("{}?jour={}", step::TIME, d.date)>{label}</a></li> }
                         }).collect_view();
-                        let more = (file.days.len() > page * PER_PAGE).then(|| view! {
+                        let more = (offered.len() > page * PER_PAGE).then(|| view! {
                             <a href=format!("{}?page={}", step::day(&c.id), page + 1)>{td_string!(l, booking.more_days)}</a>
                         });
                         let earlier = (page > 1).then(|| view! {
                             <a href=format!("{}?page={}", step::day(&c.id), page - 1)>{td_string!(l, booking.earlier_days)}</a>
                         });
-                        let empty = file.days.is_empty().then(|| view! { <p class="notice">{td_string!(l, booking.no_days)}</p> });
+                        let empty = offered.is_empty().then(|| view! { <p class="notice">{td_string!(l, booking.no_days)}</p> });
                         view! {
-                            <p>{td_string!(l, booking.day_intro, centre = c.name.clone(), days = interval)}</p>
+                            <p id="day-intro">{intro}</p>
                             <Freshness generated_at=pointer.generated_at.clone()/>
                             {empty}
                             <ul class="choices">{days}</ul>

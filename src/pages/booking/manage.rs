@@ -1,13 +1,15 @@
 //! "Gérer mon rendez-vous": the reference and the date of birth (sent in
-//! the request body, never in the address), the booking's details, and
-//! cancellation after a confirmation step.
+//! the request body, never in the address), the booking's details; moving
+//! either injection (on [`super::moving`]'s pages), cancelling the second
+//! only or the whole booking, each after a confirmation step. The booking
+//! found stays in this page's memory while it is being changed.
 
-use creneau_model::booking::{birth_date_from_parts, normalise_reference, Booking};
-use creneau_model::format::slot_in_words;
+use creneau_model::booking::{birth_date_from_parts, normalise_reference};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{step_title, today};
+use super::{step_title, today, Appointments};
+use crate::booking::{step, use_booking};
 use crate::api::{self, BookingFailure};
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::form::{error_for, DatePart, ErrorMessage, TextField};
@@ -19,8 +21,9 @@ use crate::i18n::*;
 #[derive(Clone, Debug, PartialEq)]
 enum View {
     Form,
-    Found(Booking, String),
-    Confirming(Booking, String),
+    Found,
+    /// Asking before cancelling: the whole booking, or its second only.
+    Confirming { only_second: bool },
     Cancelled,
 }
 
@@ -28,7 +31,15 @@ enum View {
 pub fn ManagePage() -> impl IntoView {
     let l = locale();
     let announcer = use_announcer();
-    let view_state = RwSignal::new(View::Form);
+    let state = use_booking();
+    let view_state = RwSignal::new(if state.managed.with_untracked(Option::is_some) {
+        View::Found
+    } else {
+        View::Form
+    });
+    if let Some(notice) = state.managed_notice.get_untracked() {
+        announcer.say(notice);
+    }
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let reference = RwSignal::new(String::new());
     let (day, month, year) = (
@@ -66,12 +77,14 @@ pub fn ManagePage() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let birth = birth.to_string();
-            let outcome = api::manage_booking(&reference, &birth, false).await;
+            let outcome = api::lookup_booking(&reference, &birth).await;
             busy.set(false);
             match outcome {
                 Ok(b) => {
                     errors.set(Vec::new());
-                    view_state.set(View::Found(b, birth));
+                    state.managed_notice.set(None);
+                    state.managed.set(Some((b, birth)));
+                    view_state.set(View::Found);
                 }
                 Err(failure) => errors.set(vec![FieldError {
                     field: "reference".into(),
@@ -81,19 +94,34 @@ pub fn ManagePage() -> impl IntoView {
         });
     };
     let cancel = move |_| {
-        let View::Confirming(b, birth) = view_state.get_untracked() else {
+        let View::Confirming { only_second } = view_state.get_untracked() else {
+            return;
+        };
+        let Some((b, birth)) = state.managed.get_untracked() else {
             return;
         };
         busy.set(true);
         spawn_local(async move {
-            match api::manage_booking(&b.reference, &birth, true).await {
-                Ok(_) => {
+            let dose = only_second.then_some(2);
+            match api::cancel_booking(&b.reference, &birth, dose).await {
+                Ok(_) if !only_second => {
                     announcer.say(td_string!(l, booking.cancelled_title));
+                    state.managed.set(None);
+                    state.managed_notice.set(None);
                     view_state.set(View::Cancelled);
                 }
+                Ok(changed) => {
+                    let done = td_string!(l, booking.second_cancelled_done).to_string();
+                    announcer.say(done.clone());
+                    state.managed_notice.set(Some(done));
+                    state.managed.set(Some((changed, birth)));
+                    view_state.set(View::Found);
+                }
                 Err(failure) => {
-                    announcer.say(failure_text(&failure));
-                    view_state.set(View::Found(b, birth));
+                    let text = failure_text(&failure);
+                    announcer.say(text.clone());
+                    state.managed_notice.set(Some(text));
+                    view_state.set(View::Found);
                 }
             }
             busy.set(false);
@@ -124,43 +152,54 @@ pub fn ManagePage() -> impl IntoView {
             }
             .into_any()
         }
-        View::Found(b, birth) => {
+        View::Found => {
+            let Some((b, _)) = state.managed.get() else {
+                return ().into_any();
+            };
             let status = if b.status == "cancelled" {
                 td_string!(l, booking.status_cancelled)
             } else {
                 td_string!(l, booking.status_confirmed)
             };
             let confirmed = b.status == "confirmed";
-            let when = |i: usize| {
-                b.appointments
-                    .get(i)
-                    .and_then(|a| slot_in_words(&a.at, lang()))
-                    .unwrap_or_default()
-            };
-            let to_confirm = (b.clone(), birth.clone());
+            let holds = |dose: u8| confirmed && b.appointment(dose).is_some();
+            let (first_here, second_here) = (holds(1), holds(2));
+            let notice = state
+                .managed_notice
+                .get()
+                .map(|text| view! { <p class="notice" id="manage-notice">{text}</p> });
             view! {
                 <PageHeading title=status.to_string()/>
+                {notice}
                 <p>{td_string!(l, booking.reference)}{td_string!(l, common.colon)}<strong class="reference">{b.reference.clone()}</strong></p>
-                <ul class="appointments">
-                    <li>{td_string!(l, booking.dose_1, when = when(0))}</li>
-                    <li>{td_string!(l, booking.dose_2, when = when(1))}</li>
-                </ul>
+                <Appointments booking=b.clone()/>
                 <p>{td_string!(l, booking.at_centre, name = b.centre.name.clone(), address = format!("{}, {} {}", b.centre.address, b.centre.postcode, b.centre.commune))}</p>
                 <p>{format!("{} {}", b.person.first_name, b.person.last_name)}</p>
+                <ul class="manage-actions">
+                    {first_here.then(|| view! { <li><a href=format!("{}?dose=1", step::MOVE) id="move-1">{td_string!(l, booking.move_1)}</a></li> })}
+                    {second_here.then(|| view! { <li><a href=format!("{}?dose=2", step::MOVE) id="move-2">{td_string!(l, booking.move_2)}</a></li> })}
+                    {(first_here && second_here).then(|| view! {
+                        <li><button type="button" class="link-button" id="cancel-second" on:click=move |_| view_state.set(View::Confirming { only_second: true })>{td_string!(l, booking.cancel_second)}</button></li>
+                    })}
+                </ul>
                 {confirmed.then(|| view! {
-                    <button type="button" class="button button-warning" on:click=move |_| view_state.set(View::Confirming(to_confirm.0.clone(), to_confirm.1.clone()))>{td_string!(l, booking.cancel)}</button>
+                    <button type="button" class="button button-warning" id="cancel-booking" on:click=move |_| view_state.set(View::Confirming { only_second: false })>{td_string!(l, booking.cancel)}</button>
                 })}
             }
             .into_any()
         }
-        View::Confirming(b, birth) => {
-            let back = (b.clone(), birth.clone());
+        View::Confirming { only_second } => {
+            let (title, warning, yes) = if only_second {
+                (td_string!(l, booking.cancel_second_title), td_string!(l, booking.cancel_second_warning), td_string!(l, booking.cancel_second_yes))
+            } else {
+                (td_string!(l, booking.cancel_title), td_string!(l, booking.cancel_warning), td_string!(l, booking.cancel_yes))
+            };
             view! {
-                <PageHeading title=td_string!(l, booking.cancel_title).to_string()/>
-                <p>{td_string!(l, booking.cancel_warning)}</p>
+                <PageHeading title=title.to_string()/>
+                <p>{warning}</p>
                 <div class="actions">
-                    <button type="button" class="button button-warning" id="cancel-yes" on:click=cancel aria-disabled=move || if busy.get() { "true" } else { "false" }>{td_string!(l, booking.cancel_yes)}</button>
-                    <button type="button" class="button button-secondary" on:click=move |_| view_state.set(View::Found(back.0.clone(), back.1.clone()))>{td_string!(l, booking.cancel_no)}</button>
+                    <button type="button" class="button button-warning" id="cancel-yes" on:click=cancel aria-disabled=move || if busy.get() { "true" } else { "false" }>{yes}</button>
+                    <button type="button" class="button button-secondary" on:click=move |_| view_state.set(View::Found)>{td_string!(l, booking.cancel_no)}</button>
                 </div>
             }
             .into_any()

@@ -1,13 +1,19 @@
 //! The booking flow's views, one question each:
 //! - [`birth`]: eligibility first: the rule in words, the date of birth;
 //! - [`day`]: days with free places, ten at a time;
-//! - [`time`]: the chosen day's free times, morning and afternoon;
+//! - [`time`]: the chosen day's free times, morning and afternoon (also
+//!   for the second injection's day);
 //! - [`vaccine`]: asked only when the centre offers several;
+//! - [`second`]: the second injection proposed, or another day of its window;
+//! - [`first_dose`]: at a centre giving only second injections, when the
+//!   first was given;
 //! - [`who`]: for oneself or for someone else (later pages say so);
 //! - [`name`], [`contact`] (optional);
 //! - [`check`]: check answers, confirm; 409, 503 and lost connections;
 //! - [`confirmation`]: reference, both appointments, print, calendar, clear;
-//! - [`manage`]: find a booking by reference and birth date, cancel it;
+//! - [`manage`]: find a booking by reference and birth date; cancel it,
+//!   or its second injection only;
+//! - [`moving`]: a new day and time for either injection of a booking;
 //! - [`start`]: `/reserver/` opened on its own, and after clearing.
 //!
 //! Shared here: what every question starts from ([`Step`]: the answers so
@@ -23,15 +29,20 @@ pub mod check;
 pub mod confirmation;
 pub mod contact;
 pub mod day;
+pub mod first_dose;
 pub mod manage;
+pub mod moving;
 pub mod name;
+pub mod second;
 pub mod start;
 pub mod time;
 pub mod vaccine;
 pub mod who;
 
 use chrono::NaiveDate;
-use creneau_model::booking::FieldProblem;
+use creneau_model::booking::{Booking, FieldProblem};
+use creneau_model::format::{date_with_year, slot_with_year};
+use creneau_model::snapshot::{default_second_dose_window, Pointer};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -114,6 +125,51 @@ pub fn step_title(title: String, errors: RwSignal<Vec<FieldError>>) -> Signal<St
             format!("{}{title}", td_string!(l, common.error_prefix))
         }
     })
+}
+
+/// The days after a vaccine's interval its second injection may be given
+/// on, from the publisher's rules.
+pub fn second_dose_window(pointer: &Pointer) -> u32 {
+    pointer
+        .eligibility
+        .as_ref()
+        .map(|e| e.second_dose_window_days)
+        .unwrap_or_else(default_second_dose_window)
+}
+
+/// A booking's injections in words, with weekday and year: held here,
+/// given elsewhere (the date), or cancelled.
+#[component]
+pub fn Appointments(booking: Booking) -> impl IntoView {
+    let l = locale();
+    let when = |dose: u8| {
+        booking
+            .appointment(dose)
+            .and_then(|a| slot_with_year(&a.at, lang()))
+    };
+    let first = match (when(1), &booking.first_injection_date) {
+        (Some(when), _) => td_string!(l, booking.dose_1, when).to_string(),
+        (None, Some(date)) => td_string!(
+            l,
+            booking.dose_1_elsewhere,
+            date = date
+                .parse()
+                .map(|d| date_with_year(d, lang()))
+                .unwrap_or_else(|_| date.clone())
+        )
+        .to_string(),
+        (None, None) => String::new(),
+    };
+    let second = match when(2) {
+        Some(when) => td_string!(l, booking.dose_2, when).to_string(),
+        None => td_string!(l, booking.dose_2_cancelled).to_string(),
+    };
+    view! {
+        <ul class="appointments" id="appointments">
+            <li id="appointment-1">{first}</li>
+            <li id="appointment-2">{second}</li>
+        </ul>
+    }
 }
 
 /// Today in the browser's calendar.

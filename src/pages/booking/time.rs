@@ -1,13 +1,15 @@
 //! "À quelle heure, le jeudi 21 janvier ?": the day's free times as radios,
-//! morning and afternoon apart, each with its free places.
+//! morning and afternoon apart, each with its free places. The same page
+//! at [`step::SECOND_TIME`] chooses the second injection's time, on a day
+//! of its window (which may lie after the horizon: `later_days`).
 
 use creneau_model::format::date_near;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use super::{step_title, today, MissingAnswers, StepForm};
 use crate::api;
-use crate::booking::{next_or_check, step, use_booking};
+use crate::booking::{changing_one_answer, next_or_check, step, use_booking};
 use crate::components::error_summary::FieldError;
 use crate::components::form::{error_for, Choice, ErrorMessage, Radios};
 use crate::components::heading::PageHeading;
@@ -26,15 +28,15 @@ pub fn TimePage() -> impl IntoView {
     let query = use_query_map();
     let day = query.read_untracked().get("jour").unwrap_or_default();
     let draft = state.draft.get_untracked();
-    if draft.centre.is_empty() || day.is_empty() {
+    let for_second = use_location().pathname.get_untracked() == step::SECOND_TIME;
+    if draft.centre.is_empty() || day.is_empty() || (for_second && draft.slot.is_empty()) {
         return view! { <MissingAnswers/> }.into_any();
     }
     let l = locale();
     let navigate = use_navigate();
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let chosen = RwSignal::new(
-        draft
-            .slot
+        if for_second { &draft.second_slot } else { &draft.slot }
             .strip_prefix(&format!("{day}T"))
             .map(str::to_string)
             .unwrap_or_default(),
@@ -56,6 +58,7 @@ pub fn TimePage() -> impl IntoView {
         async move { api::centre(&centre).await }
     });
     let multiple_vaccines = draft.vaccines.len() > 1;
+    let second_only = draft.second_only;
     let day_for_submit = day.clone();
     let on_submit = move || {
         let time = chosen.get_untracked();
@@ -67,24 +70,42 @@ pub fn TimePage() -> impl IntoView {
             return;
         }
         let slot = format!("{day_for_submit}T{time}");
-        state.answer(|d| d.slot = slot);
-        let next = if multiple_vaccines {
-            step::VACCINE
+        if for_second {
+            state.answer(|d| d.second_slot = slot);
+            navigate(&next_or_check(step::WHO), Default::default());
+            return;
+        }
+        let changed = state.draft.get_untracked().slot != slot;
+        state.answer(|d| {
+            if changed {
+                // A new first injection: its second is proposed afresh.
+                d.second_slot.clear();
+            }
+            d.slot = slot;
+        });
+        let next = if second_only {
+            step::WHO.to_string()
+        } else if multiple_vaccines && !changing_one_answer() {
+            step::VACCINE.to_string()
+        } else if changed || !changing_one_answer() {
+            // Changed from the check page: the second is shown again first.
+            let retour = if changing_one_answer() { "?retour=1" } else { "" };
+            format!("{}{retour}", step::SECOND)
         } else {
-            step::WHO
+            step::CHECK.to_string()
         };
-        navigate(&next_or_check(next), Default::default());
+        navigate(&next, Default::default());
     };
     let error = error_for(errors, "heure-0");
     view! {
-        <StepForm back=step::day(&draft.centre) errors on_submit>
+        <StepForm back=if for_second { step::SECOND.to_string() } else { step::day(&draft.centre) } errors on_submit>
             <Suspense fallback=move || view! { <p>{td_string!(l, centre.loading)}</p> }>
                 {move || {
                     let day = day.clone();
                     Suspend::new(async move {
                         match data.await {
                             Ok((_, file)) => {
-                                let times = file.days.iter().find(|d| d.date == day).map(|d| d.times(file.slot_minutes)).unwrap_or_default();
+                                let times = file.day(&day).map(|d| d.times(file.slot_minutes)).unwrap_or_default();
                                 let choice = |(t, free): &(String, u32)| Choice {
                                     value: t.clone(),
                                     label: format!("{} ({})", clock(t), if *free == 1 { td_string!(l, booking.place).to_string() } else { td_string!(l, booking.places, n = free) }),
@@ -97,6 +118,7 @@ pub fn TimePage() -> impl IntoView {
                                 view! {
                                     <fieldset class="fieldset" aria-describedby=move || error.get().map(|_| "heure-0-error")>
                                         <legend class="legend-heading"><PageHeading title/></legend>
+                                        {for_second.then(|| view! { <span class="hint" id="second-time-hint">{td_string!(l, booking.second_time_hint)}</span> })}
                                         <ErrorMessage id="heure-0" error/>
                                         {(!morning.is_empty()).then(|| view! { <h2 class="radio-group-title">{td_string!(l, booking.morning)}</h2><Radios name="heure" choices=morning selected=chosen/> })}
                                         {(!afternoon.is_empty()).then(|| view! { <h2 class="radio-group-title">{td_string!(l, booking.afternoon)}</h2><Radios name="heure" choices=afternoon selected=chosen first_index=morning_count/> })}

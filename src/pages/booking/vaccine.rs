@@ -17,7 +17,7 @@ pub fn VaccinePage() -> impl IntoView {
         state,
         draft,
         errors,
-    }) = Step::after(slot_chosen)
+    }) = Step::after(|d| slot_chosen(d) || d.second_only && !d.first_dose_year.is_empty())
     else {
         return view! { <MissingAnswers/> }.into_any();
     };
@@ -43,14 +43,37 @@ pub fn VaccinePage() -> impl IntoView {
             }]);
             return;
         }
-        state.answer(|d| d.vaccine = v);
-        navigate(&next_or_check(step::WHO), Default::default());
+        let changed = state.draft.get_untracked().vaccine != v;
+        let second_only = state.draft.get_untracked().second_only;
+        let centre = state.draft.get_untracked().centre;
+        state.answer(|d| {
+            if changed {
+                // Another interval: the second is proposed afresh, and a
+                // second injection alone is chosen again in its window.
+                d.second_slot.clear();
+                if d.second_only {
+                    d.slot.clear();
+                }
+            }
+            d.vaccine = v;
+        });
+        let next = match (second_only, changed) {
+            (true, true) => step::day(&centre),
+            (true, false) => next_or_check(&step::day(&centre)),
+            (false, true) if crate::booking::changing_one_answer() => format!("{}?retour=1", step::SECOND),
+            (false, _) => next_or_check(step::SECOND),
+        };
+        navigate(&next, Default::default());
     };
-    let back = format!(
-        "{}?jour={}",
-        step::TIME,
-        draft.slot.get(..10).unwrap_or_default()
-    );
+    let back = if draft.second_only {
+        step::FIRST_DOSE.to_string()
+    } else {
+        format!(
+            "{}?jour={}",
+            step::TIME,
+            draft.slot.get(..10).unwrap_or_default()
+        )
+    };
     view! {
         <StepForm back errors on_submit>
             <RadioQuestion name="vaccin" title hint=td_string!(l, booking.vaccine_hint) choices selected=chosen errors/>

@@ -49,14 +49,14 @@ pub fn WhoPage() -> impl IntoView {
         state.answer(|d| d.who = who);
         navigate(&next_or_check(step::NAME), Default::default());
     };
-    let back = if draft.vaccines.len() > 1 {
-        step::VACCINE.to_string()
-    } else {
+    let back = if draft.second_only {
         format!(
             "{}?jour={}",
             step::TIME,
             draft.slot.get(..10).unwrap_or_default()
         )
+    } else {
+        step::SECOND.to_string()
     };
     view! {
         <StepForm back errors on_submit>
