@@ -93,6 +93,8 @@ test('the brand link and "page introuvable" lead from the booking app to the fin
   const centre = await bookableCentre();
   for (const path of [`/reserver/centre/${centre.id}`, '/reserver/etape/heure?jour=2021-01-01', '/reserver/etape/pour-qui',
     '/reserver/etape/nom', '/reserver/etape/naissance', '/reserver/etape/contact', '/reserver/etape/verifier',
+    '/reserver/etape/deuxieme-injection', '/reserver/etape/deuxieme-injection/heure?jour=2021-01-01',
+    '/reserver/etape/premiere-injection', '/reserver/gerer/deplacer?dose=2', '/reserver/gerer/deplacer/heure?dose=1&jour=2021-01-01',
     '/reserver/confirmation', '/reserver/gerer', '/reserver/']) {
     await page.goto(`${server.url}${path}`);
     await appReady(page);
@@ -126,7 +128,9 @@ test('unknown addresses answer 404 with the app saying so; both apps\' addresses
   const { page, context } = await openPage(browser);
   const centre = await bookableCentre();
   for (const path of ['/', '/centres?q=57000', '/departements', '/departement/57', `/centre/${centre.id}`,
-    '/reserver/', '/reserver/gerer', `/reserver/centre/${centre.id}`, '/reserver/etape/verifier']) {
+    '/reserver/', '/reserver/gerer', `/reserver/centre/${centre.id}`, '/reserver/etape/verifier',
+    '/reserver/etape/deuxieme-injection', '/reserver/etape/deuxieme-injection/heure', '/reserver/etape/premiere-injection',
+    '/reserver/gerer/deplacer', '/reserver/gerer/deplacer/heure']) {
     const response = await page.goto(`${server.url}${path}`);
     assert.equal(response.status(), 200, path);
   }

@@ -16,6 +16,44 @@ pub struct SlotRules {
     pub slot_minutes: u16,
     /// People vaccinated per slot (the throughput per interval).
     pub capacity: u32,
+    /// Whether the centre opens on public holidays at its usual hours;
+    /// by default it is closed then ([`public_holiday`]): a centre's
+    /// published hours are for an ordinary week, and no one should be
+    /// given a silent 25 December.
+    pub open_on_public_holidays: bool,
+}
+
+/// Easter Sunday (Gregorian), by the anonymous algorithm (Meeus).
+fn easter(year: i32) -> NaiveDate {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("Easter is a date")
+}
+
+/// The eleven public holidays of France (Code du travail, L3133-1): New
+/// Year's Day, Easter Monday, 1 and 8 May, Ascension, Whit Monday, 14 July,
+/// 15 August, 1 and 11 November, Christmas. (Alsace-Moselle's Good Friday
+/// and 26 December, and the overseas départements' abolition days, are
+/// not in this list yet.)
+pub fn public_holiday(date: NaiveDate) -> bool {
+    let fixed = matches!(
+        (date.month(), date.day()),
+        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+    );
+    let from_easter = (date - easter(date.year())).num_days();
+    fixed || matches!(from_easter, 1 | 39 | 50)
 }
 
 /// One slot, at a local wall-clock time and its instant.
@@ -36,7 +74,7 @@ pub fn slots_on(date: NaiveDate, hours: &WeekHours, rules: SlotRules, tz: Tz) ->
     let weekday = date.weekday().num_days_from_monday() as usize;
     let step = rules.slot_minutes.max(1);
     let mut out = Vec::new();
-    if rules.capacity == 0 {
+    if rules.capacity == 0 || (!rules.open_on_public_holidays && public_holiday(date)) {
         return out;
     }
     if let DayHours::Open { intervals, .. } = &hours[weekday] {
@@ -98,6 +136,7 @@ mod tests {
     const RULES: SlotRules = SlotRules {
         slot_minutes: 30,
         capacity: 2,
+        open_on_public_holidays: false,
     };
 
     #[test]
@@ -169,8 +208,8 @@ mod tests {
         assert!(slots_on(day, &week("fermé"), RULES, tz).is_empty());
         assert!(slots_on(day, &week("non précisé"), RULES, tz).is_empty());
         let none = SlotRules {
-            slot_minutes: 30,
             capacity: 0,
+            ..RULES
         };
         assert!(slots_on(day, &week("09:00-12:00"), none, tz).is_empty());
         let mut mondays_only = week("fermé");
@@ -180,5 +219,34 @@ mod tests {
         };
         assert_eq!(slots_on(day, &mondays_only, RULES, tz).len(), 2);
         assert!(slots_on(day.succ_opt().unwrap(), &mondays_only, RULES, tz).is_empty());
+    }
+
+    #[test]
+    fn public_holidays_are_closed_unless_the_centre_opens_on_them() {
+        let tz = chrono_tz::Europe::Paris;
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(easter(2021), date(2021, 4, 4));
+        assert_eq!(easter(2024), date(2024, 3, 31));
+        assert_eq!(easter(2026), date(2026, 4, 5));
+        for holiday in [
+            date(2020, 12, 25),
+            date(2021, 1, 1),
+            date(2021, 4, 5),  // Easter Monday
+            date(2021, 5, 13), // Ascension
+            date(2021, 5, 24), // Whit Monday
+            date(2021, 7, 14),
+            date(2021, 11, 11),
+        ] {
+            assert!(public_holiday(holiday), "{holiday}");
+            assert!(slots_on(holiday, &week("09:00-12:00"), RULES, tz).is_empty(), "{holiday}");
+            let open = SlotRules {
+                open_on_public_holidays: true,
+                ..RULES
+            };
+            assert_eq!(slots_on(holiday, &week("09:00-12:00"), open, tz).len(), 6);
+        }
+        for ordinary in [date(2021, 4, 4), date(2021, 12, 24), date(2021, 12, 26)] {
+            assert!(!public_holiday(ordinary), "{ordinary}");
+        }
     }
 }

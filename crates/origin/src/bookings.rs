@@ -157,7 +157,8 @@ async fn centres(ctx: &ApiContext) -> Result<Arc<HashMap<String, Arc<Bookable>>>
     }
     let rows = sqlx::query(
         "SELECT c.id, c.name, c.address, c.postcode, c.commune, c.phone, c.booking_mode, c.reserved_pro, \
-         c.hours_json, c.slot_minutes, c.capacity, c.vaccines, c.doses, c.opening_date, c.closing_date, d.time_zone \
+         c.hours_json, c.slot_minutes, c.capacity, c.vaccines, c.doses, c.opening_date, c.closing_date, d.time_zone, \
+         c.open_on_public_holidays \
          FROM centres c JOIN departements d ON d.code = c.departement",
     )
     .fetch_all(&ctx.pool)
@@ -191,6 +192,7 @@ async fn centres(ctx: &ApiContext) -> Result<Arc<HashMap<String, Arc<Bookable>>>
             rules: SlotRules {
                 slot_minutes: r.get::<i32, _>(9) as u16,
                 capacity: r.get::<i32, _>(10) as u32,
+                open_on_public_holidays: r.get::<i32, _>(16) != 0,
             },
             tz,
             vaccines: split(r.get(11)),
@@ -1245,10 +1247,28 @@ async fn move_appointment(
 }
 
 /// Delete bookings whose last appointment is more than `days` days past,
-/// with their idempotency keys. Returns the bookings deleted.
+/// with their idempotency keys, and give back their places (the store's
+/// audit holds after a purge). Returns the bookings deleted.
 pub async fn purge(pool: &Pool, now: DateTime<Utc>, days: u32) -> anyhow::Result<u64> {
     let before = (now - chrono::Duration::days(i64::from(days))).timestamp();
     let mut tx = pool.begin().await?;
+    // Their places first, so that every slot's count still equals the
+    // confirmed bookings in it (`bookings check`). All of a purged
+    // booking's places are before the cut-off.
+    sqlx::query(
+        "UPDATE slot_usage SET taken = taken - (SELECT COUNT(*) FROM bookings b \
+         WHERE b.status = 'confirmed' AND b.centre_id = slot_usage.centre_id \
+         AND COALESCE(b.second_at, b.first_at) < $1 \
+         AND (b.first_at = slot_usage.starts_at OR b.second_at = slot_usage.starts_at)) \
+         WHERE starts_at < $1",
+    )
+    .bind(before)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM slot_usage WHERE starts_at < $1 AND taken <= 0")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
     let deleted = sqlx::query("DELETE FROM bookings WHERE COALESCE(second_at, first_at) < $1")
         .bind(before)
         .execute(&mut *tx)

@@ -101,7 +101,7 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
     let rows = sqlx::query(
         "SELECT id, name, address, postcode, insee, commune, departement, lat, lon, phone, booking_mode, booking_url, \
          accessible, reserved_pro, hours_json, slot_minutes, capacity, vaccines, opening_date, closing_date, demo, \
-         doses FROM centres ORDER BY departement, id",
+         doses, open_on_public_holidays FROM centres ORDER BY departement, id",
     )
     .fetch_all(pool)
     .await?;
@@ -119,6 +119,7 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
             rules: SlotRules {
                 slot_minutes: r.get::<i32, _>(15) as u16,
                 capacity: r.get::<i32, _>(16) as u32,
+                open_on_public_holidays: r.get::<i32, _>(22) != 0,
             },
             summary: CentreSummary {
                 name: r.get(1),

@@ -37,8 +37,8 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
     let pool = common::store_with_reference(dir.path()).await;
     let week = "8h-20h;".repeat(7);
     let csv = format!(
-        "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite\n\
-         c1;Salle des fêtes;rue Haute;57000;57463;Metz;{week}ici;pfizer;10;3\n"
+        "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite;creneau_jours_feries\n\
+         c1;Salle des fêtes;rue Haute;57000;57463;Metz;{week}ici;pfizer;10;3;ouvert\n"
     );
     centres::import_text(&pool, "t.csv", &csv, &Default::default())
         .await

@@ -6,8 +6,10 @@
 //! Créneau reads four optional columns of its own, which the official file
 //! does not have and the demo file does: `creneau_reservation` ("ici" when
 //! booked through Créneau), `creneau_vaccins` ("pfizer|moderna"),
-//! `creneau_minutes` (slot length), `creneau_capacite` (people per slot) and
-//! `creneau_injections` ("1|2", "1" or "2": which injections it books).
+//! `creneau_minutes` (slot length), `creneau_capacite` (people per slot),
+//! `creneau_injections` ("1|2", "1" or "2": which injections it books) and
+//! `creneau_jours_feries` ("ouvert" when it opens on public holidays at its
+//! usual hours; otherwise it is closed then).
 
 use std::path::Path;
 
@@ -67,6 +69,7 @@ pub struct CentreRow {
     pub capacity: u32,
     pub vaccines: Vec<String>,
     pub doses: Vec<u8>,
+    pub open_on_public_holidays: bool,
     pub opening_date: Option<NaiveDate>,
     pub closing_date: Option<NaiveDate>,
 }
@@ -117,12 +120,13 @@ pub fn parse(
         col("date_ouverture"),
         col("date_fermeture"),
     );
-    let (c_mode, c_vaccins, c_minutes, c_capacite, c_injections) = (
+    let (c_mode, c_vaccins, c_minutes, c_capacite, c_injections, c_feries) = (
         col("creneau_reservation"),
         col("creneau_vaccins"),
         col("creneau_minutes"),
         col("creneau_capacite"),
         col("creneau_injections"),
+        col("creneau_jours_feries"),
     );
     let vaccine_codes: Vec<String> = known_vaccines().into_iter().map(|v| v.code).collect();
 
@@ -358,6 +362,18 @@ pub fn parse(
                 continue;
             }
         };
+        let open_on_public_holidays = match get(c_feries).map(str::to_lowercase).as_deref() {
+            None | Some("fermé" | "ferme") => false,
+            Some("ouvert") => true,
+            Some(other) => {
+                problems.push(problem(
+                    Some("creneau_jours_feries"),
+                    format!("{other:?} is not \"ouvert\" or \"fermé\""),
+                    true,
+                ));
+                continue;
+            }
+        };
         let mut date = |column: Option<usize>, name: &str| {
             let raw = get(column)?;
             let parsed = NaiveDate::parse_from_str(raw, "%d/%m/%Y")
@@ -396,6 +412,7 @@ pub fn parse(
             capacity,
             vaccines,
             doses,
+            open_on_public_holidays,
             opening_date,
             closing_date,
         });
@@ -509,8 +526,8 @@ pub async fn import_text(
         sqlx::query(
             "INSERT INTO centres (id, name, address, postcode, insee, commune, departement, lat, lon, phone, \
              booking_mode, booking_url, accessible, reserved_pro, hours_json, slot_minutes, capacity, vaccines, \
-             opening_date, closing_date, demo, doses) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+             opening_date, closing_date, demo, doses, open_on_public_holidays) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, \
              postcode = excluded.postcode, insee = excluded.insee, commune = excluded.commune, \
              departement = excluded.departement, lat = excluded.lat, lon = excluded.lon, phone = excluded.phone, \
@@ -518,7 +535,8 @@ pub async fn import_text(
              accessible = excluded.accessible, reserved_pro = excluded.reserved_pro, \
              hours_json = excluded.hours_json, slot_minutes = excluded.slot_minutes, \
              capacity = excluded.capacity, vaccines = excluded.vaccines, opening_date = excluded.opening_date, \
-             closing_date = excluded.closing_date, demo = excluded.demo, doses = excluded.doses",
+             closing_date = excluded.closing_date, demo = excluded.demo, doses = excluded.doses, \
+             open_on_public_holidays = excluded.open_on_public_holidays",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -548,6 +566,7 @@ pub async fn import_text(
                 .collect::<Vec<_>>()
                 .join("|"),
         )
+        .bind(i32::from(c.open_on_public_holidays))
         .execute(&mut *tx)
         .await?;
     }
