@@ -63,6 +63,10 @@ enum Command {
         /// Do not publish; only serve what is in --out.
         #[arg(long)]
         no_publisher: bool,
+        /// On SIGTERM or SIGINT: seconds to finish the requests in flight
+        /// (no new ones are accepted) before exiting anyway.
+        #[arg(long, default_value_t = 10)]
+        shutdown_timeout: u64,
         #[command(flatten)]
         publish: PublishArgs,
         #[command(flatten)]
@@ -284,6 +288,7 @@ async fn main() -> anyhow::Result<()> {
             addr,
             dist,
             no_publisher,
+            shutdown_timeout,
             publish: args,
             booking,
         } => {
@@ -355,15 +360,56 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {addr}"))?;
             tracing::info!("serving http://{addr}");
-            axum::serve(
+            // On SIGTERM or SIGINT: stop accepting, answer what is in flight
+            // (a booking waiting on the writer is answered once its batch is
+            // committed), then exit 0; after --shutdown-timeout, exit anyway.
+            // A publish cut short leaves only a staging folder: the pointer
+            // names a generation once it is whole.
+            let stopping = Arc::new(tokio::sync::Notify::new());
+            let server = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            .with_graceful_shutdown({
+                let stopping = stopping.clone();
+                async move {
+                    stop_signal().await;
+                    tracing::info!("stopping: no new connections, finishing requests in flight");
+                    stopping.notify_one();
+                }
+            });
+            let bound = Duration::from_secs(shutdown_timeout);
+            tokio::select! {
+                served = server => served?,
+                () = async {
+                    stopping.notified().await;
+                    tokio::time::sleep(bound).await;
+                } => tracing::warn!(seconds = shutdown_timeout, "stopping: requests still open after the bound; exiting"),
+            }
+            tracing::info!("stopped");
         }
     }
     Ok(())
+}
+
+/// SIGTERM (a service manager, a container stop) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
 }

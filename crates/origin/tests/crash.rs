@@ -1,7 +1,9 @@
-//! Crash safety: `kill -9` the server in the middle of a booking load.
-//! After it, every booking that was answered 201 is in the store, none is
-//! there twice, and no slot holds more people than its capacity; the places
-//! counted match the bookings kept (both injections of each).
+//! Crash safety and stopping: `kill -9` the server in the middle of a
+//! booking load, or SIGTERM it. After either, every booking that was
+//! answered 201 is in the store, none is there twice, and no slot holds
+//! more people than its capacity; the places counted match the bookings
+//! kept (both injections of each). After SIGTERM the server also answers
+//! what it had taken and exits 0 within its bound.
 
 mod common;
 
@@ -15,10 +17,32 @@ use creneau::import::centres;
 use sqlx::Row;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// One HTTP/1.1 POST on a fresh connection; the status and body, or None
-/// when the server did not answer (it was killed).
-async fn post(addr: &str, key: &str, body: &str) -> Option<(u16, String)> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+/// What became of one request.
+#[derive(Debug)]
+enum Sent {
+    /// The status and body.
+    Answered(u16, String),
+    /// No connection: the server was gone, or no longer accepting.
+    Refused,
+    /// Connected, then no answer.
+    Unanswered,
+}
+
+/// One HTTP/1.1 POST on a fresh connection.
+async fn post(addr: &str, key: &str, body: &str) -> Sent {
+    let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+        return Sent::Refused;
+    };
+    exchange(stream, key, body)
+        .await
+        .map_or(Sent::Unanswered, |(status, body)| Sent::Answered(status, body))
+}
+
+async fn exchange(
+    mut stream: tokio::net::TcpStream,
+    key: &str,
+    body: &str,
+) -> Option<(u16, String)> {
     let request = format!(
         "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -31,10 +55,10 @@ async fn post(addr: &str, key: &str, body: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = common::store_with_reference(dir.path()).await;
+/// A store with one centre (3 places a slot) and `creneau serve` on it;
+/// the server, its address and the store's URL.
+async fn serve(dir: &std::path::Path) -> (std::process::Child, String, String) {
+    let pool = common::store_with_reference(dir).await;
     let week = "8h-20h;".repeat(7);
     let csv = format!(
         "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite;creneau_jours_feries\n\
@@ -44,15 +68,15 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
         .await
         .unwrap();
     pool.close().await;
-    let database = format!("sqlite://{}", dir.path().join("test.db").display());
+    let database = format!("sqlite://{}", dir.join("test.db").display());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    std::fs::create_dir_all(dir.path().join("dist")).unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_creneau"))
+    std::fs::create_dir_all(dir.join("dist")).unwrap();
+    let server = Command::new(env!("CARGO_BIN_EXE_creneau"))
         .args([
             "--database",
             &database,
@@ -62,7 +86,7 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
             "--no-publisher",
             "--dist",
         ])
-        .arg(dir.path().join("dist"))
+        .arg(dir.join("dist"))
         .args([
             "--bookings-per-minute",
             "1000000",
@@ -81,8 +105,25 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (server, addr, database)
+}
 
-    // Clients book the slots of three days (36 slots × 3 places a day).
+/// What the clients saw: the references answered 201, and the requests
+/// that connected but got no answer.
+#[derive(Default)]
+struct Seen {
+    confirmed: Vec<String>,
+    unanswered: usize,
+}
+
+/// 16 clients booking the slots of three days (36 slots × 3 places a day)
+/// until the server stops answering; returns once 20 are booked.
+async fn load(
+    addr: &str,
+) -> (
+    std::sync::Arc<std::sync::Mutex<Seen>>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
     let date = Utc::now().with_timezone(&Paris).date_naive() + Days::days(2);
     let slots: Vec<String> = (0..3)
         .flat_map(|d| (0..12).map(move |h| (d, h)))
@@ -93,10 +134,10 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
                 .to_rfc3339()
         })
         .collect();
-    let confirmed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Seen::default()));
     let mut clients = Vec::new();
     for c in 0..16 {
-        let (addr, slots, confirmed) = (addr.clone(), slots.clone(), confirmed.clone());
+        let (addr, slots, seen) = (addr.to_string(), slots.clone(), seen.clone());
         clients.push(tokio::spawn(async move {
             for i in 0.. {
                 let n = c * 100_000 + i;
@@ -105,18 +146,22 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
                     slots[n % slots.len()]
                 );
                 match post(&addr, &format!("crash-key-{n}"), &body).await {
-                    Some((201, body)) => {
+                    Sent::Answered(201, body) => {
                         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-                        confirmed.lock().unwrap().push(v["reference"].as_str().unwrap().to_string());
+                        seen.lock().unwrap().confirmed.push(v["reference"].as_str().unwrap().to_string());
                     }
-                    Some(_) => {}
-                    None => return,
+                    Sent::Answered(..) => {}
+                    Sent::Unanswered => {
+                        seen.lock().unwrap().unanswered += 1;
+                        return;
+                    }
+                    Sent::Refused => return,
                 }
             }
         }));
     }
-    // Let bookings flow, then kill -9 while they are still coming.
-    while confirmed.lock().unwrap().len() < 20 {
+    let started = Instant::now();
+    while seen.lock().unwrap().confirmed.len() < 20 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "no bookings went through"
@@ -124,16 +169,79 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
+    (seen, clients)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, database) = serve(dir.path()).await;
+    // Let bookings flow, then kill -9 while they are still coming.
+    let (seen, clients) = load(&addr).await;
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
     for c in clients {
         let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
     }
-    let confirmed = confirmed.lock().unwrap().clone();
-    assert!(!confirmed.is_empty());
+    let confirmed = seen.lock().unwrap().confirmed.clone();
+    let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
+    println!(
+        "{} bookings answered 201 before kill -9, {} in the store",
+        confirmed.len(),
+        stored
+    );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_bookings_answers_what_is_in_flight_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, database) = serve(dir.path()).await;
+    let (seen, clients) = load(&addr).await;
+    let stop = Instant::now();
+    let signalled = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    // Exits by itself, with 0, well within the 10-second bound.
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stop.elapsed() < Duration::from_secs(15),
+            "still running 15 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+    for c in clients {
+        let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
+    }
+    let (confirmed, unanswered) = {
+        let seen = seen.lock().unwrap();
+        (seen.confirmed.clone(), seen.unanswered)
+    };
+    // Every request the server had taken got its answer: the only ones
+    // unanswered are connections still waiting to be accepted when it
+    // stopped accepting (at most one per client).
+    assert!(unanswered <= 16, "{unanswered} requests connected and were never answered");
+    let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
+    println!(
+        "SIGTERM: exit 0 after {:?}; {} bookings answered 201, {} in the store, {unanswered} connections not yet accepted at the stop",
+        stop.elapsed(),
+        confirmed.len(),
+        stored
+    );
+}
+
+/// Every booking answered 201 is in the store, none twice, no slot over
+/// capacity, and the places counted are those of the bookings kept.
+/// Returns the bookings stored.
+async fn all_answered_bookings_are_stored(database: &str, confirmed: &[String]) -> usize {
+    assert!(!confirmed.is_empty());
     // Reopen the store as a restarted server would.
-    let pool = creneau::db::connect(&database).await.unwrap();
+    let pool = creneau::db::connect(database).await.unwrap();
     let stored: Vec<(String, i64, i64)> = sqlx::query(
         "SELECT reference, first_at, second_at FROM bookings WHERE status = 'confirmed'",
     )
@@ -144,7 +252,7 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
     .map(|r| (r.get(0), r.get(1), r.get(2)))
     .collect();
     let references: HashSet<&str> = stored.iter().map(|(r, _, _)| r.as_str()).collect();
-    for r in &confirmed {
+    for r in confirmed {
         assert!(
             references.contains(r.as_str()),
             "booking {r} was answered 201 but is not in the store"
@@ -179,9 +287,5 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
         usage, expected,
         "places counted = places of the bookings kept"
     );
-    println!(
-        "{} bookings answered 201 before kill -9, {} in the store",
-        confirmed.len(),
-        stored.len()
-    );
+    stored.len()
 }
