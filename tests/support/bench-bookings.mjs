@@ -53,7 +53,10 @@ function check(server) {
   return execFileSync(CRENEAU, ['--database', server.database, 'bookings', 'check'], { encoding: 'utf8' }).trim();
 }
 
-async function scenario(label, serveFlags, run) {
+async function scenario(label, serveFlags, run, synchronous = 'full') {
+  // The server inherits this: FULL (the default, a 201 survives a power
+  // cut) or NORMAL (the earlier setting), to compare them in one run.
+  process.env.CRENEAU_SQLITE_SYNCHRONOUS = synchronous;
   const server = await startServer(['--bookings-per-minute', '100000000', '--lookups-per-minute', '100000000', ...serveFlags]);
   try {
     const slots = await slotList(server.url);
@@ -75,7 +78,8 @@ async function scenario(label, serveFlags, run) {
 const only = process.argv[3]?.split(',').map(Number);
 const wanted = (i) => !only || only.includes(i);
 const results = [];
-if (wanted(1)) results.push(await scenario('Most bookings per second (64 connections, no pause)', [], { connections: 64, seconds: SECONDS }));
+if (wanted(1)) results.push(await scenario('Most bookings per second (64 connections, no pause), synchronous = NORMAL (before)', [], { connections: 64, seconds: SECONDS }, 'normal'));
+if (wanted(1)) results.push(await scenario('Most bookings per second (64 connections, no pause), synchronous = FULL (now: durable 201)', [], { connections: 64, seconds: SECONDS }));
 if (wanted(2)) results.push(await scenario('About 1,000 requests per second (50 connections, 50 ms pause each)', [], { connections: 50, seconds: SECONDS, delayMs: 50 }));
 if (wanted(3)) results.push(await scenario('Over capacity: 200 connections, 20 ms pause each (bound 64 in flight)', [], { connections: 200, seconds: SECONDS, delayMs: 20 }));
 if (wanted(4)) results.push(await scenario('Far over capacity: 1,000 connections, 20 ms pause each (bound 64)', [], { connections: 1000, seconds: SECONDS, delayMs: 20 }));

@@ -11,6 +11,22 @@ use sqlx::AnyPool;
 
 pub type Pool = AnyPool;
 
+/// How SQLite makes a commit durable, for the pool's connections and the
+/// booking writer alike: `FULL` by default, so a booking answered 201
+/// survives a power cut (in WAL mode one sync per commit, and the writer
+/// commits the bookings waiting together). `CRENEAU_SQLITE_SYNCHRONOUS=normal`
+/// trades that for speed (a power cut may lose the last commits; a killed
+/// process loses nothing either way): for benchmarks and throwaway stores.
+pub fn sqlite_synchronous() -> &'static str {
+    match std::env::var("CRENEAU_SQLITE_SYNCHRONOUS")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        Ok("normal") => "NORMAL",
+        _ => "FULL",
+    }
+}
+
 /// Open (creating a SQLite file if needed) and migrate the store.
 pub async fn connect(url: &str) -> anyhow::Result<Pool> {
     sqlx::any::install_default_drivers();
@@ -53,7 +69,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
                     sqlx::query("PRAGMA foreign_keys = ON")
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL")
+                    sqlx::query(&format!("PRAGMA synchronous = {}", sqlite_synchronous()))
                         .execute(&mut *conn)
                         .await?;
                 }

@@ -477,15 +477,16 @@ impl SqliteLedger {
         .with_context(|| format!("opening {} for bookings", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // The same settings as the pool's connections (see db.rs): WAL,
-        // commits durable once written to the log. The writer checkpoints
+        // a commit synced to disk before it is answered (FULL). The writer checkpoints
         // the log itself (SQLite's default, past 1,000 pages): a checkpoint
         // thread beside it measured no faster, and only a checkpoint by the
         // writer between batches lets the log start again from its
         // beginning while bookings keep coming. Pages read through memory.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; \
              PRAGMA wal_autocheckpoint = 1000; PRAGMA mmap_size = 268435456;",
-        )?;
+            crate::db::sqlite_synchronous()
+        ))?;
         conn.set_prepared_statement_cache_capacity(32);
         Ok(SqliteLedger {
             conn,
@@ -785,6 +786,28 @@ mod tests {
             !scratch_exists(&writer).await,
             "the unfinished step's batch was rolled back"
         );
+    }
+
+    /// A 201 must survive a power cut: every connection that commits
+    /// (the writer's and the pool's) syncs each commit (FULL = 2).
+    #[tokio::test]
+    async fn commits_are_synced_before_they_are_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::db::connect(&url).await.unwrap();
+        let writer = SqliteWriter::for_pool(&pool).unwrap().unwrap();
+        let on_writer = writer
+            .run(async |l: &mut SqliteLedger| -> Result<i64, Error> {
+                Ok(l.conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(on_writer, 2, "the booking writer syncs each commit");
+        let on_pool: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(on_pool, 2, "the pool's connections sync each commit");
     }
 
     #[test]
