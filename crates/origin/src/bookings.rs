@@ -640,16 +640,8 @@ async fn book<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Booking, 
         }
     }
     ledger.begin().await?;
-    match book_in(ledger, attempt).await {
-        Ok(done) => {
-            ledger.keep().await?;
-            Ok(done)
-        }
-        Err(e) => {
-            ledger.undo().await?;
-            Err(e)
-        }
-    }
+    let done = book_in(ledger, attempt).await;
+    finish(ledger, done).await
 }
 
 /// Insert the booking row with a new reference.
@@ -1073,6 +1065,18 @@ async fn cancel_second<L: Ledger>(
     ledger.free_place(centre, second).await
 }
 
+/// The local day of a booking's first injection: held here, or given
+/// elsewhere on the date the person gave.
+fn first_injection_day(stored: &StoredBooking, tz: Tz) -> Result<NaiveDate, Error> {
+    let held_here = stored
+        .first_at
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .map(|t| t.with_timezone(&tz).date_naive());
+    held_here
+        .or_else(|| stored.first_elsewhere_on.as_deref().and_then(parse_iso_date))
+        .ok_or_else(|| anyhow::anyhow!("booking without a first injection").into())
+}
+
 /// `POST /bookings/{reference}/move`: one injection to another slot. The
 /// new place is taken before the old one is freed, in one step: the person
 /// never ends up with neither.
@@ -1144,12 +1148,7 @@ async fn move_appointment(
                     "The second injection of this booking was cancelled.",
                 )));
             };
-            let first_day = match (stored.first_at, &stored.first_elsewhere_on) {
-                (Some(at), _) => local_day(at),
-                (None, Some(day)) => parse_iso_date(day),
-                (None, None) => None,
-            }
-            .ok_or_else(|| anyhow::anyhow!("booking without a first injection"))?;
+            let first_day = first_injection_day(&stored, centre.tz)?;
             let days = second_dose_days(first_day, interval, window);
             let to = slot_at(&centre, "slot", &body.slot, now, None)?;
             in_window("slot", &centre, to, &days)?;
@@ -1229,12 +1228,7 @@ async fn move_appointment(
             let days = if dose == 1 {
                 slots::horizon(today, horizon).collect()
             } else {
-                let first_day = match (stored.first_at, &stored.first_elsewhere_on) {
-                    (Some(at), _) => local_day(at),
-                    (None, Some(day)) => parse_iso_date(day),
-                    (None, None) => None,
-                }
-                .ok_or_else(|| anyhow::anyhow!("booking without a first injection"))?;
+                let first_day = first_injection_day(&stored, centre.tz)?;
                 days_of(&second_dose_days(first_day, interval, window))
             };
             Err(Error::SlotTaken {
