@@ -17,7 +17,7 @@ DATABASE ?= sqlite://var/creneau.db
 ADDR     ?= 127.0.0.1:8080
 CRENEAU  := target/release/creneau
 
-.PHONY: help run test bench build web origin tools rust-tools node-tools browser demo unit browser-test clean
+.PHONY: help run test bench build web origin tools rust-tools node-tools browser demo lint unit browser-test clean
 
 help:
 	@echo "make run    build everything, load demo data, serve http://$(ADDR)"
@@ -30,6 +30,8 @@ tools: rust-tools node-tools
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@# wasm-bindgen-cli's own lock names a crate version the registry lacks: no --locked.
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
@@ -73,7 +75,14 @@ run: build demo
 # the demo-scale integration tests run in seconds rather than minutes.
 # The booking tests also run on PostgreSQL: a throwaway server from Debian's
 # package, started here and stopped whatever the result.
-unit:
+# Formatting and lints first: they fail in seconds. Benchmarks are built
+# (not run) so a benchmark cannot rot unseen.
+lint:
+	cargo fmt --all --check
+	cargo clippy --release --workspace --all-targets -- -D warnings
+
+unit: lint
+	cargo build --release --benches -p creneau
 	url=$$(tests/support/postgres.sh start) && \
 	  CRENEAU_TEST_POSTGRES=$$url cargo test --release --workspace; \
 	  status=$$?; tests/support/postgres.sh stop; exit $$status

@@ -28,9 +28,19 @@ use crate::components::layout::{Layout, ThisApp};
 use crate::components::status::provide_announcer;
 use crate::components::timeout_warning::TimeoutWarning;
 use crate::pages::booking::{
-    birth::BirthPage, check::CheckPage, confirmation::ConfirmationPage, contact::ContactPage,
-    day::DayPage, first_dose::FirstDosePage, manage::ManagePage, moving::{MovePage, MoveTimePage},
-    name::NamePage, second::SecondPage, start::StartPage, time::TimePage, vaccine::VaccinePage,
+    birth::BirthPage,
+    check::CheckPage,
+    confirmation::ConfirmationPage,
+    contact::ContactPage,
+    day::DayPage,
+    first_dose::FirstDosePage,
+    manage::ManagePage,
+    moving::{MovePage, MoveTimePage},
+    name::NamePage,
+    second::SecondPage,
+    start::StartPage,
+    time::TimePage,
+    vaccine::VaccinePage,
     who::WhoPage,
 };
 use crate::pages::not_found::NotFoundPage;

@@ -269,7 +269,10 @@ pub fn first_dose_date_from_parts(
         day,
         month,
         year,
-        ("la date de la première injection", "the date of the first injection"),
+        (
+            "la date de la première injection",
+            "the date of the first injection",
+        ),
     )?;
     if date > today {
         return Err(Message::new(
@@ -461,7 +464,11 @@ pub fn check_request(req: &BookingRequest, today: NaiveDate) -> Vec<FieldProblem
     if parse_slot(&req.slot).is_none() {
         out.push(problem("slot", "Choisissez un créneau", "Choose a slot"));
     }
-    if req.second_slot.as_deref().is_some_and(|s| parse_slot(s).is_none()) {
+    if req
+        .second_slot
+        .as_deref()
+        .is_some_and(|s| parse_slot(s).is_none())
+    {
         out.push(problem(
             "second_slot",
             "Choisissez un créneau pour la deuxième injection",
@@ -619,16 +626,15 @@ mod tests {
 
     #[test]
     fn first_injection_dates_in_three_fields() {
-        let err = |d, m, y| {
-            first_dose_date_from_parts(d, m, y, today())
-                .unwrap_err()
-                .fr
-        };
+        let err = |d, m, y| first_dose_date_from_parts(d, m, y, today()).unwrap_err().fr;
         assert_eq!(
             first_dose_date_from_parts("5", "1", "2021", today()),
             Ok(NaiveDate::from_ymd_opt(2021, 1, 5).unwrap())
         );
-        assert_eq!(err("", "", ""), "Saisissez la date de la première injection");
+        assert_eq!(
+            err("", "", ""),
+            "Saisissez la date de la première injection"
+        );
         assert_eq!(
             err("5", "", "2021"),
             "La date de la première injection doit comporter un mois"
@@ -637,7 +643,10 @@ mod tests {
             err("19", "1", "2021"),
             "La date de la première injection doit être aujourd’hui ou dans le passé"
         );
-        assert_eq!(err("5", "1", "2019"), "Vérifiez l’année de la première injection");
+        assert_eq!(
+            err("5", "1", "2019"),
+            "Vérifiez l’année de la première injection"
+        );
     }
 
     #[test]

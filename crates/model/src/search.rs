@@ -122,11 +122,11 @@ pub fn distance_to_box_km(point: (f64, f64), bbox: [f64; 4]) -> f64 {
 }
 
 /// The départements a circle touches: its own and any neighbour within reach.
-pub fn departements_within<'a>(
-    departements: &'a [DepartementEntry],
+pub fn departements_within(
+    departements: &[DepartementEntry],
     point: (f64, f64),
     radius_km: f64,
-) -> Vec<&'a str> {
+) -> Vec<&str> {
     departements
         .iter()
         .filter(|d| {

@@ -238,7 +238,10 @@ mod tests {
             date(2021, 11, 11),
         ] {
             assert!(public_holiday(holiday), "{holiday}");
-            assert!(slots_on(holiday, &week("09:00-12:00"), RULES, tz).is_empty(), "{holiday}");
+            assert!(
+                slots_on(holiday, &week("09:00-12:00"), RULES, tz).is_empty(),
+                "{holiday}"
+            );
             let open = SlotRules {
                 open_on_public_holidays: true,
                 ..RULES

@@ -456,7 +456,8 @@ mod tests {
 
     #[test]
     fn the_second_appointment_proposed_is_in_the_window_nearest_the_first_time() {
-        let first = chrono::NaiveDateTime::parse_from_str("2021-01-20T11:37", "%Y-%m-%dT%H:%M").unwrap();
+        let first =
+            chrono::NaiveDateTime::parse_from_str("2021-01-20T11:37", "%Y-%m-%dT%H:%M").unwrap();
         // Window for Pfizer, 7 days: 10 to 17 February. The 10th is full
         // (not listed); the 11th has 09:00–09:50 and is on the horizon's
         // last day; later ones come from later_days.
@@ -473,9 +474,16 @@ mod tests {
             .iter()
             .map(|d| d.date.as_str())
             .collect();
-        assert_eq!(dates, ["2021-02-11", "2021-02-12"], "the 9th and the 18th are outside");
+        assert_eq!(
+            dates,
+            ["2021-02-11", "2021-02-12"],
+            "the 9th and the 18th are outside"
+        );
         assert_eq!(file.day("2021-02-12").map(|d| d.runs.len()), Some(1));
-        assert_eq!(file_with(vec![], vec![]).proposed_second(first, 21, 7), None);
+        assert_eq!(
+            file_with(vec![], vec![]).proposed_second(first, 21, 7),
+            None
+        );
     }
 
     #[test]

@@ -158,7 +158,12 @@ fn main() {
             // folder does not grow over the runs.
             measure(runs, || {
                 minute += 1;
-                let g = publish::build(&inputs, now + chrono::Duration::minutes(minute), 28, publish::later_days(7));
+                let g = publish::build(
+                    &inputs,
+                    now + chrono::Duration::minutes(minute),
+                    28,
+                    publish::later_days(7),
+                );
                 publish::write(&g, dir.path(), 5, Duration::ZERO).unwrap();
             })
         };
@@ -183,7 +188,8 @@ fn main() {
     // costs (France, same run): compute time and raw bytes, with and without.
     let without = publish::build(&france, now, 28, 0);
     let with = publish::build(&france, now, 28, publish::later_days(7));
-    let bytes = |g: &publish::Generation| g.version_files.iter().map(|f| f.body.len()).sum::<usize>();
+    let bytes =
+        |g: &publish::Generation| g.version_files.iter().map(|f| f.body.len()).sum::<usize>();
     let compute_without = measure(5, || {
         std::hint::black_box(publish::build(&france, now, 28, 0));
     });

@@ -37,9 +37,9 @@ use creneau_model::booking::{
     reference_from_bits, Appointment, BookedBy, Booking, BookingCentre, BookingRequest,
     CancelRequest, FieldProblem, Message, MoveRequest, Person, ReferenceCheck, SlotTime,
 };
+use creneau_model::format::{date_with_year, Lang};
 use creneau_model::hours::WeekHours;
 use creneau_model::slots::{self, SlotRules};
-use creneau_model::format::{date_with_year, Lang};
 use creneau_model::snapshot::{second_dose_days, second_dose_interval, BookingMode};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -60,6 +60,9 @@ pub const BODY_LIMIT: usize = 8 * 1024;
 /// How many alternatives a 409 offers.
 const ALTERNATIVES: usize = 6;
 
+/// The bookable centres by id, as last read from the store.
+type CentreCache = Arc<HashMap<String, Arc<Bookable>>>;
+
 /// Everything the booking handlers share, inside [`ApiContext`].
 pub struct Bookings {
     pub eligibility: Eligibility,
@@ -67,7 +70,7 @@ pub struct Bookings {
     pub horizon_days: u32,
     rate: RateLimits,
     gate: Gate,
-    centres: RwLock<(Option<Instant>, Arc<HashMap<String, Arc<Bookable>>>)>,
+    centres: RwLock<(Option<Instant>, CentreCache)>,
     /// SQLite: the writer thread every booking write goes through. Other
     /// stores write through the pool.
     writer: Option<SqliteWriter>,
@@ -128,7 +131,7 @@ pub struct Bookable {
 
 impl Bookable {
     fn open_on(&self, date: NaiveDate) -> bool {
-        !self.opening.is_some_and(|o| date < o) && !self.closing.is_some_and(|c| date > c)
+        self.opening.is_none_or(|o| date >= o) && self.closing.is_none_or(|c| date <= c)
     }
 
     fn rfc3339(&self, at: DateTime<Utc>) -> String {
@@ -138,7 +141,7 @@ impl Bookable {
 }
 
 /// Centres change only by import: they are read again at most every minute.
-async fn centres(ctx: &ApiContext) -> Result<Arc<HashMap<String, Arc<Bookable>>>, Error> {
+async fn centres(ctx: &ApiContext) -> Result<CentreCache, Error> {
     {
         let cached = ctx.bookings.centres.read().await;
         if cached
@@ -472,7 +475,9 @@ async fn create(State(ctx): State<ApiContext>, req: Request) -> Result<Response,
                 &centre,
                 now,
                 days_of(&days),
-                chosen.1.ok_or_else(|| anyhow::anyhow!("a second slot was tried"))?,
+                chosen
+                    .1
+                    .ok_or_else(|| anyhow::anyhow!("a second slot was tried"))?,
             )
             .await?,
         }),
@@ -819,7 +824,12 @@ fn booking_from(r: StoredBooking, centre: &Bookable) -> Booking {
     };
     let appointments = [(1, r.first_at), (2, r.second_at)]
         .into_iter()
-        .filter_map(|(dose, secs)| Some(Appointment { dose, at: at(secs?) }))
+        .filter_map(|(dose, secs)| {
+            Some(Appointment {
+                dose,
+                at: at(secs?),
+            })
+        })
         .collect();
     Booking {
         reference: r.reference,
@@ -1073,7 +1083,12 @@ fn first_injection_day(stored: &StoredBooking, tz: Tz) -> Result<NaiveDate, Erro
         .and_then(|secs| DateTime::from_timestamp(secs, 0))
         .map(|t| t.with_timezone(&tz).date_naive());
     held_here
-        .or_else(|| stored.first_elsewhere_on.as_deref().and_then(parse_iso_date))
+        .or_else(|| {
+            stored
+                .first_elsewhere_on
+                .as_deref()
+                .and_then(parse_iso_date)
+        })
         .ok_or_else(|| anyhow::anyhow!("booking without a first injection").into())
 }
 
@@ -1182,7 +1197,10 @@ async fn move_appointment(
                     alternatives: Vec::new(),
                 });
             }
-            if !ledger.reschedule(reference, dose, from, Some(to), 0).await? {
+            if !ledger
+                .reschedule(reference, dose, from, Some(to), 0)
+                .await?
+            {
                 // Cancelled or moved by another request since it was read.
                 return Err(Error::NotChangeable(Message::new(
                     "Ce rendez-vous vient d’être modifié par ailleurs : affichez-le de nouveau.",
@@ -1298,7 +1316,10 @@ pub async fn export_day(pool: &Pool, centre_id: &str, date: NaiveDate) -> anyhow
     .await?;
     let mut lines: Vec<(i64, Vec<String>)> = Vec::new();
     for r in rows {
-        for (dose, at) in [(1, r.get::<Option<i64>, _>(0)), (2, r.get::<Option<i64>, _>(1))] {
+        for (dose, at) in [
+            (1, r.get::<Option<i64>, _>(0)),
+            (2, r.get::<Option<i64>, _>(1)),
+        ] {
             let Some(at) = at else {
                 continue;
             };
@@ -1340,9 +1361,22 @@ pub async fn export_day(pool: &Pool, centre_id: &str, date: NaiveDate) -> anyhow
         "reference",
     ])?;
     for (_, line) in lines {
-        out.write_record(&line)?;
+        out.write_record(line.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
     }
     Ok(String::from_utf8(out.into_inner()?)?)
+}
+
+/// A cell a spreadsheet will show as text, never run as a formula: the
+/// day list is opened in Excel or LibreOffice, and a name such as
+/// `=HYPERLINK(…)` would otherwise be a live link. OWASP's rule: a cell
+/// starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
+/// `'`, which spreadsheets hide.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 /// What `creneau bookings check` finds.
@@ -1379,4 +1413,26 @@ pub async fn audit(pool: &Pool) -> anyhow::Result<Audit> {
         )
         .await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_list_cells_never_start_a_formula() {
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(1+1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
+        }
+        for plain in ["Martin", "Anne-Marie", "06 12 34 56 78", "", "O'Neil"] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+    }
 }

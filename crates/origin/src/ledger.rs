@@ -619,7 +619,10 @@ impl Ledger for SqliteLedger {
         now: i64,
     ) -> Result<bool, Error> {
         let (sql, third) = reschedule_sql(dose, to, now);
-        Ok(self.statement(sql)?.execute(params![reference, from, third])? == 1)
+        Ok(self
+            .statement(sql)?
+            .execute(params![reference, from, third])?
+            == 1)
     }
 }
 

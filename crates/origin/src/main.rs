@@ -339,7 +339,7 @@ async fn main() -> anyhow::Result<()> {
                     loop {
                         tokio::time::sleep(Duration::from_secs(60)).await;
                         bookings.shrink();
-                        if minutes % 60 == 0 {
+                        if minutes.is_multiple_of(60) {
                             match creneau::bookings::purge(&pool, chrono::Utc::now(), days).await {
                                 Ok(n) => tracing::info!(deleted = n, "bookings purged"),
                                 Err(e) => {

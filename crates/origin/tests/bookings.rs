@@ -828,7 +828,7 @@ async fn race_for_five_places(ctx: &ApiContext) {
         }
     }
     assert_eq!(created, 5);
-    let usage = taken(&ctx, "c1").await;
+    let usage = taken(ctx, "c1").await;
     assert!(
         usage.iter().all(|(_, n)| *n <= 5),
         "never more than capacity: {usage:?}"
@@ -915,7 +915,12 @@ async fn the_centre_gets_its_day_list_and_old_bookings_are_purged() {
     audit_is_clean(&ctx).await;
     // A booking whose first injection is long past but whose second is to
     // come stays, with its places.
-    let kept = booked(&ctx, "purge-keep-1", &request("c1", &slot(3, 9, 0), "Reste")).await;
+    let kept = booked(
+        &ctx,
+        "purge-keep-1",
+        &request("c1", &slot(3, 9, 0), "Reste"),
+    )
+    .await;
     sqlx::query("UPDATE bookings SET first_at = first_at - 8000000 WHERE reference = $1")
         .bind(&kept)
         .execute(&ctx.pool)
@@ -936,6 +941,32 @@ async fn the_centre_gets_its_day_list_and_old_bookings_are_purged() {
     assert_eq!(common::count(&ctx.pool, "bookings").await, 1);
     // The purged bookings' places went with them: the store still adds up.
     audit_is_clean(&ctx).await;
+}
+
+#[tokio::test]
+async fn a_name_written_as_a_formula_reaches_the_day_list_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    let date = Utc::now().with_timezone(&Paris).date_naive() + Duration::days(2);
+    // A name that a spreadsheet would run as a formula is written as text.
+    let formula = "=HYPERLINK(\"http://x.example\";\"Clic\")";
+    let (s, _, body) = book(
+        &ctx,
+        "export-formula",
+        &request("c1", &slot(2, 11, 0), formula),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let csv = csv_day(&ctx, date).await;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.as_bytes());
+    let first_names: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[4].to_string())
+        .collect();
+    assert!(first_names.contains(&format!("'{formula}")), "{csv}");
+    assert!(!first_names.iter().any(|n| n.starts_with('=')), "{csv}");
 }
 
 async fn csv_day(ctx: &ApiContext, date: chrono::NaiveDate) -> String {
@@ -1197,14 +1228,25 @@ async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_repor
 
 /// Unix seconds of a slot written by [`slot`].
 fn unix(slot: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(slot).unwrap().timestamp()
+    chrono::DateTime::parse_from_rfc3339(slot)
+        .unwrap()
+        .timestamp()
 }
 
 /// `POST …/{reference}/{action}` with a body.
-async fn on_booking(ctx: &ApiContext, reference: &str, action: &str, body: Value) -> (StatusCode, Value) {
+async fn on_booking(
+    ctx: &ApiContext,
+    reference: &str,
+    action: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let (s, _, b) = send(
         ctx,
-        post(&format!("/api/v1/bookings/{reference}/{action}"), None, &body),
+        post(
+            &format!("/api/v1/bookings/{reference}/{action}"),
+            None,
+            &body,
+        ),
     )
     .await;
     (s, b)
@@ -1228,7 +1270,10 @@ async fn the_second_appointment_the_person_chose_is_booked_with_the_first_or_nei
     assert_eq!(s, StatusCode::CREATED, "{booking:#}");
     conforms("Booking", &booking);
     assert_eq!(booking["appointments"][1]["at"], chosen);
-    assert_eq!(taken(&ctx, "solo").await, [(unix(&first), 1), (unix(&chosen), 1)]);
+    assert_eq!(
+        taken(&ctx, "solo").await,
+        [(unix(&first), 1), (unix(&chosen), 1)]
+    );
 
     // The chosen second is full: 409 for the second injection, with free
     // times in its window nearest the chosen one, and nothing held.
@@ -1237,10 +1282,24 @@ async fn the_second_appointment_the_person_chose_is_booked_with_the_first_or_nei
     let (s, _, problem) = book(&ctx, "second-chosen-2", &body).await;
     assert_eq!(s, StatusCode::CONFLICT, "{problem:#}");
     conforms("ApiProblem", &problem);
-    assert_eq!((problem["error"].as_str(), problem["dose"].as_i64()), (Some("slot_taken"), Some(2)));
-    assert_eq!(problem["alternatives"][0], slot(3 + 25, 15, 20), "{problem:#}");
-    assert!(problem["message"]["fr"].as_str().unwrap().contains("deuxième injection"));
-    assert_eq!(taken(&ctx, "solo").await.len(), 2, "the first place was given back");
+    assert_eq!(
+        (problem["error"].as_str(), problem["dose"].as_i64()),
+        (Some("slot_taken"), Some(2))
+    );
+    assert_eq!(
+        problem["alternatives"][0],
+        slot(3 + 25, 15, 20),
+        "{problem:#}"
+    );
+    assert!(problem["message"]["fr"]
+        .as_str()
+        .unwrap()
+        .contains("deuxième injection"));
+    assert_eq!(
+        taken(&ctx, "solo").await.len(),
+        2,
+        "the first place was given back"
+    );
 
     // Outside the window, before or after: 422 on second_slot, naming the days.
     for (day, key) in [(3 + 20, "second-early"), (3 + 29, "second-late")] {
@@ -1250,13 +1309,22 @@ async fn the_second_appointment_the_person_chose_is_booked_with_the_first_or_nei
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
         conforms("ApiProblem", &problem);
         assert_eq!(problem["fields"][0]["field"], "second_slot");
-        assert!(problem["fields"][0]["message"]["fr"].as_str().unwrap().contains(" et le "), "{problem:#}");
+        assert!(
+            problem["fields"][0]["message"]["fr"]
+                .as_str()
+                .unwrap()
+                .contains(" et le "),
+            "{problem:#}"
+        );
     }
     // Not one of the centre's slots (09:05 with 10-minute slots).
     let mut body = request("solo", &slot(3, 11, 0), "Claire");
     body["second_slot"] = json!(slot(3 + 22, 9, 5));
     let (s, _, problem) = book(&ctx, "second-odd", &body).await;
-    assert_eq!((s, problem["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("second_slot")));
+    assert_eq!(
+        (s, problem["fields"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("second_slot"))
+    );
     audit_is_clean(&ctx).await;
 }
 
@@ -1279,30 +1347,63 @@ async fn a_second_injection_alone_after_a_first_given_elsewhere() {
     assert_eq!(taken(&ctx, "deux").await, [(unix(&at), 1)]);
     let reference = booking["reference"].as_str().unwrap();
     let (s, _, looked) = send(&ctx, by_reference(reference, "lookup", "1990-05-06")).await;
-    assert_eq!((s, &looked["appointments"]), (StatusCode::OK, &booking["appointments"]));
+    assert_eq!(
+        (s, &looked["appointments"]),
+        (StatusCode::OK, &booking["appointments"])
+    );
 
     // The slot is full now: alternatives are second-injection times in the window.
     let mut other = body.clone();
     other["person"]["first_name"] = json!("Eva");
     let (s, _, problem) = book(&ctx, "second-alone-2", &other).await;
-    assert_eq!((s, problem["dose"].as_i64()), (StatusCode::CONFLICT, Some(2)), "{problem:#}");
+    assert_eq!(
+        (s, problem["dose"].as_i64()),
+        (StatusCode::CONFLICT, Some(2)),
+        "{problem:#}"
+    );
     let window_end = today - Duration::days(20) + Duration::days(28);
     for a in problem["alternatives"].as_array().unwrap() {
-        let day = chrono::DateTime::parse_from_rfc3339(a.as_str().unwrap()).unwrap().date_naive();
+        let day = chrono::DateTime::parse_from_rfc3339(a.as_str().unwrap())
+            .unwrap()
+            .date_naive();
         assert!(day <= window_end, "{a} after the window");
     }
 
     // Too early or too late for the vaccine; a first in the future; a
     // centre without second injections; a second slot besides: 422, nothing held.
     let cases = [
-        ("deux", (today - Duration::days(10)).to_string(), None, "slot"),
-        ("deux", (today - Duration::days(40)).to_string(), None, "slot"),
-        ("deux", (today + Duration::days(1)).to_string(), None, "first_injection_date"),
+        (
+            "deux",
+            (today - Duration::days(10)).to_string(),
+            None,
+            "slot",
+        ),
+        (
+            "deux",
+            (today - Duration::days(40)).to_string(),
+            None,
+            "slot",
+        ),
+        (
+            "deux",
+            (today + Duration::days(1)).to_string(),
+            None,
+            "first_injection_date",
+        ),
         ("deux", "2021-1-5".to_string(), None, "first_injection_date"),
-        ("deux", first_day.clone(), Some(slot(4, 9, 0)), "second_slot"),
+        (
+            "deux",
+            first_day.clone(),
+            Some(slot(4, 9, 0)),
+            "second_slot",
+        ),
     ];
     for (i, (centre, first, second, field)) in cases.into_iter().enumerate() {
-        let mut bad = request(centre, &slot(3, 9, 10), &format!("F{}", (b'a' + i as u8) as char));
+        let mut bad = request(
+            centre,
+            &slot(3, 9, 10),
+            &format!("F{}", (b'a' + i as u8) as char),
+        );
         bad["first_injection_date"] = json!(first);
         if let Some(second) = second {
             bad["second_slot"] = json!(second);
@@ -1310,20 +1411,59 @@ async fn a_second_injection_alone_after_a_first_given_elsewhere() {
         let (s, _, problem) = book(&ctx, &format!("second-alone-bad-{i}"), &bad).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{i}: {problem:#}");
         conforms("ApiProblem", &problem);
-        assert!(problem["fields"].as_array().unwrap().iter().any(|f| f["field"] == field), "{i}: {problem:#}");
+        assert!(
+            problem["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["field"] == field),
+            "{i}: {problem:#}"
+        );
     }
     // A second-only centre without first_injection_date says what to send.
-    let (s, _, problem) = book(&ctx, "second-alone-none", &request("deux", &slot(3, 9, 20), "Gaby")).await;
+    let (s, _, problem) = book(
+        &ctx,
+        "second-alone-none",
+        &request("deux", &slot(3, 9, 20), "Gaby"),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(problem["fields"][0]["message"]["fr"].as_str().unwrap().contains("première"));
+    assert!(problem["fields"][0]["message"]["fr"]
+        .as_str()
+        .unwrap()
+        .contains("première"));
     assert_eq!(taken(&ctx, "deux").await.len(), 1);
     // Only the second here: it cannot be cancelled alone, nor the first moved.
-    let (s, problem) = on_booking(&ctx, reference, "cancel", json!({"birth_date": "1990-05-06", "dose": 2})).await;
-    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
-    let (s, problem) = on_booking(&ctx, reference, "move", json!({"birth_date": "1990-05-06", "dose": 1, "slot": slot(2, 9, 0)})).await;
-    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    let (s, problem) = on_booking(
+        &ctx,
+        reference,
+        "cancel",
+        json!({"birth_date": "1990-05-06", "dose": 2}),
+    )
+    .await;
+    assert_eq!(
+        (s, problem["error"].as_str()),
+        (StatusCode::CONFLICT, Some("not_changeable"))
+    );
+    let (s, problem) = on_booking(
+        &ctx,
+        reference,
+        "move",
+        json!({"birth_date": "1990-05-06", "dose": 1, "slot": slot(2, 9, 0)}),
+    )
+    .await;
+    assert_eq!(
+        (s, problem["error"].as_str()),
+        (StatusCode::CONFLICT, Some("not_changeable"))
+    );
     // Moving the second within its window works.
-    let (s, moved) = on_booking(&ctx, reference, "move", json!({"birth_date": "1990-05-06", "dose": 2, "slot": slot(4, 9, 0)})).await;
+    let (s, moved) = on_booking(
+        &ctx,
+        reference,
+        "move",
+        json!({"birth_date": "1990-05-06", "dose": 2, "slot": slot(4, 9, 0)}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{moved:#}");
     assert_eq!(taken(&ctx, "deux").await, [(unix(&slot(4, 9, 0)), 1)]);
     audit_is_clean(&ctx).await;
@@ -1351,41 +1491,102 @@ async fn moves(ctx: &ApiContext) {
     let birth = "1940-03-02";
     // The second to another day and time of its window.
     let new_second = slot(3 + 26, 16, 0);
-    let (s, moved) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": new_second})).await;
+    let (s, moved) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 2, "slot": new_second}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{moved:#}");
     conforms("Booking", &moved);
     assert_eq!(moved["appointments"][1]["at"], new_second);
-    assert_eq!(taken(&ctx, "solo").await, [(unix(&first), 1), (unix(&new_second), 1)]);
+    assert_eq!(
+        taken(&ctx, "solo").await,
+        [(unix(&first), 1), (unix(&new_second), 1)]
+    );
     // The first, two days later: the second is still in its window.
     let new_first = slot(5, 9, 30);
-    let (s, moved) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 1, "slot": new_first})).await;
+    let (s, moved) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 1, "slot": new_first}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{moved:#}");
-    assert_eq!(taken(&ctx, "solo").await, [(unix(&new_first), 1), (unix(&new_second), 1)]);
+    assert_eq!(
+        taken(&ctx, "solo").await,
+        [(unix(&new_first), 1), (unix(&new_second), 1)]
+    );
     // A first that would leave the second out of its window: 422, unchanged.
-    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 1, "slot": slot(9, 9, 30)})).await;
+    let (s, problem) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 1, "slot": slot(9, 9, 30)}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
     conforms("ApiProblem", &problem);
-    assert!(problem["fields"][0]["message"]["fr"].as_str().unwrap().contains("déplacez d’abord la deuxième"));
+    assert!(problem["fields"][0]["message"]["fr"]
+        .as_str()
+        .unwrap()
+        .contains("déplacez d’abord la deuxième"));
     // A full slot: 409 with alternatives for that injection; nothing changed.
     booked(&ctx, "move-key-2", &request("solo", &slot(6, 9, 0), "Inès")).await;
-    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 1, "slot": slot(6, 9, 0)})).await;
-    assert_eq!((s, problem["dose"].as_i64()), (StatusCode::CONFLICT, Some(1)), "{problem:#}");
+    let (s, problem) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 1, "slot": slot(6, 9, 0)}),
+    )
+    .await;
+    assert_eq!(
+        (s, problem["dose"].as_i64()),
+        (StatusCode::CONFLICT, Some(1)),
+        "{problem:#}"
+    );
     conforms("ApiProblem", &problem);
     assert_eq!(problem["alternatives"][0], slot(6, 8, 50), "{problem:#}");
     let (_, _, now) = send(&ctx, by_reference(&reference, "lookup", birth)).await;
     assert_eq!(now["appointments"][0]["at"], new_first);
     // Wrong birth date: the same 404 as an unknown reference.
-    let (s, _) = on_booking(&ctx, &reference, "move", json!({"birth_date": "1941-03-02", "dose": 2, "slot": slot(3 + 27, 9, 0)})).await;
+    let (s, _) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": "1941-03-02", "dose": 2, "slot": slot(3 + 27, 9, 0)}),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Moving to where it already is changes nothing.
-    let (s, same) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": new_second})).await;
-    assert_eq!((s, &same["appointments"][1]["at"]), (StatusCode::OK, &json!(new_second)));
+    let (s, same) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 2, "slot": new_second}),
+    )
+    .await;
+    assert_eq!(
+        (s, &same["appointments"][1]["at"]),
+        (StatusCode::OK, &json!(new_second))
+    );
     audit_is_clean(&ctx).await;
     // A cancelled booking cannot be moved.
     let (s, _) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth})).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": slot(3 + 27, 9, 0)})).await;
-    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    let (s, problem) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 2, "slot": slot(3 + 27, 9, 0)}),
+    )
+    .await;
+    assert_eq!(
+        (s, problem["error"].as_str()),
+        (StatusCode::CONFLICT, Some("not_changeable"))
+    );
     audit_is_clean(&ctx).await;
 }
 
@@ -1400,24 +1601,63 @@ async fn cancels_the_second(ctx: &ApiContext) {
     let first = slot(2, 14, 0);
     let reference = booked(&ctx, "cancel-second-1", &request("solo", &first, "Jeanne")).await;
     let birth = "1940-03-02";
-    let (s, booking) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth, "dose": 2})).await;
+    let (s, booking) = on_booking(
+        &ctx,
+        &reference,
+        "cancel",
+        json!({"birth_date": birth, "dose": 2}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{booking:#}");
     conforms("Booking", &booking);
-    assert_eq!((booking["status"].as_str(), booking["second_cancelled"].as_bool()), (Some("confirmed"), Some(true)));
+    assert_eq!(
+        (
+            booking["status"].as_str(),
+            booking["second_cancelled"].as_bool()
+        ),
+        (Some("confirmed"), Some(true))
+    );
     assert_eq!(booking["appointments"], json!([{ "dose": 1, "at": first }]));
     assert_eq!(taken(&ctx, "solo").await, [(unix(&first), 1)]);
     // Again: harmless, the same answer.
-    let (s, again) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth, "dose": 2})).await;
+    let (s, again) = on_booking(
+        &ctx,
+        &reference,
+        "cancel",
+        json!({"birth_date": birth, "dose": 2}),
+    )
+    .await;
     assert_eq!((s, again), (StatusCode::OK, booking));
     // The first alone cannot be cancelled; the second cannot be moved now.
-    let (s, problem) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth, "dose": 1})).await;
-    assert_eq!((s, problem["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("dose")));
-    let (s, problem) = on_booking(&ctx, &reference, "move", json!({"birth_date": birth, "dose": 2, "slot": slot(24, 9, 0)})).await;
-    assert_eq!((s, problem["error"].as_str()), (StatusCode::CONFLICT, Some("not_changeable")));
+    let (s, problem) = on_booking(
+        &ctx,
+        &reference,
+        "cancel",
+        json!({"birth_date": birth, "dose": 1}),
+    )
+    .await;
+    assert_eq!(
+        (s, problem["fields"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("dose"))
+    );
+    let (s, problem) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({"birth_date": birth, "dose": 2, "slot": slot(24, 9, 0)}),
+    )
+    .await;
+    assert_eq!(
+        (s, problem["error"].as_str()),
+        (StatusCode::CONFLICT, Some("not_changeable"))
+    );
     audit_is_clean(&ctx).await;
     // The whole booking: the first's place too.
     let (s, cancelled) = on_booking(&ctx, &reference, "cancel", json!({"birth_date": birth})).await;
-    assert_eq!((s, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")));
+    assert_eq!(
+        (s, cancelled["status"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
+    );
     assert!(taken(&ctx, "solo").await.is_empty());
     audit_is_clean(&ctx).await;
 }

@@ -35,7 +35,9 @@ async fn post(addr: &str, key: &str, body: &str) -> Sent {
     };
     exchange(stream, key, body)
         .await
-        .map_or(Sent::Unanswered, |(status, body)| Sent::Answered(status, body))
+        .map_or(Sent::Unanswered, |(status, body)| {
+            Sent::Answered(status, body)
+        })
 }
 
 async fn exchange(
@@ -225,7 +227,10 @@ async fn sigterm_during_bookings_answers_what_is_in_flight_and_exits_0() {
     // Every request the server had taken got its answer: the only ones
     // unanswered are connections still waiting to be accepted when it
     // stopped accepting (at most one per client).
-    assert!(unanswered <= 16, "{unanswered} requests connected and were never answered");
+    assert!(
+        unanswered <= 16,
+        "{unanswered} requests connected and were never answered"
+    );
     let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
     println!(
         "SIGTERM: exit 0 after {:?}; {} bookings answered 201, {} in the store, {unanswered} connections not yet accepted at the stop",

@@ -71,7 +71,7 @@ async fn get(
         .unwrap()
 }
 
-fn header<'a>(response: &'a axum::response::Response, name: header::HeaderName) -> &'a str {
+fn header(response: &axum::response::Response, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(&name)

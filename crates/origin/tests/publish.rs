@@ -128,10 +128,19 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     );
     // Second injections: the days after the horizon, up to the longest
     // interval plus the window, for a first on the horizon's last day.
-    let after_horizon = chrono::NaiveDate::from_ymd_opt(2021, 1, 18).unwrap() + chrono::Duration::days(28);
+    let after_horizon =
+        chrono::NaiveDate::from_ymd_opt(2021, 1, 18).unwrap() + chrono::Duration::days(28);
     let last = after_horizon + chrono::Duration::days(i64::from(publish::later_days(7)) - 1);
-    assert_eq!(publish::later_days(7), 35, "Moderna's 28 days and the 7-day window");
-    assert!(!file.later_days.is_empty(), "{} gives second injections", booked.id);
+    assert_eq!(
+        publish::later_days(7),
+        35,
+        "Moderna's 28 days and the 7-day window"
+    );
+    assert!(
+        !file.later_days.is_empty(),
+        "{} gives second injections",
+        booked.id
+    );
     for day in &file.later_days {
         let date: chrono::NaiveDate = day.date.parse().unwrap();
         assert!(date >= after_horizon && date <= last, "{date}");
@@ -215,7 +224,7 @@ async fn superseded_generations_are_pruned_only_after_the_grace_period() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
-    assert_eq!(left, [third.version.clone()]);
+    assert_eq!(left, std::slice::from_ref(&third.version));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

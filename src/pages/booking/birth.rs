@@ -86,7 +86,9 @@ pub fn BirthPage() -> impl IntoView {
                 return;
             }
         };
-        if let Some((Some(minimum_age), last)) = rule.get_untracked().flatten().filter(|_| !second_only) {
+        if let Some((Some(minimum_age), last)) =
+            rule.get_untracked().flatten().filter(|_| !second_only)
+        {
             let age = age_on(birth, last);
             if age < minimum_age as i32 {
                 // Told at once, and nothing typed is kept.

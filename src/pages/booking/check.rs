@@ -30,7 +30,7 @@ use crate::components::status::use_announcer;
 use crate::i18n::*;
 
 #[derive(Clone, Debug, PartialEq)]
-enum Sending {
+enum Submission {
     Idle,
     Sending,
     /// Waiting to retry after a 503/429 (`lost` false) or no answer.
@@ -114,7 +114,7 @@ pub fn CheckPage() -> impl IntoView {
     let l = locale();
     let announcer = use_announcer();
     let navigate = use_navigate();
-    let sending = RwSignal::new(Sending::Idle);
+    let sending = RwSignal::new(Submission::Idle);
     let retry_now = RwSignal::new(0u32);
     // Stop retrying once the person has left this page.
     let alive = Arc::new(AtomicBool::new(true));
@@ -127,7 +127,7 @@ pub fn CheckPage() -> impl IntoView {
         move || {
             if matches!(
                 sending.get_untracked(),
-                Sending::Sending | Sending::Waiting { .. }
+                Submission::Sending | Submission::Waiting { .. }
             ) {
                 return;
             }
@@ -139,7 +139,7 @@ pub fn CheckPage() -> impl IntoView {
             let Some(key) = key else {
                 // No Web Crypto at all: no safe key, so no request that a
                 // retry could double; the panel gives the phone line.
-                sending.set(Sending::Refused(ApiProblem {
+                sending.set(Submission::Refused(ApiProblem {
                     error: "no_crypto".into(),
                     message: None,
                     fields: Vec::new(),
@@ -155,7 +155,7 @@ pub fn CheckPage() -> impl IntoView {
             spawn_local(async move {
                 let mut lost = 0u32;
                 while alive.load(Ordering::Relaxed) {
-                    sending.set(Sending::Sending);
+                    sending.set(Submission::Sending);
                     announcer.say(td_string!(l, booking.confirming));
                     match api::create_booking(&key, &request).await {
                         Ok(booking) => {
@@ -185,7 +185,7 @@ pub fn CheckPage() -> impl IntoView {
                             no_second,
                         }) => {
                             announcer.say("");
-                            sending.set(Sending::Taken {
+                            sending.set(Submission::Taken {
                                 alternatives,
                                 dose,
                                 no_second,
@@ -197,7 +197,7 @@ pub fn CheckPage() -> impl IntoView {
                             // booked…): nothing typed stays in the tab.
                             announcer.say("");
                             state.forget();
-                            sending.set(Sending::Refused(problem));
+                            sending.set(Submission::Refused(problem));
                             return;
                         }
                     }
@@ -209,7 +209,7 @@ pub fn CheckPage() -> impl IntoView {
     let change = |path: &str| format!("{path}?retour=1");
     // Rebuilt when an answer changes (a new time chosen after a 409).
     let summary = move || {
-        if matches!(sending.get(), Sending::Refused(_)) {
+        if matches!(sending.get(), Submission::Refused(_)) {
             return None;
         }
         let d = state.draft.get();
@@ -267,7 +267,7 @@ pub fn CheckPage() -> impl IntoView {
         <PageHeading title=td_string!(l, booking.check_title).to_string()/>
         {summary}
         {move || match sending.get() {
-            Sending::Waiting { seconds, lost } => view! {
+            Submission::Waiting { seconds, lost } => view! {
                 <div class="notice notice-warning" id="booking-waiting">
                     <p>{if lost { td_string!(l, booking.network).to_string() } else { td_string!(l, booking.busy, n = seconds) }}</p>
                     {lost.then(|| view! { <p aria-hidden="true">{format!("{seconds} s")}</p> })}
@@ -275,17 +275,17 @@ pub fn CheckPage() -> impl IntoView {
                     <button type="button" class="button button-secondary" on:click=move |_| retry_now.update(|n| *n += 1)>{td_string!(l, booking.retry_now)}</button>
                 </div>
             }.into_any(),
-            Sending::Taken { alternatives, dose, no_second } => view! { <Taken alternatives dose no_second sending/> }.into_any(),
-            Sending::Refused(problem) => view! { <Refused problem/> }.into_any(),
+            Submission::Taken { alternatives, dose, no_second } => view! { <Taken alternatives dose no_second sending/> }.into_any(),
+            Submission::Refused(problem) => view! { <Refused problem/> }.into_any(),
             _ => ().into_any(),
         }}
         {move || {
             let send_click = send_click.clone();
-            (!matches!(sending.get(), Sending::Refused(_))).then(|| view! {
+            (!matches!(sending.get(), Submission::Refused(_))).then(|| view! {
                 <button type="button" class="button" id="confirm-booking"
-                    aria-disabled=move || if matches!(sending.get(), Sending::Sending | Sending::Waiting { .. }) { "true" } else { "false" }
+                    aria-disabled=move || if matches!(sending.get(), Submission::Sending | Submission::Waiting { .. }) { "true" } else { "false" }
                     on:click=move |_| send_click()>
-                    {move || if sending.get() == Sending::Sending { td_string!(l, booking.confirming) } else { td_string!(l, booking.confirm) }}
+                    {move || if sending.get() == Submission::Sending { td_string!(l, booking.confirming) } else { td_string!(l, booking.confirm) }}
                 </button>
                 <ClearAnswers/>
             })
@@ -300,7 +300,7 @@ pub fn CheckPage() -> impl IntoView {
 async fn countdown(
     seconds: u64,
     lost: bool,
-    sending: RwSignal<Sending>,
+    sending: RwSignal<Submission>,
     retry_now: RwSignal<u32>,
     alive: &Arc<AtomicBool>,
 ) -> bool {
@@ -309,7 +309,7 @@ async fn countdown(
         if !alive.load(Ordering::Relaxed) {
             return false;
         }
-        sending.set(Sending::Waiting {
+        sending.set(Submission::Waiting {
             seconds: left,
             lost,
         });
@@ -329,7 +329,7 @@ fn Taken(
     alternatives: Vec<String>,
     dose: u8,
     no_second: bool,
-    sending: RwSignal<Sending>,
+    sending: RwSignal<Submission>,
 ) -> impl IntoView {
     let state = use_booking();
     let l = locale();
@@ -356,12 +356,12 @@ fn Taken(
                     let local = local.clone();
                     if replaces_second {
                         state.answer(|d| d.second_slot = local);
-                        sending.set(Sending::Idle);
+                        sending.set(Submission::Idle);
                     } else if second_only || state.draft.with_untracked(|d| d.slot.get(..10) == local.get(..10)) {
                         // A second alone, or a first on the same day: the
                         // second's window is unchanged, and so is the second.
                         state.answer(|d| d.slot = local);
-                        sending.set(Sending::Idle);
+                        sending.set(Submission::Idle);
                     } else {
                         // A first on another day: its second is proposed again.
                         state.answer(|d| {

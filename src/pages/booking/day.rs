@@ -60,7 +60,7 @@ pub fn DayPage() -> impl IntoView {
                             }.into_any();
                         }
                         if state.draft.get_untracked().centre != c.id {
-                            let single = (c.vaccines.len() == 1).then(|| c.vaccines[0].clone()).unwrap_or_default();
+                            let single = if c.vaccines.len() == 1 { c.vaccines[0].clone() } else { Default::default() };
                             state.answer(|d| {
                                 d.centre = c.id.clone();
                                 d.centre_name = c.name.clone();

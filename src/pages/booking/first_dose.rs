@@ -22,7 +22,10 @@ pub fn FirstDosePage() -> impl IntoView {
     };
     let l = locale();
     let navigate = use_navigate();
-    let title = super::step_title(td_string!(l, booking.first_dose_title).to_string(), page.errors);
+    let title = super::step_title(
+        td_string!(l, booking.first_dose_title).to_string(),
+        page.errors,
+    );
     let Step {
         state,
         draft,

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{step_title, today, Appointments};
-use crate::booking::{step, use_booking};
 use crate::api::{self, BookingFailure};
+use crate::booking::{step, use_booking};
 use crate::components::error_summary::{ErrorSummary, FieldError};
 use crate::components::form::{error_for, DatePart, ErrorMessage, TextField};
 use crate::components::heading::PageHeading;
@@ -23,7 +23,9 @@ enum View {
     Form,
     Found,
     /// Asking before cancelling: the whole booking, or its second only.
-    Confirming { only_second: bool },
+    Confirming {
+        only_second: bool,
+    },
     Cancelled,
 }
 
@@ -190,9 +192,17 @@ pub fn ManagePage() -> impl IntoView {
         }
         View::Confirming { only_second } => {
             let (title, warning, yes) = if only_second {
-                (td_string!(l, booking.cancel_second_title), td_string!(l, booking.cancel_second_warning), td_string!(l, booking.cancel_second_yes))
+                (
+                    td_string!(l, booking.cancel_second_title),
+                    td_string!(l, booking.cancel_second_warning),
+                    td_string!(l, booking.cancel_second_yes),
+                )
             } else {
-                (td_string!(l, booking.cancel_title), td_string!(l, booking.cancel_warning), td_string!(l, booking.cancel_yes))
+                (
+                    td_string!(l, booking.cancel_title),
+                    td_string!(l, booking.cancel_warning),
+                    td_string!(l, booking.cancel_yes),
+                )
             };
             view! {
                 <PageHeading title=title.to_string()/>

@@ -7,7 +7,9 @@
 use chrono::{Duration, NaiveDate};
 use creneau_model::booking::Booking;
 use creneau_model::format::{date_near, date_with_year, slot_in_words, slot_with_year};
-use creneau_model::snapshot::{second_dose_days, second_dose_interval, CentreFile, DaySlots, Pointer};
+use creneau_model::snapshot::{
+    second_dose_days, second_dose_interval, CentreFile, DaySlots, Pointer,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -195,12 +197,21 @@ pub fn MoveTimePage() -> impl IntoView {
                         .appointment(dose)
                         .and_then(|a| slot_with_year(&a.at, lang()))
                         .unwrap_or_default();
-                    let which = if dose == 1 { td_string!(l, booking.dose_1, when) } else { td_string!(l, booking.dose_2, when) };
-                    state.managed_notice.set(Some(td_string!(l, booking.moved, when = which).to_string()));
+                    let which = if dose == 1 {
+                        td_string!(l, booking.dose_1, when)
+                    } else {
+                        td_string!(l, booking.dose_2, when)
+                    };
+                    state
+                        .managed_notice
+                        .set(Some(td_string!(l, booking.moved, when = which).to_string()));
                     state.managed.set(Some((moved, birth)));
                     navigate(step::MANAGE, Default::default());
                 }
-                Err(BookingFailure::Taken { alternatives: others, .. }) => {
+                Err(BookingFailure::Taken {
+                    alternatives: others,
+                    ..
+                }) => {
                     alternatives.set(others);
                     errors.set(vec![FieldError {
                         field: "heure-0".into(),
@@ -216,7 +227,9 @@ pub fn MoveTimePage() -> impl IntoView {
                             .map(|f| f.message.get(lang()).to_string())
                             .or_else(|| p.message.map(|m| m.get(lang()).to_string()))
                             .unwrap_or_default(),
-                        BookingFailure::Busy { retry_after } => td_string!(l, booking.busy, n = retry_after).to_string(),
+                        BookingFailure::Busy { retry_after } => {
+                            td_string!(l, booking.busy, n = retry_after).to_string()
+                        }
                         _ => td_string!(l, booking.network).to_string(),
                     },
                 }]),

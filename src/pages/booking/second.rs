@@ -86,9 +86,17 @@ pub fn SecondPage() -> impl IntoView {
     let back = if draft.vaccines.len() > 1 {
         step::VACCINE.to_string()
     } else {
-        format!("{}?jour={}", step::TIME, draft.slot.get(..10).unwrap_or_default())
+        format!(
+            "{}?jour={}",
+            step::TIME,
+            draft.slot.get(..10).unwrap_or_default()
+        )
     };
-    let retour = if crate::booking::changing_one_answer() { "&retour=1" } else { "" };
+    let retour = if crate::booking::changing_one_answer() {
+        "&retour=1"
+    } else {
+        ""
+    };
     view! {
         <BackLink href=next_or_check(&back)/>
         <StepIndicator/>

@@ -36,10 +36,14 @@ pub fn TimePage() -> impl IntoView {
     let navigate = use_navigate();
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let chosen = RwSignal::new(
-        if for_second { &draft.second_slot } else { &draft.slot }
-            .strip_prefix(&format!("{day}T"))
-            .map(str::to_string)
-            .unwrap_or_default(),
+        if for_second {
+            &draft.second_slot
+        } else {
+            &draft.slot
+        }
+        .strip_prefix(&format!("{day}T"))
+        .map(str::to_string)
+        .unwrap_or_default(),
     );
     let title = step_title(
         td_string!(
@@ -89,7 +93,11 @@ pub fn TimePage() -> impl IntoView {
             step::VACCINE.to_string()
         } else if changed || !changing_one_answer() {
             // Changed from the check page: the second is shown again first.
-            let retour = if changing_one_answer() { "?retour=1" } else { "" };
+            let retour = if changing_one_answer() {
+                "?retour=1"
+            } else {
+                ""
+            };
             format!("{}{retour}", step::SECOND)
         } else {
             step::CHECK.to_string()

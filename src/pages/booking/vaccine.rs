@@ -60,7 +60,9 @@ pub fn VaccinePage() -> impl IntoView {
         let next = match (second_only, changed) {
             (true, true) => step::day(&centre),
             (true, false) => next_or_check(&step::day(&centre)),
-            (false, true) if crate::booking::changing_one_answer() => format!("{}?retour=1", step::SECOND),
+            (false, true) if crate::booking::changing_one_answer() => {
+                format!("{}?retour=1", step::SECOND)
+            }
             (false, _) => next_or_check(step::SECOND),
         };
         navigate(&next, Default::default());

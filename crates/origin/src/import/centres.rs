@@ -148,7 +148,7 @@ pub fn parse(
             skipped,
         };
         // A trailing ';' on every line (as in the official file) adds one empty field.
-        if record.len() < cols.len() && !(record.len() + 1 == cols.len()) {
+        if record.len() < cols.len() && (record.len() + 1 != cols.len()) {
             problems.push(problem(
                 None,
                 format!(
@@ -202,9 +202,8 @@ pub fn parse(
         }
         let postcode = get(com_cp).unwrap_or("").to_string();
         let insee = get(com_insee).unwrap_or("").to_string();
-        if !postcode.is_empty()
-            && !(postcode.len() == 5 && postcode.chars().all(|c| c.is_ascii_digit()))
-        {
+        let five_digits = postcode.len() == 5 && postcode.chars().all(|c| c.is_ascii_digit());
+        if !postcode.is_empty() && !five_digits {
             problems.push(problem(
                 Some("com_cp"),
                 format!("postcode {postcode:?} is not five digits"),
