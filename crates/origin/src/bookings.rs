@@ -942,8 +942,11 @@ async fn checked_reference<T: serde::de::DeserializeOwned>(
             .bind(&canonical)
             .bind(birth.to_string())
             .fetch_optional(&ctx.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+            .await?;
+    let Some(row) = row else {
+        ctx.bookings.rate.wrong_try(client, &canonical);
+        return Err(Error::NotFound);
+    };
     let centre_id: String = row.get(0);
     let centre = centres(ctx)
         .await?

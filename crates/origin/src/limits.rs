@@ -4,15 +4,20 @@
 //!   when the connection comes from a configured proxy (the CDN or load
 //!   balancer); otherwise anyone could pick the address they are limited by.
 //! - [`RateLimits`]: per-address quotas (governor's GCRA) for bookings and
-//!   for lookups, and a per-reference quota on lookups so references and
-//!   birth dates cannot be guessed by trying.
+//!   for lookups, and [`WrongTries`]: a bound on *wrong* reference and birth
+//!   date pairs, per address on one reference and per address overall, so
+//!   neither can be guessed by trying, while a stranger's wrong tries never
+//!   lock out the person who knows both.
 //! - [`Gate`]: a bound on booking work in flight. Past it, the answer is an
 //!   immediate 503 with `Retry-After` (spread at random so retries do not
 //!   come back in step) instead of a queue that times out.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request};
@@ -55,8 +60,11 @@ pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -
 pub struct LimitsConfig {
     pub bookings_per_minute: u32,
     pub lookups_per_minute: u32,
-    /// Wrong or right, tries on one reference per hour.
-    pub tries_per_reference_per_hour: u32,
+    /// Wrong reference and birth date pairs one address may send for one
+    /// reference, per hour.
+    pub wrong_tries_per_reference_per_hour: u32,
+    /// Wrong pairs one address may send, all references together, per hour.
+    pub wrong_tries_per_address_per_hour: u32,
     pub max_in_flight: usize,
     pub retry_after_secs: u64,
     pub trusted_proxies: Vec<IpAddr>,
@@ -67,7 +75,8 @@ impl Default for LimitsConfig {
         LimitsConfig {
             bookings_per_minute: 20,
             lookups_per_minute: 20,
-            tries_per_reference_per_hour: 10,
+            wrong_tries_per_reference_per_hour: 5,
+            wrong_tries_per_address_per_hour: 30,
             max_in_flight: 64,
             retry_after_secs: 10,
             trusted_proxies: Vec::new(),
@@ -78,7 +87,8 @@ impl Default for LimitsConfig {
 pub struct RateLimits {
     bookings: DefaultKeyedRateLimiter<IpAddr>,
     lookups: DefaultKeyedRateLimiter<IpAddr>,
-    references: DefaultKeyedRateLimiter<String>,
+    wrong_on_reference: WrongTries<(IpAddr, String)>,
+    wrong_from_address: WrongTries<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -88,13 +98,11 @@ fn per_minute(n: u32) -> Quota {
 
 impl RateLimits {
     pub fn new(config: &LimitsConfig) -> Self {
-        let per_hour = Quota::per_hour(
-            NonZeroU32::new(config.tries_per_reference_per_hour.max(1)).expect("at least 1"),
-        );
         RateLimits {
             bookings: RateLimiter::keyed(per_minute(config.bookings_per_minute)),
             lookups: RateLimiter::keyed(per_minute(config.lookups_per_minute)),
-            references: RateLimiter::keyed(per_hour),
+            wrong_on_reference: WrongTries::per_hour(config.wrong_tries_per_reference_per_hour),
+            wrong_from_address: WrongTries::per_hour(config.wrong_tries_per_address_per_hour),
             clock: DefaultClock::default(),
         }
     }
@@ -115,16 +123,82 @@ impl RateLimits {
         self.check(&self.bookings, &client)
     }
 
+    /// May this address try this reference now? Checked before the birth
+    /// date is compared, so an address past its bound learns nothing more,
+    /// right or wrong. Other addresses, the owner's among them, are not
+    /// affected.
     pub fn lookup(&self, client: IpAddr, reference: &str) -> Result<(), Error> {
         self.check(&self.lookups, &client)?;
-        self.check(&self.references, &reference.to_string())
+        let now = Instant::now();
+        self.wrong_from_address.allowed(&client, now)?;
+        self.wrong_on_reference
+            .allowed(&(client, reference.to_string()), now)
+    }
+
+    /// A reference and birth date that do not match (or no such reference).
+    pub fn wrong_try(&self, client: IpAddr, reference: &str) {
+        let now = Instant::now();
+        self.wrong_from_address.record(client, now);
+        self.wrong_on_reference
+            .record((client, reference.to_string()), now);
     }
 
     /// Forget addresses not seen lately (called every minute).
     pub fn shrink(&self) {
         self.bookings.retain_recent();
         self.lookups.retain_recent();
-        self.references.retain_recent();
+        let now = Instant::now();
+        self.wrong_on_reference.forget_before(now);
+        self.wrong_from_address.forget_before(now);
+    }
+}
+
+/// Wrong tries per key in fixed windows. governor counts every request it
+/// is asked about; this counts only the failures, so the person who knows
+/// the reference and the birth date is never refused for someone else's
+/// guesses.
+pub struct WrongTries<K> {
+    limit: u32,
+    window: Duration,
+    counts: Mutex<HashMap<K, (Instant, u32)>>,
+}
+
+impl<K: Hash + Eq> WrongTries<K> {
+    pub fn per_hour(limit: u32) -> Self {
+        WrongTries {
+            limit: limit.max(1),
+            window: Duration::from_secs(3600),
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn allowed(&self, key: &K, now: Instant) -> Result<(), Error> {
+        let counts = self.counts.lock().expect("wrong-try counts");
+        match counts.get(key) {
+            Some(&(since, n)) if n >= self.limit && now < since + self.window => {
+                Err(Error::RateLimited {
+                    retry_after_secs: (since + self.window - now).as_secs().max(1),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn record(&self, key: K, now: Instant) {
+        let mut counts = self.counts.lock().expect("wrong-try counts");
+        let entry = counts.entry(key).or_insert((now, 0));
+        if now >= entry.0 + self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+
+    fn forget_before(&self, now: Instant) {
+        let window = self.window;
+        self.counts
+            .lock()
+            .expect("wrong-try counts")
+            .retain(|_, (since, _)| now < *since + window);
     }
 }
 
@@ -182,28 +256,70 @@ mod tests {
     }
 
     #[test]
-    fn quotas_per_address_and_reference() {
+    fn wrong_tries_lock_out_the_guesser_not_the_owner() {
         let limits = RateLimits::new(&LimitsConfig {
-            lookups_per_minute: 3,
-            tries_per_reference_per_hour: 2,
+            lookups_per_minute: 1000,
+            wrong_tries_per_reference_per_hour: 2,
+            wrong_tries_per_address_per_hour: 3,
+            ..Default::default()
+        });
+        let guesser: IpAddr = "192.0.2.1".parse().unwrap();
+        let owner: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..2 {
+            assert!(limits.lookup(guesser, "AAAA-AAAA").is_ok());
+            limits.wrong_try(guesser, "AAAA-AAAA");
+        }
+        assert!(
+            matches!(limits.lookup(guesser, "AAAA-AAAA"), Err(Error::RateLimited { retry_after_secs }) if retry_after_secs > 3500),
+            "the guesser is done with this reference for the hour"
+        );
+        assert!(
+            limits.lookup(owner, "AAAA-AAAA").is_ok(),
+            "the owner, elsewhere, is not locked out"
+        );
+        // Right answers cost nothing.
+        for _ in 0..10 {
+            assert!(limits.lookup(owner, "AAAA-AAAA").is_ok());
+        }
+        // One more wrong try on another reference spends the address's hour.
+        assert!(limits.lookup(guesser, "BBBB-BBBB").is_ok());
+        limits.wrong_try(guesser, "BBBB-BBBB");
+        assert!(matches!(
+            limits.lookup(guesser, "CCCC-CCCC"),
+            Err(Error::RateLimited { .. })
+        ));
+        assert!(limits.lookup(owner, "CCCC-CCCC").is_ok());
+    }
+
+    #[test]
+    fn wrong_tries_are_forgotten_after_their_window() {
+        let tries = WrongTries::per_hour(1);
+        let t0 = Instant::now();
+        tries.record("k", t0);
+        assert!(tries.allowed(&"k", t0 + Duration::from_secs(3599)).is_err());
+        assert!(tries.allowed(&"k", t0 + Duration::from_secs(3600)).is_ok());
+        tries.record("k", t0 + Duration::from_secs(3600));
+        assert!(
+            tries.allowed(&"k", t0 + Duration::from_secs(3601)).is_err(),
+            "a new window counts afresh"
+        );
+        tries.forget_before(t0 + Duration::from_secs(7200));
+        assert!(tries.counts.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_per_address_lookup_rate_still_applies() {
+        let limits = RateLimits::new(&LimitsConfig {
+            lookups_per_minute: 2,
             ..Default::default()
         });
         let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert!(limits.lookup(a, "AAAA-AAAA").is_ok());
         assert!(limits.lookup(a, "AAAA-AAAA").is_ok());
-        assert!(
-            matches!(
-                limits.lookup(b, "AAAA-AAAA"),
-                Err(Error::RateLimited { .. })
-            ),
-            "the reference is spent, whoever asks"
-        );
-        assert!(limits.lookup(b, "BBBB-BBBB").is_ok());
-        assert!(limits.lookup(a, "CCCC-CCCC").is_ok());
-        assert!(
-            matches!(limits.lookup(a, "DDDD-DDDD"), Err(Error::RateLimited { retry_after_secs }) if retry_after_secs >= 1)
-        );
+        assert!(matches!(
+            limits.lookup(a, "AAAA-AAAA"),
+            Err(Error::RateLimited { .. })
+        ));
     }
 
     #[test]

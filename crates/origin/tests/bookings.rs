@@ -72,7 +72,8 @@ fn generous() -> LimitsConfig {
     LimitsConfig {
         bookings_per_minute: 100_000,
         lookups_per_minute: 100_000,
-        tries_per_reference_per_hour: 1000,
+        wrong_tries_per_reference_per_hour: 1000,
+        wrong_tries_per_address_per_hour: 1000,
         max_in_flight: 1000,
         ..Default::default()
     }
@@ -666,7 +667,7 @@ async fn lookup_and_cancel_need_the_birth_date_and_free_both_places() {
 }
 
 #[tokio::test]
-async fn lookups_are_rate_limited_per_address_and_per_reference() {
+async fn lookups_are_rate_limited_per_address() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(
         dir.path(),
@@ -703,6 +704,57 @@ async fn lookups_are_rate_limited_per_address_and_per_reference() {
         statuses.push(s.as_u16());
     }
     assert_eq!(statuses, [404, 404, 404, 429, 429]);
+}
+
+#[tokio::test]
+async fn strangers_guessing_a_reference_cannot_lock_out_its_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy: std::net::IpAddr = "0.0.0.0".parse().unwrap();
+    let ctx = context(
+        dir.path(),
+        LimitsConfig {
+            trusted_proxies: vec![proxy],
+            wrong_tries_per_reference_per_hour: 5,
+            wrong_tries_per_address_per_hour: 30,
+            ..generous()
+        },
+    )
+    .await;
+    let reference = booked(
+        &ctx,
+        "lockout-0001",
+        &request("c1", &slot(2, 9, 0), "Jeanne"),
+    )
+    .await;
+    let from = |address: &str, birth: &str| {
+        let mut r = by_reference(&reference, "lookup", birth);
+        r.headers_mut()
+            .insert("x-forwarded-for", address.parse().unwrap());
+        r
+    };
+    // Ten wrong tries from ten addresses, then ten more from one.
+    for i in 0..10 {
+        let (s, _, _) = send(&ctx, from(&format!("203.0.113.{i}"), "1941-01-01")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(
+            send(&ctx, from("198.51.100.9", "1941-01-01"))
+                .await
+                .0
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [404, 404, 404, 404, 404, 429, 429, 429, 429, 429]);
+    // Past its bound, the guesser learns nothing, even with the right date.
+    let (s, headers, _) = send(&ctx, from("198.51.100.9", "1940-03-02")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    // The owner, who knows both, is answered.
+    let (s, _, booking) = send(&ctx, from("192.0.2.50", "1940-03-02")).await;
+    assert_eq!(s, StatusCode::OK, "{booking}");
+    assert_eq!(booking["reference"], reference.as_str());
 }
 
 #[tokio::test]
