@@ -54,9 +54,13 @@ use crate::ledger::{
 };
 use crate::limits::{client_address, Gate, LimitsConfig, RateLimits};
 use crate::person::person_key;
+use crate::server::BodyReadTimeout;
 
 /// Largest request body accepted (a booking is well under 1 KiB).
 pub const BODY_LIMIT: usize = 8 * 1024;
+/// Time to send a body when the server has not said otherwise (`serve`
+/// passes its `--body-read-timeout`).
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many alternatives a 409 offers.
 const ALTERNATIVES: usize = 6;
 
@@ -246,8 +250,22 @@ async fn json_body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, Er
             "The request must be sent as JSON (Content-Type: application/json).",
         ));
     }
-    let bytes: Bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+    // A client that sends its body a byte at a time would hold a connection
+    // (and here, a place in the booking gate) for as long as it likes.
+    let deadline = req
+        .extensions()
+        .get::<BodyReadTimeout>()
+        .map_or(BODY_READ_TIMEOUT, |t| t.0);
+    let read = tokio::time::timeout(deadline, axum::body::to_bytes(req.into_body(), BODY_LIMIT));
+    let bytes: Bytes = read
         .await
+        .map_err(|_| {
+            bad_request(
+                StatusCode::REQUEST_TIMEOUT,
+                "La demande est arrivée trop lentement. Veuillez réessayer.",
+                "The request arrived too slowly. Please try again.",
+            )
+        })?
         .map_err(|_| {
             bad_request(
                 StatusCode::PAYLOAD_TOO_LARGE,

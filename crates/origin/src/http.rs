@@ -3,7 +3,9 @@
 //!   (200 for the apps' own addresses, [`creneau_model::routes`]; 404 otherwise);
 //! - `/data/…` the snapshot, `latest.json` briefly cached, versioned files immutable;
 //! - `/api/v1/…` the booking API;
-//! - `/healthz` for load balancers.
+//! - `/healthz` (liveness: the process answers; costs nothing) and
+//!   `/readyz` (readiness: the store answers and the published snapshot is
+//!   younger than two publishing intervals) for load balancers.
 //!
 //! Static files are served precompressed (`.br`, `.gz`) by `Accept-Encoding`,
 //! with ETags and conditional requests, and every response carries the
@@ -46,6 +48,9 @@ pub struct Config {
     pub dist: PathBuf,
     /// The snapshot root, served under `/data/`.
     pub snapshot_dir: PathBuf,
+    /// How often a snapshot is published: older than twice this, the
+    /// origin is not ready.
+    pub snapshot_interval: std::time::Duration,
 }
 
 /// The whole application, without a socket: tests call it with `oneshot`.
@@ -86,6 +91,7 @@ pub fn app(ctx: ApiContext) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .nest_service("/data", snapshot)
         .nest_service("/reserver", booking_app)
@@ -120,19 +126,49 @@ async fn unknown_addresses(req: Request, next: Next) -> Response {
     response
 }
 
-async fn healthz(State(ctx): State<ApiContext>) -> Response {
-    let store = sqlx::query("SELECT 1").execute(&ctx.pool).await.is_ok();
-    let snapshot = ctx.config.snapshot_dir.join("latest.json").exists();
-    let status = if store && snapshot {
+async fn healthz() -> Response {
+    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+/// Ready to take traffic: the store answers within two seconds and the
+/// snapshot the finder reads is fresh. A load balancer takes a 503 origin
+/// out of rotation.
+async fn readyz(State(ctx): State<ApiContext>) -> Response {
+    let probe = sqlx::query("SELECT 1").execute(&ctx.pool);
+    let store = matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), probe).await,
+        Ok(Ok(_))
+    );
+    let age = snapshot_age(&ctx.config.snapshot_dir).await;
+    let fresh = age.is_some_and(|age| age <= ctx.config.snapshot_interval * 2);
+    let status = if store && fresh {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (
         status,
-        axum::Json(serde_json::json!({ "store": store, "snapshot": snapshot })),
+        axum::Json(serde_json::json!({
+            "store": store,
+            "snapshot": fresh,
+            "snapshot_age_seconds": age.map(|a| a.as_secs()),
+        })),
     )
         .into_response()
+}
+
+/// How long ago the published generation was made (its pointer's
+/// `generated_at`), or `None` without one.
+pub async fn snapshot_age(snapshot_dir: &std::path::Path) -> Option<std::time::Duration> {
+    let text = tokio::fs::read(snapshot_dir.join("latest.json"))
+        .await
+        .ok()?;
+    let pointer: creneau_model::snapshot::Pointer = serde_json::from_slice(&text).ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(&pointer.generated_at).ok()?;
+    (chrono::Utc::now() - at.with_timezone(&chrono::Utc))
+        .to_std()
+        .ok()
+        .or(Some(std::time::Duration::ZERO))
 }
 
 /// Cache-Control by kind of file, and ETags with `If-None-Match`.
@@ -141,7 +177,7 @@ async fn caching(req: Request, next: Next) -> Response {
     let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let mut response = next.run(req).await;
-    if !is_read || path.starts_with("/api/") || path == "/healthz" {
+    if !is_read || path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
         return response;
     }
     let cache = cache_control(&path, response.headers());

@@ -5,6 +5,7 @@
 //! - [`demo`]: the shipped demonstration centres.
 //! - [`publish`]: the minute-by-minute snapshot publisher.
 //! - [`http`]: the app, the snapshot and the API on one address.
+//! - [`server`]: the socket: connection limits, timeouts, stopping cleanly.
 //! - [`bookings`]: the booking API (book, look up, cancel), purge, day lists.
 //! - [`eligibility`]: who may book, from a configuration file.
 //! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
@@ -23,3 +24,4 @@ pub mod ledger;
 pub mod limits;
 pub mod person;
 pub mod publish;
+pub mod server;

@@ -67,6 +67,17 @@ enum Command {
         /// (no new ones are accepted) before exiting anyway.
         #[arg(long, default_value_t = 10)]
         shutdown_timeout: u64,
+        /// Seconds a client has to send a request's headers; also how long
+        /// an idle keep-alive connection stays open.
+        #[arg(long, default_value_t = 10)]
+        header_read_timeout: u64,
+        /// Seconds a client has to send a request's body.
+        #[arg(long, default_value_t = 10)]
+        body_read_timeout: u64,
+        /// Connections open at once; past it, new ones wait in the kernel's
+        /// queue (keep it under the open-files limit, `ulimit -n`).
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
         #[command(flatten)]
         publish: PublishArgs,
         #[command(flatten)]
@@ -289,6 +300,9 @@ async fn main() -> anyhow::Result<()> {
             dist,
             no_publisher,
             shutdown_timeout,
+            header_read_timeout,
+            body_read_timeout,
+            max_connections,
             publish: args,
             booking,
         } => {
@@ -313,6 +327,7 @@ async fn main() -> anyhow::Result<()> {
             let config = http::Config {
                 dist,
                 snapshot_dir: args.out.clone(),
+                snapshot_interval: Duration::from_secs(args.interval.max(1)),
             };
             // One file for both: what the API applies is what the app says.
             let eligibility = args.eligibility()?;
@@ -365,51 +380,20 @@ async fn main() -> anyhow::Result<()> {
             // committed), then exit 0; after --shutdown-timeout, exit anyway.
             // A publish cut short leaves only a staging folder: the pointer
             // names a generation once it is whole.
-            let stopping = Arc::new(tokio::sync::Notify::new());
-            let server = axum::serve(
+            creneau::server::serve(
                 listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
+                app,
+                creneau::server::ConnectionLimits {
+                    header_read: Duration::from_secs(header_read_timeout.max(1)),
+                    body_read: Duration::from_secs(body_read_timeout.max(1)),
+                    max_connections,
+                },
+                creneau::server::stop_signal(),
+                Duration::from_secs(shutdown_timeout),
             )
-            .with_graceful_shutdown({
-                let stopping = stopping.clone();
-                async move {
-                    stop_signal().await;
-                    tracing::info!("stopping: no new connections, finishing requests in flight");
-                    stopping.notify_one();
-                }
-            });
-            let bound = Duration::from_secs(shutdown_timeout);
-            tokio::select! {
-                served = server => served?,
-                () = async {
-                    stopping.notified().await;
-                    tokio::time::sleep(bound).await;
-                } => tracing::warn!(seconds = shutdown_timeout, "stopping: requests still open after the bound; exiting"),
-            }
+            .await;
             tracing::info!("stopped");
         }
     }
     Ok(())
-}
-
-/// SIGTERM (a service manager, a container stop) or SIGINT (Ctrl-C).
-async fn stop_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
 }

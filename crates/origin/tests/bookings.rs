@@ -63,6 +63,7 @@ async fn context_on(
         config: Arc::new(Config {
             dist,
             snapshot_dir: dir.join("snapshot"),
+            snapshot_interval: std::time::Duration::from_secs(60),
         }),
         bookings,
     }

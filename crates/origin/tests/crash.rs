@@ -3,7 +3,9 @@
 //! answered 201 is in the store, none is there twice, and no slot holds
 //! more people than its capacity; the places counted match the bookings
 //! kept (both injections of each). After SIGTERM the server also answers
-//! what it had taken and exits 0 within its bound.
+//! what it had taken and exits 0 within its bound. Slow clients (half a
+//! request head, a stalled body, an idle keep-alive) are cut after their
+//! bound while normal requests go on being answered.
 
 mod common;
 
@@ -59,7 +61,7 @@ async fn exchange(
 
 /// A store with one centre (3 places a slot) and `creneau serve` on it;
 /// the server, its address and the store's URL.
-async fn serve(dir: &std::path::Path) -> (std::process::Child, String, String) {
+async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, String) {
     let pool = common::store_with_reference(dir).await;
     let week = "8h-20h;".repeat(7);
     let csv = format!(
@@ -95,6 +97,7 @@ async fn serve(dir: &std::path::Path) -> (std::process::Child, String, String) {
             "--max-in-flight",
             "1000",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -177,7 +180,7 @@ async fn load(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, addr, database) = serve(dir.path()).await;
+    let (mut server, addr, database) = serve(dir.path(), &[]).await;
     // Let bookings flow, then kill -9 while they are still coming.
     let (seen, clients) = load(&addr).await;
     server.kill().unwrap(); // SIGKILL
@@ -197,7 +200,7 @@ async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_bookings_answers_what_is_in_flight_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, addr, database) = serve(dir.path()).await;
+    let (mut server, addr, database) = serve(dir.path(), &[]).await;
     let (seen, clients) = load(&addr).await;
     let stop = Instant::now();
     let signalled = Command::new("kill")
@@ -293,4 +296,101 @@ async fn all_answered_bookings_are_stored(database: &str, confirmed: &[String]) 
         "places counted = places of the bookings kept"
     );
     stored.len()
+}
+
+/// A GET on a fresh connection: its status, or `None` without an answer.
+async fn health(addr: &str) -> Option<u16> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    answer.get(9..12)?.parse().ok()
+}
+
+/// Reads until the server closes the connection; what it sent.
+async fn until_closed(stream: &mut tokio::net::TcpStream, bound: Duration) -> Option<String> {
+    let mut answer = Vec::new();
+    tokio::time::timeout(bound, stream.read_to_end(&mut answer))
+        .await
+        .ok()?
+        .ok()?;
+    Some(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_and_normal_requests_still_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, _) = serve(
+        dir.path(),
+        &[
+            "--header-read-timeout",
+            "1",
+            "--body-read-timeout",
+            "1",
+            "--max-connections",
+            "40",
+        ],
+    )
+    .await;
+    // Twice the connection cap, each sending half a request head and then
+    // nothing (slowloris).
+    let mut slow = Vec::new();
+    for _ in 0..80 {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    // Normal requests meanwhile: each is answered, at worst once the slow
+    // connections ahead of it have been cut.
+    let started = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(10), health(&addr))
+                .await
+                .ok()
+                .flatten(),
+            Some(200),
+            "a normal request is answered while slow clients wait"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Every slow connection has been closed by the server.
+    for stream in &mut slow {
+        assert!(
+            until_closed(stream, Duration::from_secs(10))
+                .await
+                .is_some(),
+            "a half-sent request head is cut after its bound"
+        );
+    }
+    // A body that stops half-way gets 408 after its bound.
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: slow-body-0001\r\nContent-Length: 100\r\n\r\n{\"centre\":")
+        .await
+        .unwrap();
+    let sent = Instant::now();
+    let answer = until_closed(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("the server answers and closes");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(sent.elapsed() >= Duration::from_millis(900));
+    // An idle keep-alive connection is closed after the same bound.
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let kept = until_closed(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("closed after being idle");
+    assert!(kept.starts_with("HTTP/1.1 200"), "{kept}");
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

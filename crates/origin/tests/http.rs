@@ -12,6 +12,7 @@ use creneau::http::{app, ApiContext, Config};
 use creneau::import::centres;
 use creneau::publish;
 use http_body_util::BodyExt;
+use serde_json::Value;
 use tower::ServiceExt;
 
 const INDEX: &str = r#"<!doctype html><html lang="fr"><head><script type="module">import init from '/app-0123456789abcdef.js';</script></head><body><div id="app"></div></body></html>"#;
@@ -51,6 +52,7 @@ async fn context(dir: &std::path::Path) -> ApiContext {
         config: Arc::new(Config {
             dist,
             snapshot_dir: snapshot,
+            snapshot_interval: std::time::Duration::from_secs(60),
         }),
         bookings: std::sync::Arc::new(common::bookings(&pool, Default::default())),
     }
@@ -219,7 +221,26 @@ async fn health_and_unknown_api_routes() {
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&api, header::CONTENT_TYPE), "application/json");
 
-    std::fs::remove_file(ctx.config.snapshot_dir.join("latest.json")).unwrap();
-    let unhealthy = get(&ctx, "/healthz", &[]).await;
-    assert_eq!(unhealthy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let ready = get(&ctx, "/readyz", &[]).await;
+    assert_eq!(ready.status(), StatusCode::OK);
+
+    // A snapshot older than two intervals: the publisher is stuck.
+    let pointer_path = ctx.config.snapshot_dir.join("latest.json");
+    let mut pointer: Value =
+        serde_json::from_slice(&std::fs::read(&pointer_path).unwrap()).unwrap();
+    let stale = chrono::Utc::now() - chrono::Duration::seconds(121);
+    pointer["generated_at"] = stale.to_rfc3339().into();
+    std::fs::write(&pointer_path, pointer.to_string()).unwrap();
+    let not_ready = get(&ctx, "/readyz", &[]).await;
+    assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value =
+        serde_json::from_slice(&not_ready.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["store"], true);
+    assert_eq!(body["snapshot"], false);
+    assert!(body["snapshot_age_seconds"].as_u64().unwrap() >= 121);
+    // No snapshot at all: not ready; alive all the same.
+    std::fs::remove_file(&pointer_path).unwrap();
+    let not_ready = get(&ctx, "/readyz", &[]).await;
+    assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(get(&ctx, "/healthz", &[]).await.status(), StatusCode::OK);
 }
