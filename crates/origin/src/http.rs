@@ -59,6 +59,7 @@ pub fn app(ctx: ApiContext) -> Router {
     // each with its own inline loader script to allow by hash.
     let booking_index = ctx.config.dist.join("reserver/index.html");
     let csp = content_security_policy(&[ctx.config.dist.join("index.html"), booking_index.clone()]);
+    let trusted = Arc::new(ctx.bookings.limits.trusted_proxies.clone());
     let snapshot = ServeDir::new(&ctx.config.snapshot_dir)
         .precompressed_br()
         .precompressed_gzip();
@@ -99,7 +100,7 @@ pub fn app(ctx: ApiContext) -> Router {
         .layer(middleware::from_fn(unknown_addresses))
         .layer(middleware::from_fn(caching))
         .layer(middleware::from_fn(move |req, next| {
-            security_headers(csp.clone(), req, next)
+            security_headers(csp.clone(), trusted.clone(), req, next)
         }))
         .with_state(ctx)
 }
@@ -267,30 +268,57 @@ fn etag(headers: &HeaderMap) -> Option<String> {
     ))
 }
 
-async fn security_headers(csp: HeaderValue, req: Request, next: Next) -> Response {
+/// The headers every answer carries besides its CSP, also written into the
+/// few answers hyper makes itself (see [`crate::server`]).
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    (
+        "permissions-policy",
+        "geolocation=(self), camera=(), microphone=(), interest-cohort=()",
+    ),
+    ("cross-origin-opener-policy", "same-origin"),
+];
+
+/// HSTS: a year, sent only when the request reached the trusted proxy over
+/// HTTPS (`X-Forwarded-Proto: https` from a `--trusted-proxy`); a browser
+/// ignores it over plain HTTP, and a client's own header is not believed.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+async fn security_headers(
+    csp: HeaderValue,
+    trusted: Arc<Vec<std::net::IpAddr>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let over_https = came_over_https(&req, &trusted);
     let mut response = next.run(req).await;
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static(
-            "geolocation=(self), camera=(), microphone=(), interest-cohort=()",
-        ),
-    );
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(*name, HeaderValue::from_static(value));
+    }
+    if over_https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
     response
+}
+
+fn came_over_https(req: &Request, trusted: &[std::net::IpAddr]) -> bool {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    peer.is_some_and(|p| trusted.contains(&p))
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// The CSP, allowing each inline `<script>` of `index.html` by its SHA-256

@@ -394,3 +394,55 @@ async fn slow_clients_are_cut_and_normal_requests_still_answered() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_hyper_makes_itself_carry_the_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, _) = serve(dir.path(), &[]).await;
+    let long_header = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(500_000)
+    );
+    for (request, status) in [
+        ("NOT A REQUEST\r\n\r\n".to_string(), "400"),
+        (long_header, "431"),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        // The server may answer and close before reading it all.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer).to_lowercase();
+        assert!(
+            answer.starts_with(&format!("http/1.1 {status}")),
+            "{answer}"
+        );
+        for header in [
+            "x-content-type-options: nosniff",
+            "x-frame-options: deny",
+            "content-security-policy: default-src 'none'",
+            "referrer-policy: no-referrer",
+        ] {
+            assert!(answer.contains(header), "{status} lacks {header}: {answer}");
+        }
+    }
+    // The app's own answers are unchanged: one of each header.
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert_eq!(
+        answer
+            .to_lowercase()
+            .matches("x-content-type-options")
+            .count(),
+        1,
+        "{answer}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

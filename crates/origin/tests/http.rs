@@ -212,6 +212,42 @@ async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
 }
 
 #[tokio::test]
+async fn hsts_only_for_https_reported_by_a_trusted_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = context(dir.path()).await;
+    let proxy: std::net::SocketAddr = "10.0.0.2:40000".parse().unwrap();
+    let stranger: std::net::SocketAddr = "203.0.113.9:40000".parse().unwrap();
+    ctx.bookings = std::sync::Arc::new(common::bookings(
+        &ctx.pool,
+        creneau::limits::LimitsConfig {
+            trusted_proxies: vec![proxy.ip()],
+            ..Default::default()
+        },
+    ));
+    for (peer, proto, hsts) in [
+        (proxy, "https", true),
+        (proxy, "http", false),
+        (stranger, "https", false),
+    ] {
+        let mut req = Request::get("/healthz")
+            .header("x-forwarded-proto", proto)
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let response = app(ctx.clone()).oneshot(req).await.unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .map(|v| v.to_str().unwrap().to_string()),
+            hsts.then(|| "max-age=31536000".to_string()),
+            "{peer} {proto}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn health_and_unknown_api_routes() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path()).await;
