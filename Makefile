@@ -102,6 +102,7 @@ bench: build
 	node tests/support/bench-render.mjs
 	@command -v wrk >/dev/null || ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk )
 	node tests/support/bench-bookings.mjs
+	node tests/support/bench-crash-cycles.mjs
 
 clean:
 	rm -rf dist var target/criterion

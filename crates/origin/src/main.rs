@@ -265,6 +265,8 @@ async fn main() -> anyhow::Result<()> {
                     p.bytes
                 );
             } else {
+                // One now, then every interval.
+                publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
                 publish::run(
                     pool,
                     args.options()?,

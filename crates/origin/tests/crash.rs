@@ -59,8 +59,9 @@ async fn exchange(
     Some((status, body))
 }
 
-/// A store with one centre (3 places a slot) and `creneau serve` on it;
-/// the server, its address and the store's URL.
+/// A store with one centre (3 places a slot) and `creneau serve` on it
+/// (publishing when `extra` names an `--out` folder); the server, its
+/// address and the store's URL.
 async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, String) {
     let pool = common::store_with_reference(dir).await;
     let week = "8h-20h;".repeat(7);
@@ -81,15 +82,7 @@ async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, S
     let addr = format!("127.0.0.1:{port}");
     std::fs::create_dir_all(dir.join("dist")).unwrap();
     let server = Command::new(env!("CARGO_BIN_EXE_creneau"))
-        .args([
-            "--database",
-            &database,
-            "serve",
-            "--addr",
-            &addr,
-            "--no-publisher",
-            "--dist",
-        ])
+        .args(["--database", &database, "serve", "--addr", &addr, "--dist"])
         .arg(dir.join("dist"))
         .args([
             "--bookings-per-minute",
@@ -98,6 +91,8 @@ async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, S
             "1000",
         ])
         .args(extra)
+        // Publishing only for the tests that give it a folder.
+        .args((!extra.contains(&"--out")).then_some("--no-publisher"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -442,6 +437,27 @@ async fn answers_hyper_makes_itself_carry_the_security_headers() {
             .count(),
         1,
         "{answer}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_publishes_once_at_start_then_once_an_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snapshot");
+    let (mut server, _, _) = serve(
+        dir.path(),
+        &["--out", out.to_str().unwrap(), "--interval", "3600"],
+    )
+    .await;
+    // A second generation at once would take the cores from the first
+    // bookings after a restart.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let generations = std::fs::read_dir(out.join("v")).unwrap().count();
+    assert_eq!(
+        generations, 1,
+        "one generation at start, the next an interval later"
     );
     server.kill().unwrap();
     server.wait().unwrap();
