@@ -9,6 +9,7 @@ SHELL := /bin/bash
 
 TRUNK_VERSION        := 0.21.14
 WASM_BINDGEN_VERSION := 0.2.130
+SCHEMATHESIS_VERSION := 4.32.5
 CARGO_BIN            := $(HOME)/.cargo/bin
 export PATH          := $(CURDIR)/node_modules/.bin:$(CARGO_BIN):$(PATH)
 SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -17,7 +18,7 @@ DATABASE ?= sqlite://var/creneau.db
 ADDR     ?= 127.0.0.1:8080
 CRENEAU  := target/release/creneau
 
-.PHONY: help run test bench build web origin tools rust-tools node-tools browser demo lint unit browser-test clean
+.PHONY: help run test bench build web origin tools rust-tools node-tools api-tools browser demo lint unit browser-test clean
 
 help:
 	@echo "make run    build everything, load demo data, serve http://$(ADDR)"
@@ -27,6 +28,17 @@ help:
 # --- tools -----------------------------------------------------------------
 
 tools: rust-tools node-tools
+
+# The API fuzzer, from its Python package, in a virtual environment of its own.
+api-tools: .venv/.schemathesis-$(SCHEMATHESIS_VERSION)
+
+.venv/.schemathesis-$(SCHEMATHESIS_VERSION):
+	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv )
+	rm -rf .venv
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	@touch $@
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -87,10 +99,10 @@ unit: lint
 	  CRENEAU_TEST_POSTGRES=$$url cargo test --release --workspace; \
 	  status=$$?; tests/support/postgres.sh stop; exit $$status
 
-browser-test: build browser node-tools
+browser-test: build browser node-tools api-tools
 	node --test --test-concurrency=1 tests/
 
-test: tools browser
+test: tools browser api-tools
 	$(MAKE) unit
 	$(MAKE) browser-test
 

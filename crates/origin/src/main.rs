@@ -145,6 +145,13 @@ struct BookingArgs {
     /// Lookups and cancellations per minute per client address.
     #[arg(long, default_value_t = 20)]
     lookups_per_minute: u32,
+    /// Wrong reference and birth-date pairs one address may send for one
+    /// reference, per hour (then 429 for that address only).
+    #[arg(long, default_value_t = 5)]
+    wrong_tries_per_reference_per_hour: u32,
+    /// Wrong pairs one address may send per hour, all references together.
+    #[arg(long, default_value_t = 30)]
+    wrong_tries_per_address_per_hour: u32,
     /// Proxies (CDN, load balancer) whose X-Forwarded-For is believed; comma-separated IPs.
     #[arg(long, value_delimiter = ',')]
     trusted_proxy: Vec<std::net::IpAddr>,
@@ -336,6 +343,8 @@ async fn main() -> anyhow::Result<()> {
             let limits = creneau::limits::LimitsConfig {
                 bookings_per_minute: booking.bookings_per_minute,
                 lookups_per_minute: booking.lookups_per_minute,
+                wrong_tries_per_reference_per_hour: booking.wrong_tries_per_reference_per_hour,
+                wrong_tries_per_address_per_hour: booking.wrong_tries_per_address_per_hour,
                 max_in_flight: booking.max_in_flight,
                 retry_after_secs: booking.retry_after,
                 trusted_proxies: booking.trusted_proxy.clone(),

@@ -1,0 +1,58 @@
+// The booking API against its own description: schemathesis (pinned in the
+// Makefile, in the virtual environment `make test` creates) generates
+// requests from docs/openapi.json, valid and invalid, and runs every check
+// against a live `creneau serve` (rate limits raised so the run is not
+// answered 429 throughout). Zero failures: no 5xx, every answer's status,
+// headers and body as documented, every schema-invalid request refused,
+// every schema-valid one answered as documented (tests/api/schemathesis.toml
+// lists the refusals only the store can decide).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, ROOT } from './support/server.mjs';
+
+const SCHEMATHESIS = join(ROOT, '.venv/bin/schemathesis');
+
+let server;
+before(async () => {
+  server = await startServer([
+    '--bookings-per-minute', '1000000', '--lookups-per-minute', '1000000',
+    '--wrong-tries-per-reference-per-hour', '1000000', '--wrong-tries-per-address-per-hour', '1000000',
+  ]);
+});
+after(async () => { await server?.stop(); });
+
+/** One real booking, so lookup, cancel and move have a reference to work on. */
+async function aBooking(base) {
+  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
+  const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', '57')}`)).json();
+  const centre = dep.centres.find((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1));
+  const file = await (await fetch(`${base}/data/${pointer.centre.replace('{id}', centre.id)}`)).json();
+  const day = file.days.find((d) => d.runs.length > 0);
+  const answer = await fetch(`${base}/api/v1/bookings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': `fuzz-${Date.now()}` },
+    body: JSON.stringify({
+      centre: centre.id, slot: `${day.date}T${day.runs[0].start}`, vaccine: centre.vaccines[0], booked_by: 'self',
+      person: { first_name: 'Jeanne', last_name: 'Essai', birth_date: '1940-03-02' },
+    }),
+  });
+  const body = await answer.json();
+  assert.equal(answer.status, 201, JSON.stringify(body));
+  return body.reference;
+}
+
+test('schemathesis finds no failure with every check on', { timeout: 600_000 }, async () => {
+  assert.ok(existsSync(SCHEMATHESIS), `${SCHEMATHESIS} is missing: run \`make test\`, which creates it`);
+  const reference = await aBooking(server.url);
+  const run = spawnSync(SCHEMATHESIS, [
+    '--config-file', join(ROOT, 'tests/api/schemathesis.toml'),
+    'run', `${server.url}/api/v1/openapi.json`, '--url', `${server.url}/api/v1`,
+    '--checks', 'all', '--seed', '1', '--no-color',
+  ], { env: { ...process.env, CRENEAU_REFERENCE: reference }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const output = `${run.stdout}\n${run.stderr}`;
+  assert.equal(run.status, 0, output.slice(-6000));
+  assert.match(output, /(\d+) generated, \1 passed/, output.slice(-3000));
+});
