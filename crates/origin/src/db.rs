@@ -95,3 +95,38 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
     }
     Ok(pool)
 }
+
+/// A consistent copy of a live SQLite store in `to`, taken while bookings
+/// go on: `VACUUM INTO` reads one snapshot of the database (WAL readers do
+/// not block the writer), written first under a temporary name beside `to`
+/// and renamed into place once whole, so `to` is never half-written. An
+/// existing `to` is refused rather than overwritten. PostgreSQL is backed
+/// up with its own tools (docs/deployment.md).
+pub async fn backup(pool: &Pool, to: &std::path::Path) -> anyhow::Result<()> {
+    let url = &pool.connect_options().database_url;
+    anyhow::ensure!(
+        url.scheme() == "sqlite",
+        "creneau backup copies a SQLite store; back up PostgreSQL with pg_dump or pg_basebackup (see docs/deployment.md)"
+    );
+    anyhow::ensure!(
+        !to.exists(),
+        "{} exists already: choose a new file",
+        to.display()
+    );
+    let name = to
+        .file_name()
+        .with_context(|| format!("{} is not a file name", to.display()))?;
+    let partial = to.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let _ = std::fs::remove_file(&partial);
+    let path = partial
+        .to_str()
+        .with_context(|| format!("{} is not valid UTF-8", partial.display()))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(pool)
+        .await
+        .with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::File::open(&partial)?.sync_all()?;
+    std::fs::rename(&partial, to).with_context(|| format!("renaming to {}", to.display()))?;
+    Ok(())
+}

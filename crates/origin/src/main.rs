@@ -86,6 +86,13 @@ enum Command {
     /// Bookings: the centre's day list, and purging old personal data.
     #[command(subcommand)]
     Bookings(BookingsCommand),
+    /// Copy a live SQLite store to a new file, consistent while bookings go on.
+    /// Restore: stop serve, put the copy in place of the store, start serve.
+    Backup {
+        /// The copy to write (refused if it exists).
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -289,6 +296,10 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{csv}"),
             }
+        }
+        Command::Backup { to } => {
+            db::backup(&pool, &to).await?;
+            println!("backed up to {}", to.display());
         }
         Command::Bookings(BookingsCommand::Check) => {
             let audit = creneau::bookings::audit(&pool).await?;

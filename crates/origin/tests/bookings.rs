@@ -1022,6 +1022,70 @@ async fn a_name_written_as_a_formula_reaches_the_day_list_as_text() {
     assert!(!first_names.iter().any(|n| n.starts_with('=')), "{csv}");
 }
 
+#[tokio::test]
+async fn a_backup_taken_during_bookings_restores_to_a_consistent_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    for i in 0..10 {
+        booked(
+            &ctx,
+            &format!("backup-a{i:03}"),
+            &request(
+                "c1",
+                &slot(2, 8 + i / 5, 10 * (i % 5)),
+                &format!("Avant{}", letters(i)),
+            ),
+        )
+        .await;
+    }
+    // Bookings go on while the copy is taken.
+    let during = {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            for i in 0..30 {
+                let (s, _, body) = book(
+                    &ctx,
+                    &format!("backup-b{i:03}"),
+                    &request(
+                        "c1",
+                        &slot(3, 8 + i / 6, 10 * (i % 6)),
+                        &format!("Pendant{}", letters(i)),
+                    ),
+                )
+                .await;
+                assert_eq!(s, StatusCode::CREATED, "{body}");
+            }
+        })
+    };
+    let copy = dir.path().join("copy.db");
+    creneau::db::backup(&ctx.pool, &copy).await.unwrap();
+    during.await.unwrap();
+    assert!(
+        creneau::db::backup(&ctx.pool, &copy).await.is_err(),
+        "an existing file is not overwritten"
+    );
+    // Restore: the copy opened as a store passes the audit and holds at
+    // least every booking made before it began.
+    let restored = creneau::db::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let audit = creneau::bookings::audit(&restored).await.unwrap();
+    assert_eq!((audit.over_capacity, audit.mismatched), (0, 0), "{audit:?}");
+    assert!((10..=40).contains(&audit.confirmed), "{audit:?}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".partial")));
+}
+
+/// Distinct names for people booked in a loop ("one booking per person").
+fn letters(i: u32) -> String {
+    let a = (b'a' + (i / 26) as u8) as char;
+    let b = (b'a' + (i % 26) as u8) as char;
+    format!("{a}{b}")
+}
+
 async fn csv_day(ctx: &ApiContext, date: chrono::NaiveDate) -> String {
     creneau::bookings::export_day(&ctx.pool, "c1", date)
         .await
