@@ -66,7 +66,7 @@ try {
     const walAtStart = walSize();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const server = spawn(CRENEAU, ['--database', database, 'serve', '--addr', `127.0.0.1:${port}`, '--dist', join(ROOT, 'dist'),
+    const server = spawn(CRENEAU, ['--database', database, 'serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '127.0.0.1:0', '--dist', join(ROOT, 'dist'),
       '--out', join(dir, 'snapshot'), '--bookings-per-minute', '100000000', '--max-in-flight', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
     server.stderr.on('data', (d) => { if (process.env.CYCLE_LOG) process.stderr.write(`[${cycle}] ${d}`); });
     const started = Date.now();

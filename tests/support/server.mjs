@@ -34,10 +34,10 @@ export async function startServer(extra = []) {
   execFileSync(CRENEAU, ['--database', database, 'demo', '--data', join(ROOT, 'data')], { stdio: 'ignore' });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(CRENEAU, ['--database', database, 'serve', '--addr', `127.0.0.1:${port}`,
+  const child = spawn(CRENEAU, ['--database', database, 'serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '127.0.0.1:0',
     '--dist', join(ROOT, 'dist'), '--out', join(dir, 'snapshot'), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log = (log + d).slice(-65536); });
   await waitFor(`${url}/healthz`, 30000).catch((e) => { child.kill(); throw new Error(`${e.message}\n${log}`); });
   return {
     url,

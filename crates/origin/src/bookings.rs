@@ -1308,6 +1308,7 @@ pub async fn purge(pool: &Pool, now: DateTime<Utc>, days: u32) -> anyhow::Result
         .await?
         .rows_affected();
     tx.commit().await?;
+    crate::metrics::metrics().purged.inc_by(deleted);
     Ok(deleted)
 }
 

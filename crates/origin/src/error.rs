@@ -74,8 +74,42 @@ fn with_retry_after(status: StatusCode, mut problem: ApiProblem, secs: u64) -> R
     r
 }
 
+/// The API's error code of an answer (`slot_taken`, `overloaded`, …), as a
+/// response extension, for the metrics: never sent, never anything the
+/// person typed.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome(pub &'static str);
+
+impl Error {
+    fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound => "not_found",
+            Error::BadRequest { .. } => "bad_request",
+            Error::Invalid(_) => "invalid",
+            Error::SlotTaken { .. } => "slot_taken",
+            Error::NotChangeable(_) => "not_changeable",
+            Error::NoSecondSlot { .. } => "no_second_dose_slot",
+            Error::AlreadyBooked => "already_booked",
+            Error::NotEligible(_) => "not_eligible",
+            Error::KeyReused => "idempotency_key_reused",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Overloaded { .. } => "overloaded",
+            Error::Internal(_) => "internal",
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        let outcome = Outcome(self.code());
+        let mut response = self.answer();
+        response.extensions_mut().insert(outcome);
+        response
+    }
+}
+
+impl Error {
+    fn answer(self) -> Response {
         use StatusCode as S;
         let m = Message::new;
         let (status, problem) = match self {

@@ -7,6 +7,10 @@
 //!   `/readyz` (readiness: the store answers and the published snapshot is
 //!   younger than two publishing intervals) for load balancers.
 //!
+//! Every request is logged (method, route template, status, duration,
+//! request id; nothing a person sent) and counted for `/metrics`, which
+//! [`metrics_app`] serves on an address of its own.
+//!
 //! Static files are served precompressed (`.br`, `.gz`) by `Accept-Encoding`,
 //! with ETags and conditional requests, and every response carries the
 //! security headers, including a CSP without `unsafe-inline` (Trunk's inline
@@ -23,7 +27,9 @@ use axum::routing::get;
 use axum::Router;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::bookings::Bookings;
@@ -98,11 +104,147 @@ pub fn app(ctx: ApiContext) -> Router {
         .nest_service("/reserver", booking_app)
         .fallback_service(web)
         .layer(middleware::from_fn(unknown_addresses))
+        .layer(middleware::from_fn(observe))
         .layer(middleware::from_fn(caching))
         .layer(middleware::from_fn(move |req, next| {
             security_headers(csp.clone(), trusted.clone(), req, next)
         }))
+        // Every request gets an id (a client's own, or the next number)
+        // for the request log.
+        .layer(SetRequestIdLayer::x_request_id(NextRequestId::default()))
         .with_state(ctx)
+}
+
+/// Request ids for requests that come without one: a number, unique in
+/// this process.
+#[derive(Clone, Default)]
+struct NextRequestId(Arc<std::sync::atomic::AtomicU64>);
+
+impl MakeRequestId for NextRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&n.to_string())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The route an address belongs to, as a template: what the request log
+/// and the metrics name, never the address itself (a booking's reference is
+/// in its path), and few enough values to label a metric.
+pub fn route_template(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "/healthz",
+        "/readyz" => "/readyz",
+        "/api/v1/bookings" => "/api/v1/bookings",
+        "/api/v1/openapi.json" => "/api/v1/openapi.json",
+        _ => {
+            if let Some(rest) = path.strip_prefix("/api/v1/bookings/") {
+                match rest.split_once('/').map(|(_, action)| action) {
+                    Some("lookup") => "/api/v1/bookings/{reference}/lookup",
+                    Some("cancel") => "/api/v1/bookings/{reference}/cancel",
+                    Some("move") => "/api/v1/bookings/{reference}/move",
+                    _ => "/api/*",
+                }
+            } else if path.starts_with("/api/") {
+                "/api/*"
+            } else if path.starts_with("/data/") {
+                "/data/*"
+            } else if path.starts_with("/reserver/") || path == "/reserver" {
+                "/reserver/*"
+            } else {
+                "/*"
+            }
+        }
+    }
+}
+
+/// The request log and the request metrics. Logged: method, route
+/// template, status, duration and request id; never a body, a query, an
+/// address or a header a person filled in. A client's request id is logged
+/// only when it looks like one (at most 64 letters, digits, `-`, `_`, `.`).
+async fn observe(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = route_template(req.uri().path());
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .unwrap_or("-")
+        .to_string();
+    let metrics = crate::metrics::metrics();
+    let is_api = route.starts_with("/api/");
+    if is_api {
+        metrics.in_flight.inc();
+    }
+    let response = next.run(req).await;
+    if is_api {
+        metrics.in_flight.dec();
+    }
+    let status = response.status();
+    metrics
+        .requests
+        .get_or_create(&crate::metrics::RouteLabels {
+            route: route.to_string(),
+            status: status.as_u16().to_string(),
+        })
+        .inc();
+    if route == "/api/v1/bookings" && method == Method::POST {
+        let outcome = match status {
+            StatusCode::CREATED => "created",
+            StatusCode::OK => "replayed",
+            _ => response
+                .extensions()
+                .get::<crate::error::Outcome>()
+                .map_or("other", |o| o.0),
+        };
+        metrics
+            .bookings
+            .get_or_create(&crate::metrics::OutcomeLabels {
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+    tracing::info!(
+        target: "creneau::request",
+        method = %method,
+        route,
+        status = status.as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        request_id,
+    );
+    response
+}
+
+/// `/metrics`, for `serve --metrics-addr`: not part of [`app`], so the
+/// public address never shows it.
+pub fn metrics_app(snapshot_dir: PathBuf) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let snapshot_dir = snapshot_dir.clone();
+            async move {
+                if let Some(age) = snapshot_age(&snapshot_dir).await {
+                    crate::metrics::metrics()
+                        .snapshot_age
+                        .set(age.as_secs_f64());
+                }
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::metrics::render(),
+                )
+            }
+        }),
+    )
 }
 
 /// An address neither app answers gets the app's page (which says "Page

@@ -738,8 +738,14 @@ fn serve(mut ledger: SqliteLedger, mut queue: mpsc::Receiver<Job>) {
                 continue;
             }
         };
+        let committing = std::time::Instant::now();
         match ledger.conn.execute_batch("COMMIT") {
-            Ok(()) => answers.into_iter().for_each(|deliver| deliver()),
+            Ok(()) => {
+                let m = crate::metrics::metrics();
+                m.writer_commit.observe(committing.elapsed().as_secs_f64());
+                m.writer_batch.observe(answers.len() as f64);
+                answers.into_iter().for_each(|deliver| deliver())
+            }
             Err(e) => {
                 tracing::error!(error = %e, jobs = answers.len(), "booking batch not committed");
                 let _ = ledger.conn.execute_batch("ROLLBACK");

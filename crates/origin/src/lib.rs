@@ -9,6 +9,7 @@
 //! - [`bookings`]: the booking API (book, look up, cancel), purge, day lists.
 //! - [`eligibility`]: who may book, from a configuration file.
 //! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
+//! - [`metrics`]: what an operator watches (Prometheus), on its own address.
 //! - [`limits`]: client address, rate limits, the bound on work in flight.
 //! - [`person`]: who a booking is for (one per person), birth-date repair.
 //! - [`error`]: the API's error type.
@@ -22,6 +23,7 @@ pub mod http;
 pub mod import;
 pub mod ledger;
 pub mod limits;
+pub mod metrics;
 pub mod person;
 pub mod publish;
 pub mod server;

@@ -26,8 +26,23 @@ struct Cli {
         default_value = "sqlite://var/creneau.db"
     )]
     database: String,
+    /// Log lines as text, or as JSON objects one a line (for a log
+    /// collector). Never a body, a name, a birth date or a reference.
+    #[arg(
+        long,
+        global = true,
+        env = "CRENEAU_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +89,9 @@ enum Command {
         /// Seconds a client has to send a request's body.
         #[arg(long, default_value_t = 10)]
         body_read_timeout: u64,
+        /// Address of /metrics (Prometheus), apart from the public one.
+        #[arg(long, default_value = "127.0.0.1:9464")]
+        metrics_addr: SocketAddr,
         /// Connections open at once; past it, new ones wait in the kernel's
         /// queue (keep it under the open-files limit, `ulimit -n`).
         #[arg(long, default_value_t = 4096)]
@@ -217,14 +235,21 @@ fn print_report(report: &import::Report) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    // Lines are handed to a writer thread: if standard error is a pipe no
+    // one reads, lines are dropped (and counted by tracing-appender) rather
+    // than every request waiting on the pipe. Flushed when `_flush` drops.
+    let (stderr, _flush) = tracing_appender::non_blocking(std::io::stderr());
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+        .with_writer(stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let pool = db::connect(&cli.database).await?;
     match cli.command {
         Command::Import(ImportCommand::Communes { file }) => {
@@ -323,6 +348,7 @@ async fn main() -> anyhow::Result<()> {
             header_read_timeout,
             body_read_timeout,
             max_connections,
+            metrics_addr,
             publish: args,
             booking,
         } => {
@@ -359,7 +385,6 @@ async fn main() -> anyhow::Result<()> {
                 max_in_flight: booking.max_in_flight,
                 retry_after_secs: booking.retry_after,
                 trusted_proxies: booking.trusted_proxy.clone(),
-                ..Default::default()
             };
             let bookings = Arc::new(creneau::bookings::Bookings::new(
                 eligibility,
@@ -393,6 +418,16 @@ async fn main() -> anyhow::Result<()> {
                 config: Arc::new(config),
                 bookings,
             });
+            let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("listening on {metrics_addr} for /metrics"))?;
+            tokio::spawn(creneau::server::serve(
+                metrics_listener,
+                http::metrics_app(args.out.clone()),
+                creneau::server::ConnectionLimits::default(),
+                std::future::pending(),
+                Duration::ZERO,
+            ));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;

@@ -710,6 +710,21 @@ pub async fn publish_once(
     options: &Options,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Published> {
+    let started = std::time::Instant::now();
+    let published = publish_once_untimed(pool, options, now).await;
+    if published.is_ok() {
+        crate::metrics::metrics()
+            .snapshot_generation
+            .observe(started.elapsed().as_secs_f64());
+    }
+    published
+}
+
+async fn publish_once_untimed(
+    pool: &Pool,
+    options: &Options,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Published> {
     let inputs = load(pool, now).await?;
     let options = options.clone();
     tokio::task::spawn_blocking(move || {

@@ -60,8 +60,8 @@ async fn exchange(
 }
 
 /// A store with one centre (3 places a slot) and `creneau serve` on it
-/// (publishing when `extra` names an `--out` folder); the server, its
-/// address and the store's URL.
+/// (publishing when `extra` names an `--out` folder; its log in
+/// `serve.log`); the server, its address and the store's URL.
 async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, String) {
     let pool = common::store_with_reference(dir).await;
     let week = "8h-20h;".repeat(7);
@@ -93,8 +93,15 @@ async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, S
         .args(extra)
         // Publishing only for the tests that give it a folder.
         .args((!extra.contains(&"--out")).then_some("--no-publisher"))
+        .args(
+            (!extra.contains(&"--metrics-addr"))
+                .then_some(["--metrics-addr", "127.0.0.1:0"])
+                .into_iter()
+                .flatten(),
+        )
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        // The log, for the tests that read it.
+        .stderr(std::fs::File::create(dir.join("serve.log")).unwrap())
         .spawn()
         .unwrap();
     let started = Instant::now();
@@ -461,4 +468,121 @@ async fn serve_publishes_once_at_start_then_once_an_interval() {
     );
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn get(addr: &str, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_logged_and_counted_without_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let (mut server, addr, _) = serve(
+        dir.path(),
+        &["--metrics-addr", &metrics_addr, "--log-format", "json"],
+    )
+    .await;
+    let date = Utc::now().with_timezone(&Paris).date_naive() + Days::days(2);
+    let slot = Paris
+        .from_local_datetime(&date.and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .to_rfc3339();
+    let body = format!(
+        r#"{{"centre":"c1","slot":"{slot}","vaccine":"pfizer","booked_by":"self","person":{{"first_name":"Philomène","last_name":"Traçable","birth_date":"1938-07-14","phone":"06 99 88 77 66"}}}}"#
+    );
+    let Sent::Answered(201, answer) = post(&addr, "observe-0001", &body).await else {
+        panic!("not booked");
+    };
+    let reference = serde_json::from_str::<serde_json::Value>(&answer).unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let lookup = r#"{"birth_date":"1938-07-14"}"#;
+    stream
+        .write_all(format!("POST /api/v1/bookings/{reference}/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{lookup}", lookup.len()).as_bytes())
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // The metrics, on their own address only.
+    let metrics = get(&metrics_addr, "/metrics").await;
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(
+        metrics.contains(r#"creneau_bookings_total{outcome="created"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"creneau_http_requests_total{route="/api/v1/bookings/{reference}/lookup",status="200"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains("creneau_writer_batch_size_count 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("creneau_writer_commit_seconds_sum"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("creneau_api_in_flight 0"), "{metrics}");
+    assert!(
+        get(&addr, "/metrics").await.starts_with("HTTP/1.1 404"),
+        "not on the public address"
+    );
+
+    // SIGTERM: the log's last lines are flushed as the server stops.
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(server.wait().unwrap().code(), Some(0));
+    // The request log: one JSON object a line, the route as a template;
+    // nothing the person sent, and not the reference.
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    let requests: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+        })
+        .filter(|l| l["target"] == "creneau::request")
+        .collect();
+    let lookup_line = requests
+        .iter()
+        .find(|l| l["route"] == "/api/v1/bookings/{reference}/lookup")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(lookup_line["status"], 200);
+    assert_eq!(lookup_line["method"], "POST");
+    assert!(lookup_line["duration_ms"].as_f64().is_some());
+    assert!(lookup_line["request_id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
+    assert!(requests
+        .iter()
+        .any(|l| l["route"] == "/api/v1/bookings" && l["status"] == 201));
+    for secret in [
+        reference.as_str(),
+        "Philomène",
+        "Traçable",
+        "1938-07-14",
+        "06 99 88 77 66",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
 }
