@@ -115,14 +115,26 @@ pub enum Inserted {
     KeyUsed,
 }
 
-/// A unique index refused a row: which one says what it means.
-fn unique_violation(message: &str) -> Result<Inserted, Error> {
-    if message.contains("idempotency") {
-        Ok(Inserted::KeyUsed)
-    } else {
-        // The unique index on person_key: this person already has a booking
-        // to come (or another request for them won the race).
-        Err(Error::AlreadyBooked)
+/// A unique index refused a row: which one, by its name (PostgreSQL names
+/// the index; SQLite names its columns, `UNIQUE constraint failed:
+/// bookings.idempotency_key`), says what it means. Never by the wording of
+/// the message, which a driver or server version may change.
+fn unique_violation(index: Option<&str>, message: &str) -> Result<Inserted, Error> {
+    let columns = message.strip_prefix("UNIQUE constraint failed: ");
+    match (index, columns) {
+        (Some("bookings_idempotency_key"), _) | (_, Some("bookings.idempotency_key")) => {
+            Ok(Inserted::KeyUsed)
+        }
+        // This person already has a booking to come (or another request for
+        // them won the race).
+        (Some("bookings_one_per_person"), _) | (_, Some("bookings.person_key")) => {
+            Err(Error::AlreadyBooked)
+        }
+        // The reference (40 random bits) met another: too rare to spend a
+        // lookup on beforehand; the person sends the request again.
+        _ => {
+            Err(anyhow::anyhow!("unexpected unique violation: {}", index.unwrap_or(message)).into())
+        }
     }
 }
 
@@ -347,7 +359,7 @@ impl Ledger for PoolLedger {
         match inserted {
             Ok(_) => Ok(Inserted::Done),
             Err(e) => match e.as_database_error().filter(|d| d.is_unique_violation()) {
-                Some(d) => unique_violation(d.message()),
+                Some(d) => unique_violation(d.constraint(), d.message()),
                 None => Err(e.into()),
             },
         }
@@ -568,7 +580,7 @@ impl Ledger for SqliteLedger {
                 if e.code == rusqlite::ErrorCode::ConstraintViolation
                     && message.starts_with("UNIQUE") =>
             {
-                unique_violation(&message)
+                unique_violation(None, &message)
             }
             Err(e) => Err(e.into()),
         }
@@ -757,6 +769,65 @@ fn serve(mut ledger: SqliteLedger, mut queue: mpsc::Receiver<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unique_violations_are_known_by_their_index() {
+        let key = |r: Result<Inserted, Error>| match r {
+            Ok(Inserted::KeyUsed) => "key",
+            Err(Error::AlreadyBooked) => "person",
+            Err(Error::Internal(_)) => "internal",
+            _ => "other",
+        };
+        // PostgreSQL names the index.
+        assert_eq!(
+            key(unique_violation(
+                Some("bookings_idempotency_key"),
+                "duplicate key value violates unique constraint"
+            )),
+            "key"
+        );
+        assert_eq!(
+            key(unique_violation(
+                Some("bookings_one_per_person"),
+                "duplicate key value"
+            )),
+            "person"
+        );
+        assert_eq!(
+            key(unique_violation(
+                Some("bookings_pkey"),
+                "duplicate key value"
+            )),
+            "internal"
+        );
+        // SQLite names the columns.
+        assert_eq!(
+            key(unique_violation(
+                None,
+                "UNIQUE constraint failed: bookings.idempotency_key"
+            )),
+            "key"
+        );
+        assert_eq!(
+            key(unique_violation(
+                None,
+                "UNIQUE constraint failed: bookings.person_key"
+            )),
+            "person"
+        );
+        assert_eq!(
+            key(unique_violation(
+                None,
+                "UNIQUE constraint failed: bookings.reference"
+            )),
+            "internal"
+        );
+        // A message merely mentioning a word is not a match.
+        assert_eq!(
+            key(unique_violation(None, "idempotency of something")),
+            "internal"
+        );
+    }
 
     /// Whether the table the failing jobs create was committed; also
     /// proves the writer still answers.

@@ -821,6 +821,7 @@ async fn on_postgresql_the_race_retries_and_cancellation_hold_too() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context_on(pool, dir.path(), generous()).await;
     race_for_five_places(&ctx).await;
+    races_on_one_key_and_one_person(&ctx).await;
     // A booking and its cancellation, which frees both places.
     let (s, _, booked) = book(
         &ctx,
@@ -858,6 +859,80 @@ async fn on_postgresql_the_race_retries_and_cancellation_hold_too() {
     .await
     .unwrap();
     assert!(dir.path().join("snapshot/latest.json").exists());
+}
+
+#[tokio::test]
+async fn on_sqlite_racing_retries_and_duplicates_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    races_on_one_key_and_one_person(&context(dir.path(), generous()).await).await;
+    let dir = tempfile::tempdir().unwrap();
+    races_on_one_key_and_one_person(&context_through_pool(dir.path(), generous()).await).await;
+}
+
+/// Requests racing past the checks reach the unique indexes, which must be
+/// told apart: one key sent twenty times at once is one booking; one person
+/// under twenty keys at once is one booking and nineteen `already_booked`.
+async fn races_on_one_key_and_one_person(ctx: &ApiContext) {
+    let same_key: Vec<_> = (0..20)
+        .map(|_| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                book(
+                    &ctx,
+                    "race-same-key",
+                    &request("c1", &slot(4, 10, 0), "Clé"),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut references = std::collections::HashSet::new();
+    for t in same_key {
+        let (s, _, body) = t.await.unwrap();
+        assert!(
+            matches!(s, StatusCode::CREATED | StatusCode::OK),
+            "{s} {body}"
+        );
+        references.insert(body["reference"].as_str().unwrap().to_string());
+    }
+    assert_eq!(references.len(), 1, "one key, one booking");
+    let same_person: Vec<_> = (0..20)
+        .map(|i| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                book(
+                    &ctx,
+                    &format!("race-person-{i:02}"),
+                    &request("c1", &slot(4, 11, 10 * (i % 5)), "Unique"),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in same_person {
+        let (s, _, body) = t.await.unwrap();
+        if s == StatusCode::CONFLICT {
+            assert_eq!(body["error"], "already_booked", "{body}");
+        }
+        statuses.push(s);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        19,
+        "{statuses:?}"
+    );
 }
 
 async fn race_for_five_places(ctx: &ApiContext) {
