@@ -174,7 +174,8 @@ test('booking for oneself, by keyboard, to a confirmation that survives a reload
 test('booking for someone else says "la personne", asks the vaccine when there is a choice, and can be managed and cancelled', async () => {
   const { page, context } = await openPage(browser);
   const centres = await bookableCentres(server.url);
-  const centre = centres.find((c) => c.vaccines.length > 1) ?? centres[1];
+  const centre = centres.find((c) => c.vaccines.length > 1);
+  assert.ok(centre, 'the demo data has a centre near Metz offering a choice of vaccine');
   await answer(page, centre, 'helper', { first: 'Jeanne', last: 'Voisin', birth: ['1935', '11', '9'], phone: '06 12 34 56 78' });
   assert.match(await page.locator('.summary-list').innerText(), /Pour un proche ou une personne que j’aide/);
   // Change an answer: back to the check page after it.
@@ -218,7 +219,8 @@ test('booking for someone else says "la personne", asks the vaccine when there i
 test('a slot taken meanwhile: "Ce créneau vient d’être pris", other times offered for the first, then for the second, answers kept', async () => {
   const { page, context } = await openPage(browser);
   const centres = await bookableCentres(server.url);
-  const centre = centres.find((c) => c.vaccines.length === 1 && c.id !== centres[0].id) ?? centres[2];
+  const centre = centres.find((c) => c.vaccines.length === 1 && c.id !== centres[0].id);
+  assert.ok(centre, 'the demo data has a second centre near Metz with one vaccine');
   await answer(page, centre, 'self', { first: 'Paul', last: 'Tardif', birth: ['1938', '6', '15'] });
   // Someone else takes every remaining place of that slot.
   const draft = JSON.parse(await page.evaluate(() => sessionStorage.getItem('creneau.reservation')));
@@ -307,7 +309,8 @@ test('overloaded: a countdown, automatic retries with the same request, answers 
 test('the connection drops after the server booked: the same request is sent again and there is one booking', async () => {
   const { page, context } = await openPage(browser);
   const centres = await bookableCentres(server.url);
-  const centre = centres.filter((c) => c.vaccines.length === 1)[3] ?? centres[4];
+  const centre = centres.filter((c) => c.vaccines.length === 1)[3];
+  assert.ok(centre, 'the demo data has four centres near Metz with one vaccine');
   await answer(page, centre, 'self', { first: 'Odile', last: 'Coupure', birth: ['1939', '4', '4'] });
   let calls = 0;
   await page.route('**/api/v1/bookings', async (route) => {

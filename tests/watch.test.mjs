@@ -29,6 +29,12 @@ const shownVersion = (page) => page.evaluate(async () => {
 
 test('a newer snapshot is offered, not swapped in, and "actualiser" loads it', async () => {
   const { page, context, errors } = await openPage(browser);
+  // Which generation each snapshot file the page reads belongs to.
+  const generations = [];
+  page.on('request', (r) => {
+    const m = r.url().match(/\/data\/v\/([^/]+)\//);
+    if (m) generations.push(m[1]);
+  });
   await page.clock.install();
   await page.goto(server.url + '/departement/75');
   await appReady(page);
@@ -43,12 +49,20 @@ test('a newer snapshot is offered, not swapped in, and "actualiser" loads it', a
   await page.clock.runFor(95_000);
   await appears(page, '#newer-snapshot');
   assert.equal(await page.locator('.results').innerHTML(), before, 'the list did not move under the reader');
+  const shown = generations[0];
+  assert.ok(shown, 'the page read a generation');
+  assert.deepEqual([...new Set(generations)], [shown], 'nothing of the newer generation was loaded before the reader asked');
   assert.match(await page.locator('[role=status]').innerText(), /nouvelles disponibilités/i);
   await assertNoAxeViolations(page, 'newer snapshot notice');
   await page.click('#newer-snapshot button');
   await appears(page, '#newer-snapshot', false);
   await appears(page, '.results');
   assert.ok(await shownVersion(page));
+  // "Actualiser" loaded the newer generation's files.
+  for (let i = 0; i < 100 && !generations.some((g) => g !== shown); i++) await new Promise((r) => setTimeout(r, 100));
+  const loaded = generations.filter((g) => g !== shown);
+  assert.ok(loaded.length > 0, 'the list now comes from a newer generation');
+  assert.ok(loaded.every((g) => g > shown), `${loaded} are newer than ${shown}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

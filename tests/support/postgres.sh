@@ -4,6 +4,10 @@
 #                                     cluster on 127.0.0.1:$CRENEAU_PG_PORT
 #                                     (default 55432), prints its URL
 #   tests/support/postgres.sh stop    stops it and deletes its files
+#   tests/support/postgres.sh kill    SIGKILL to the server (a crash; the
+#                                     files stay)
+#   tests/support/postgres.sh restart starts it again on the same files
+#                                     (crash recovery)
 # The cluster runs as the `postgres` user when started by root (PostgreSQL
 # refuses to run as root), trusts local connections and skips fsync: it only
 # ever holds test data.
@@ -25,9 +29,22 @@ start)
   mkdir -p "$DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$DIR"
   as_owner "$BIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
-  as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start \
-    -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" >/dev/null
+  "$0" restart
   echo "postgres://postgres@127.0.0.1:$PORT/postgres"
+  ;;
+restart)
+  as_owner "$(bin)/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start \
+    -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" >/dev/null
+  ;;
+kill)
+  # The server and every process it started, all at once: a crash.
+  PID=$(head -1 "$DIR/data/postmaster.pid")
+  pkill -9 -P "$PID" || true
+  kill -9 "$PID"
+  for _ in $(seq 50); do
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+  done
   ;;
 stop)
   BIN=$(bin)
@@ -37,7 +54,7 @@ stop)
   rm -rf "$DIR"
   ;;
 *)
-  echo "usage: $0 start|stop" >&2
+  echo "usage: $0 start|stop|kill|restart" >&2
   exit 2
   ;;
 esac

@@ -64,6 +64,17 @@ async fn exchange(
 /// `serve.log`); the server, its address and the store's URL.
 async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, String) {
     let pool = common::store_with_reference(dir).await;
+    let database = format!("sqlite://{}", dir.join("test.db").display());
+    serve_store(dir, pool, database, extra).await
+}
+
+/// The same on a store already made (a PostgreSQL database).
+async fn serve_store(
+    dir: &std::path::Path,
+    pool: creneau::db::Pool,
+    database: String,
+    extra: &[&str],
+) -> (std::process::Child, String, String) {
     let week = "8h-20h;".repeat(7);
     let csv = format!(
         "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite;creneau_jours_feries\n\
@@ -73,7 +84,6 @@ async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, S
         .await
         .unwrap();
     pool.close().await;
-    let database = format!("sqlite://{}", dir.join("test.db").display());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -107,7 +117,7 @@ async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, S
     let started = Instant::now();
     while tokio::net::TcpStream::connect(&addr).await.is_err() {
         assert!(
-            started.elapsed() < Duration::from_secs(20),
+            started.elapsed() < Duration::from_secs(90),
             "server did not start"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -123,8 +133,9 @@ struct Seen {
     unanswered: usize,
 }
 
-/// 16 clients booking the slots of three days (36 slots × 3 places a day)
-/// until the server stops answering; returns once 20 are booked.
+/// 16 clients booking the slots of twenty days (12 slots × 3 places a
+/// day, 720 places) until the server stops answering; returns once 20 are
+/// booked.
 async fn load(
     addr: &str,
 ) -> (
@@ -132,7 +143,7 @@ async fn load(
     Vec<tokio::task::JoinHandle<()>>,
 ) {
     let date = Utc::now().with_timezone(&Paris).date_naive() + Days::days(2);
-    let slots: Vec<String> = (0..3)
+    let slots: Vec<String> = (0..20)
         .flat_map(|d| (0..12).map(move |h| (d, h)))
         .map(|(d, h)| {
             Paris
@@ -585,4 +596,117 @@ async fn requests_are_logged_and_counted_without_personal_data() {
     ] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
+}
+
+fn postgres_script(action: &str) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/support/postgres.sh"
+    );
+    let status = Command::new(script).arg(action).status().unwrap();
+    assert!(status.success(), "postgres.sh {action}");
+}
+
+async fn stop(mut server: std::process::Child) {
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = server.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_booking() {
+    let name = "creneau_test_crash";
+    let Some(pool) = common::postgres_with_reference(name).await else {
+        return;
+    };
+    let server_url = std::env::var("CRENEAU_TEST_POSTGRES").unwrap();
+    let database = format!("{}/{name}", server_url.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+
+    // 1. kill -9 of the origin under load.
+    let (mut server, addr, _) = serve_store(dir.path(), pool, database.clone(), &[]).await;
+    let (seen, clients) = load(&addr).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    for c in clients {
+        let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
+    }
+    let confirmed = seen.lock().unwrap().confirmed.clone();
+    let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
+    println!(
+        "PostgreSQL, origin killed: {} answered 201, {stored} stored",
+        confirmed.len()
+    );
+
+    // 2. kill -9 of PostgreSQL itself under load, then its restart: the
+    // origin answers errors meanwhile, then books again; nothing answered
+    // 201 is lost.
+    let pool = creneau::db::connect(&database).await.unwrap();
+    sqlx::query("DELETE FROM bookings")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM slot_usage")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pool = creneau::db::connect(&database).await.unwrap();
+    sqlx::query("DELETE FROM centres")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (server, addr, _) = serve_store(dir.path(), pool, database.clone(), &[]).await;
+    let (seen, clients) = load(&addr).await;
+    postgres_script("kill");
+    let before_restart = seen.lock().unwrap().confirmed.len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    postgres_script("restart");
+    // A booking goes through again once the database is back (sent again
+    // with its key until it does, as the app would), at a time the load
+    // never books (it takes the hours).
+    let day = Utc::now().with_timezone(&Paris).date_naive() + Days::days(24);
+    let slot = Paris
+        .from_local_datetime(&day.and_hms_opt(9, 30, 0).unwrap())
+        .unwrap()
+        .to_rfc3339();
+    let body = format!(
+        r#"{{"centre":"c1","slot":"{slot}","vaccine":"pfizer","booked_by":"self","person":{{"first_name":"Après","last_name":"Reprise","birth_date":"1935-05-05"}}}}"#
+    );
+    let back = Instant::now();
+    let mut last = String::new();
+    let reference = loop {
+        // 201, or 200 when an earlier try was booked but its answer lost.
+        let sent = post(&addr, "after-restart-1", &body).await;
+        last = format!("{sent:?}");
+        if let Sent::Answered(200 | 201, answer) = sent {
+            break serde_json::from_str::<serde_json::Value>(&answer).unwrap()["reference"]
+                .as_str()
+                .unwrap()
+                .to_string();
+        }
+        if back.elapsed() > Duration::from_secs(60) {
+            let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+            let tail: Vec<&str> = log
+                .lines()
+                .filter(|l| !l.contains("creneau::request"))
+                .collect();
+            panic!(
+                "no booking after PostgreSQL came back (last: {last}); the server log:\n{}",
+                tail[tail.len().saturating_sub(30)..].join("\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    seen.lock().unwrap().confirmed.push(reference);
+    stop(server).await;
+    for c in clients {
+        let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
+    }
+    let confirmed = seen.lock().unwrap().confirmed.clone();
+    let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
+    println!("PostgreSQL killed and restarted: {} answered 201 ({before_restart} before the kill), {stored} stored", confirmed.len());
 }
