@@ -677,7 +677,7 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
         r#"{{"centre":"c1","slot":"{slot}","vaccine":"pfizer","booked_by":"self","person":{{"first_name":"Après","last_name":"Reprise","birth_date":"1935-05-05"}}}}"#
     );
     let back = Instant::now();
-    let mut last = String::new();
+    let mut last: String;
     let reference = loop {
         // 201, or 200 when an earlier try was booked but its answer lost.
         let sent = post(&addr, "after-restart-1", &body).await;
