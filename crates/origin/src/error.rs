@@ -45,13 +45,38 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("overloaded")]
     Overloaded { retry_after_secs: u64 },
+    #[error("the store is unreachable")]
+    StoreUnavailable,
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        Error::Internal(e.into())
+        if store_unreachable(&e) {
+            tracing::warn!(error = %e, "the store is unreachable");
+            Error::StoreUnavailable
+        } else {
+            Error::Internal(e.into())
+        }
+    }
+}
+
+/// The store cannot be reached for now (a restarting or failed-over
+/// PostgreSQL, a full pool): the request may succeed if sent again, so
+/// the answer is a 503 the app retries, not a 500.
+pub fn store_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), and the server
+        // shutting down, crashed, or starting up (57P01–57P03).
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -74,6 +99,10 @@ fn with_retry_after(status: StatusCode, mut problem: ApiProblem, secs: u64) -> R
     r
 }
 
+/// `Retry-After` while the store is unreachable: a restart or failover
+/// takes seconds.
+const STORE_RETRY_AFTER_SECS: u64 = 5;
+
 /// The API's error code of an answer (`slot_taken`, `overloaded`, …), as a
 /// response extension, for the metrics: never sent, never anything the
 /// person typed.
@@ -94,6 +123,7 @@ impl Error {
             Error::KeyReused => "idempotency_key_reused",
             Error::RateLimited { .. } => "rate_limited",
             Error::Overloaded { .. } => "overloaded",
+            Error::StoreUnavailable => "store_unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -145,11 +175,32 @@ impl Error {
             Error::Overloaded { retry_after_secs } => {
                 return with_retry_after(S::SERVICE_UNAVAILABLE, body("overloaded", Some(m("Beaucoup de demandes en ce moment. Réessayez dans quelques secondes.", "Many requests at the moment. Try again in a few seconds."))), retry_after_secs)
             }
+            Error::StoreUnavailable => {
+                return with_retry_after(S::SERVICE_UNAVAILABLE, body("store_unavailable", Some(m("Le service est momentanément indisponible. Réessayez dans quelques secondes.", "The service is briefly unavailable. Try again in a few seconds."))), STORE_RETRY_AFTER_SECS)
+            }
             Error::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 (S::INTERNAL_SERVER_ERROR, body("internal", Some(m("Erreur du serveur. Réessayez plus tard.", "Server error. Please try again later."))))
             }
         };
         (status, Json(problem)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_store_is_a_503_to_retry_not_a_500() {
+        let eof = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+        assert!(store_unreachable(&eof));
+        assert!(store_unreachable(&sqlx::Error::PoolTimedOut));
+        assert!(!store_unreachable(&sqlx::Error::RowNotFound));
+        let response = Error::from(sqlx::Error::PoolTimedOut).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let response = Error::from(sqlx::Error::RowNotFound).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

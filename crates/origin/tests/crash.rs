@@ -131,6 +131,8 @@ async fn serve_store(
 struct Seen {
     confirmed: Vec<String>,
     unanswered: usize,
+    /// Answers 500: a failure the client cannot act on.
+    internal_errors: usize,
 }
 
 /// 16 clients booking the slots of twenty days (12 slots × 3 places a
@@ -168,6 +170,7 @@ async fn load(
                         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
                         seen.lock().unwrap().confirmed.push(v["reference"].as_str().unwrap().to_string());
                     }
+                    Sent::Answered(500, _) => seen.lock().unwrap().internal_errors += 1,
                     Sent::Answered(..) => {}
                     Sent::Unanswered => {
                         seen.lock().unwrap().unanswered += 1;
@@ -641,8 +644,8 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
     );
 
     // 2. kill -9 of PostgreSQL itself under load, then its restart: the
-    // origin answers errors meanwhile, then books again; nothing answered
-    // 201 is lost.
+    // origin answers 503 meanwhile, then books again; nothing answered 201
+    // is lost.
     let pool = creneau::db::connect(&database).await.unwrap();
     sqlx::query("DELETE FROM bookings")
         .execute(&pool)
@@ -702,6 +705,9 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     seen.lock().unwrap().confirmed.push(reference);
+    // While the database was away the answers were 503 with Retry-After,
+    // which the app waits out and sends again; never a 500.
+    assert_eq!(seen.lock().unwrap().internal_errors, 0);
     stop(server).await;
     for c in clients {
         let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
