@@ -33,11 +33,7 @@ pub fn PhoneLine(phone: String) -> impl IntoView {
 pub fn vaccine_names(codes: &[String]) -> String {
     codes
         .iter()
-        .map(|v| match v.as_str() {
-            "pfizer" => "Pfizer-BioNTech",
-            "moderna" => "Moderna",
-            other => other,
-        })
+        .map(|v| creneau_model::snapshot::vaccine_name(v))
         .collect::<Vec<_>>()
         .join(", ")
 }

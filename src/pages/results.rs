@@ -243,7 +243,12 @@ pub fn ResultsPage() -> impl IntoView {
                         selected=(if q.sort == Sort::NextSlot { "creneau" } else { "distance" }).to_string()
                         options=options(&[("distance", td_string!(l, results.sort_distance)), ("creneau", td_string!(l, results.sort_slot))])/>
                     <SelectField id="vaccin" label=td_string!(l, results.vaccine) selected=vaccine
-                        options=options(&[("", td_string!(l, results.all_vaccines)), ("pfizer", "Pfizer-BioNTech"), ("moderna", "Moderna")])/>
+                        options={
+                            std::iter::once(("", td_string!(l, results.all_vaccines)))
+                                .chain(creneau_model::snapshot::VACCINES.iter().map(|&(code, name, _)| (code, name)))
+                                .map(|(v, label)| (v.to_string(), label.to_string()))
+                                .collect::<Vec<_>>()
+                        }/>
                     <SelectField id="injection" label=td_string!(l, results.dose) selected=dose
                         options=options(&[("", td_string!(l, results.all_doses)), ("1", td_string!(l, results.dose_1)), ("2", td_string!(l, results.dose_2))])/>
                     <SelectField id="delai" label=td_string!(l, results.window) selected=delai

@@ -99,20 +99,33 @@ pub struct Vaccine {
     pub second_dose_days: u32,
 }
 
+/// The vaccine catalogue, written once: the codes the centres file and the
+/// API use, the names people read, and the days to the second injection.
+/// The importer, the publisher, the API and both apps read it from here.
+pub const VACCINES: &[(&str, &str, u32)] = &[
+    ("pfizer", "Pfizer-BioNTech", 21),
+    ("moderna", "Moderna", 28),
+];
+
 /// The vaccines offered in January 2021 and their second-dose intervals.
 pub fn known_vaccines() -> Vec<Vaccine> {
-    vec![
-        Vaccine {
-            code: "pfizer".into(),
-            name: "Pfizer-BioNTech".into(),
-            second_dose_days: 21,
-        },
-        Vaccine {
-            code: "moderna".into(),
-            name: "Moderna".into(),
-            second_dose_days: 28,
-        },
-    ]
+    VACCINES
+        .iter()
+        .map(|&(code, name, second_dose_days)| Vaccine {
+            code: code.into(),
+            name: name.into(),
+            second_dose_days,
+        })
+        .collect()
+}
+
+/// A vaccine's name as people read it ("Pfizer-BioNTech"), or the code
+/// itself for one the catalogue does not know.
+pub fn vaccine_name(code: &str) -> &str {
+    VACCINES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code, |(_, name, _)| name)
 }
 
 /// `index.json`: the départements and the horizon.
@@ -422,6 +435,21 @@ pub fn shard_of(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_catalogue_names_the_vaccines_and_their_intervals() {
+        assert_eq!(vaccine_name("pfizer"), "Pfizer-BioNTech");
+        assert_eq!(vaccine_name("moderna"), "Moderna");
+        assert_eq!(vaccine_name("inconnu"), "inconnu");
+        assert_eq!(second_dose_interval("moderna"), Some(28));
+        assert_eq!(
+            known_vaccines()
+                .iter()
+                .map(|v| v.code.as_str())
+                .collect::<Vec<_>>(),
+            ["pfizer", "moderna"]
+        );
+    }
 
     fn file_with(days: Vec<DaySlots>, later_days: Vec<DaySlots>) -> CentreFile {
         let summary: CentreSummary = serde_json::from_value(serde_json::json!({

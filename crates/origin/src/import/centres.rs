@@ -303,7 +303,9 @@ pub fn parse(
                 None
             }
         });
-        let mut vaccines = vec!["pfizer".to_string()];
+        // The official file of January 2021 predates the choice: the
+        // catalogue's first vaccine unless the row names others.
+        let mut vaccines = vec![creneau_model::snapshot::VACCINES[0].0.to_string()];
         if let Some(list) = get(c_vaccins) {
             vaccines = list
                 .split('|')
