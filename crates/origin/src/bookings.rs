@@ -118,6 +118,25 @@ impl Bookings {
     }
 }
 
+/// What `serve` runs beside the requests, for ever: every minute, forget
+/// idle rate-limit entries; every hour (the first at once), delete the
+/// bookings whose appointments are more than `purge_after_days` past.
+pub async fn maintain(bookings: Arc<Bookings>, pool: Pool, purge_after_days: u32) {
+    let mut minutes = 0u64;
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        bookings.shrink();
+        if minutes.is_multiple_of(60) {
+            match purge(&pool, Utc::now(), purge_after_days).await {
+                Ok(n) => tracing::info!(deleted = n, "bookings purged"),
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "purge failed"),
+            }
+        }
+        minutes += 1;
+    }
+}
+
 /// A centre as booking needs it.
 #[derive(Debug)]
 pub struct Bookable {

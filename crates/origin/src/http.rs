@@ -411,7 +411,7 @@ fn etag(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The headers every answer carries besides its CSP, also written into the
-/// few answers hyper makes itself (see [`crate::server`]).
+/// few answers hyper makes itself (see the `server` module).
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),

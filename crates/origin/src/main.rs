@@ -392,27 +392,11 @@ async fn main() -> anyhow::Result<()> {
                 args.horizon_days,
                 &pool,
             )?);
-            // Every minute: forget idle rate-limit entries; every hour, purge.
-            {
-                let (bookings, pool, days) =
-                    (bookings.clone(), pool.clone(), booking.purge_after_days);
-                tokio::spawn(async move {
-                    let mut minutes = 0u64;
-                    loop {
-                        tokio::time::sleep(Duration::from_secs(60)).await;
-                        bookings.shrink();
-                        if minutes.is_multiple_of(60) {
-                            match creneau::bookings::purge(&pool, chrono::Utc::now(), days).await {
-                                Ok(n) => tracing::info!(deleted = n, "bookings purged"),
-                                Err(e) => {
-                                    tracing::error!(error = %format!("{e:#}"), "purge failed")
-                                }
-                            }
-                        }
-                        minutes += 1;
-                    }
-                });
-            }
+            tokio::spawn(creneau::bookings::maintain(
+                bookings.clone(),
+                pool.clone(),
+                booking.purge_after_days,
+            ));
             let app = http::app(http::ApiContext {
                 pool,
                 config: Arc::new(config),
