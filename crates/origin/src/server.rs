@@ -41,6 +41,9 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+/// The largest request head taken.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
 /// What one connection may cost.
 #[derive(Clone, Debug)]
 pub struct ConnectionLimits {
@@ -83,7 +86,10 @@ pub async fn serve(
     let connections = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read);
+        .header_read_timeout(limits.header_read)
+        // A request head over 32 KiB is answered 431 (nginx's default
+        // bound is the same order): nothing of Créneau's needs more.
+        .max_header_size(MAX_HEADER_BYTES);
     let body_read = BodyReadTimeout(limits.body_read);
     tokio::pin!(stop);
     loop {

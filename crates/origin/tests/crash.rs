@@ -417,7 +417,7 @@ async fn answers_hyper_makes_itself_carry_the_security_headers() {
     let (mut server, addr, _) = serve(dir.path(), &[]).await;
     let long_header = format!(
         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
-        "a".repeat(500_000)
+        "a".repeat(creneau::server::MAX_HEADER_BYTES + 1)
     );
     for (request, status) in [
         ("NOT A REQUEST\r\n\r\n".to_string(), "400"),
