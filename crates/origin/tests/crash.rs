@@ -19,6 +19,30 @@ use creneau::import::centres;
 use sqlx::Row;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A running `creneau serve`, stopped when dropped, so a failing test does
+/// not leave it running.
+struct Serving(std::process::Child);
+
+impl std::ops::Deref for Serving {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Serving {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// What became of one request.
 #[derive(Debug)]
 enum Sent {
@@ -62,7 +86,7 @@ async fn exchange(
 /// A store with one centre (3 places a slot) and `creneau serve` on it
 /// (publishing when `extra` names an `--out` folder; its log in
 /// `serve.log`); the server, its address and the store's URL.
-async fn serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, String) {
+async fn serve(dir: &std::path::Path, extra: &[&str]) -> (Serving, String, String) {
     let pool = common::store_with_reference(dir).await;
     let database = format!("sqlite://{}", dir.join("test.db").display());
     serve_store(dir, pool, database, extra).await
@@ -74,7 +98,7 @@ async fn serve_store(
     pool: creneau::db::Pool,
     database: String,
     extra: &[&str],
-) -> (std::process::Child, String, String) {
+) -> (Serving, String, String) {
     let week = "8h-20h;".repeat(7);
     let csv = format!(
         "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation;creneau_vaccins;creneau_minutes;creneau_capacite;creneau_jours_feries\n\
@@ -122,7 +146,7 @@ async fn serve_store(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    (server, addr, database)
+    (Serving(server), addr, database)
 }
 
 /// What the clients saw: the references answered 201, and the requests
@@ -610,7 +634,7 @@ fn postgres_script(action: &str) {
     assert!(status.success(), "postgres.sh {action}");
 }
 
-async fn stop(mut server: std::process::Child) {
+async fn stop(mut server: Serving) {
     Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -32,9 +32,27 @@ pub async fn store(dir: &Path) -> Pool {
         .expect("store opens")
 }
 
-/// A store with the shipped départements and communes loaded.
+/// A store with the shipped départements and communes loaded: a copy of
+/// one made once per test binary, rather than 34,921 communes imported
+/// again by every test.
 pub async fn store_with_reference(dir: &Path) -> Pool {
-    with_reference(store(dir).await).await
+    static TEMPLATE: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            // Kept for the life of the process: every test copies it.
+            let dir = tempfile::tempdir().expect("a temporary folder").keep();
+            let pool = with_reference(store(&dir).await).await;
+            // One file, nothing left in the log, before it is copied.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&pool)
+                .await
+                .expect("checkpoint");
+            pool.close().await;
+            dir.join("test.db")
+        })
+        .await;
+    std::fs::copy(template, dir.join("test.db")).expect("copying the template store");
+    store(dir).await
 }
 
 /// A fresh database `name` on the PostgreSQL server `make test` starts
