@@ -9,32 +9,11 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startServer, ROOT } from './server.mjs';
+import { bookableSlots } from './slots.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 15);
 const CRENEAU = join(ROOT, 'target/release/creneau');
 
-/** (centre, local slot, vaccine) for every free slot of every centre booked here. */
-async function slotList(base) {
-  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
-  const index = await (await fetch(`${base}/data/${pointer.index}`)).json();
-  const out = [];
-  for (const d of index.departements) {
-    const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', d.code)}`)).json();
-    for (const c of dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1))) {
-      const file = await (await fetch(`${base}/data/${pointer.centre.replace('{id}', c.id)}`)).json();
-      for (const day of file.days.slice(0, 14)) {
-        for (const run of day.runs) {
-          const [h, m] = run.start.split(':').map(Number);
-          for (let i = 0; i < run.count; i++) {
-            const t = h * 60 + m + i * file.slot_minutes;
-            out.push([c.id, `${day.date}T${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`, c.vaccines[0]]);
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
 
 function wrk(url, { connections, seconds, delayMs = 0, slotsFile }) {
   const text = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'bench/bookings.lua'), url], {
@@ -59,7 +38,7 @@ async function scenario(label, serveFlags, run, synchronous = 'full') {
   process.env.CRENEAU_SQLITE_SYNCHRONOUS = synchronous;
   const server = await startServer(['--bookings-per-minute', '100000000', '--lookups-per-minute', '100000000', ...serveFlags]);
   try {
-    const slots = await slotList(server.url);
+    const slots = await bookableSlots(server.url);
     const slotsFile = join(tmpdir(), `creneau-bench-slots-${process.pid}.txt`);
     writeFileSync(slotsFile, slots.map((s) => s.join(';')).join('\n') + '\n');
     // Warm-up (caches, first generation), not measured.

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { ROOT } from './server.mjs';
+import { bookableSlots } from './slots.mjs';
 
 const CYCLES = Number(process.argv[2] ?? 20);
 const SECONDS = Number(process.argv[3] ?? 3);
@@ -30,28 +31,6 @@ async function up(url) {
   throw new Error('the server did not start');
 }
 
-/** Every free first-injection slot of every centre booked here, two weeks ahead. */
-async function slotList(base) {
-  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
-  const index = await (await fetch(`${base}/data/${pointer.index}`)).json();
-  const out = [];
-  for (const d of index.departements) {
-    const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', d.code)}`)).json();
-    for (const c of dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1))) {
-      const file = await (await fetch(`${base}/data/${pointer.centre.replace('{id}', c.id)}`)).json();
-      for (const day of file.days.slice(0, 14)) {
-        for (const run of day.runs) {
-          const [h, m] = run.start.split(':').map(Number);
-          for (let i = 0; i < run.count; i++) {
-            const t = h * 60 + m + i * file.slot_minutes;
-            out.push([c.id, `${day.date}T${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`, c.vaccines[0]].join(';'));
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'creneau-crash-cycles-'));
 const dbPath = join(dir, 'creneau.db');
@@ -72,7 +51,7 @@ try {
     const started = Date.now();
     await up(url);
     const startupMs = Date.now() - started;
-    if (cycle === 1) slots = await slotList(url);
+    if (cycle === 1) slots = (await bookableSlots(url)).map((s) => s.join(';'));
     // A new order each cycle, so each starts on free slots, as a crowd
     // spread over the country would, rather than on those the last one filled.
     for (let i = slots.length - 1; i > 0; i--) {

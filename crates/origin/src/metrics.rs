@@ -16,7 +16,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
@@ -50,60 +50,66 @@ pub struct Metrics {
     pub purged: Counter,
 }
 
+/// `metric`, registered under `name` with its help text.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 fn build() -> Metrics {
-    let mut registry = Registry::with_prefix("creneau");
-    let m = Metrics {
-        requests: Family::default(),
-        bookings: Family::default(),
-        in_flight: Gauge::default(),
-        writer_batch: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
-        writer_commit: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
-        snapshot_generation: Histogram::new(exponential_buckets(0.05, 2.0, 10)),
-        snapshot_age: Gauge::default(),
-        purged: Counter::default(),
-        registry: Registry::default(),
-    };
-    registry.register(
-        "http_requests",
-        "Answers by route template and status",
-        m.requests.clone(),
-    );
-    registry.register(
-        "bookings",
-        "Booking requests by outcome",
-        m.bookings.clone(),
-    );
-    registry.register(
-        "api_in_flight",
-        "Booking API requests being handled",
-        m.in_flight.clone(),
-    );
-    registry.register(
-        "writer_batch_size",
-        "Bookings committed together by the SQLite writer",
-        m.writer_batch.clone(),
-    );
-    registry.register(
-        "writer_commit_seconds",
-        "Time to commit one batch, sync included",
-        m.writer_commit.clone(),
-    );
-    registry.register(
-        "snapshot_generation_seconds",
-        "Time to build and write one snapshot generation",
-        m.snapshot_generation.clone(),
-    );
-    registry.register(
-        "snapshot_age_seconds",
-        "Age of the published snapshot",
-        m.snapshot_age.clone(),
-    );
-    registry.register(
-        "purged_bookings",
-        "Bookings deleted by the purge",
-        m.purged.clone(),
-    );
-    Metrics { registry, ..m }
+    let mut r = Registry::with_prefix("creneau");
+    let buckets = |start, count| Histogram::new(exponential_buckets(start, 2.0, count));
+    Metrics {
+        requests: registered(
+            &mut r,
+            "http_requests",
+            "Answers by route template and status",
+            Family::default(),
+        ),
+        bookings: registered(
+            &mut r,
+            "bookings",
+            "Booking requests by outcome",
+            Family::default(),
+        ),
+        in_flight: registered(
+            &mut r,
+            "api_in_flight",
+            "Booking API requests being handled",
+            Gauge::default(),
+        ),
+        writer_batch: registered(
+            &mut r,
+            "writer_batch_size",
+            "Bookings committed together by the SQLite writer",
+            buckets(1.0, 10),
+        ),
+        writer_commit: registered(
+            &mut r,
+            "writer_commit_seconds",
+            "Time to commit one batch, sync included",
+            buckets(0.0001, 16),
+        ),
+        snapshot_generation: registered(
+            &mut r,
+            "snapshot_generation_seconds",
+            "Time to build and write one snapshot generation",
+            buckets(0.05, 10),
+        ),
+        snapshot_age: registered(
+            &mut r,
+            "snapshot_age_seconds",
+            "Age of the published snapshot",
+            Gauge::default(),
+        ),
+        purged: registered(
+            &mut r,
+            "purged_bookings",
+            "Bookings deleted by the purge",
+            Counter::default(),
+        ),
+        registry: r,
+    }
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(build);

@@ -220,21 +220,24 @@ async fn load(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_bookings_loses_no_confirmed_booking_and_oversells_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, addr, database) = serve(dir.path(), &[]).await;
-    // Let bookings flow, then kill -9 while they are still coming.
-    let (seen, clients) = load(&addr).await;
+    let (server, addr, database) = serve(dir.path(), &[]).await;
+    let (answered, stored) = kill_9_under_load(server, &addr, &database).await;
+    println!("{answered} bookings answered 201 before kill -9, {stored} in the store");
+}
+
+/// Let bookings flow, then kill -9 while they are still coming; every
+/// booking answered 201 must be in the store (see
+/// [`all_answered_bookings_are_stored`]). The bookings answered and stored.
+async fn kill_9_under_load(mut server: Serving, addr: &str, database: &str) -> (usize, usize) {
+    let (seen, clients) = load(addr).await;
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
     for c in clients {
         let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
     }
     let confirmed = seen.lock().unwrap().confirmed.clone();
-    let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
-    println!(
-        "{} bookings answered 201 before kill -9, {} in the store",
-        confirmed.len(),
-        stored
-    );
+    let stored = all_answered_bookings_are_stored(database, &confirmed).await;
+    (confirmed.len(), stored)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -653,19 +656,9 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
     let dir = tempfile::tempdir().unwrap();
 
     // 1. kill -9 of the origin under load.
-    let (mut server, addr, _) = serve_store(dir.path(), pool, database.clone(), &[]).await;
-    let (seen, clients) = load(&addr).await;
-    server.kill().unwrap();
-    server.wait().unwrap();
-    for c in clients {
-        let _ = tokio::time::timeout(Duration::from_secs(10), c).await;
-    }
-    let confirmed = seen.lock().unwrap().confirmed.clone();
-    let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
-    println!(
-        "PostgreSQL, origin killed: {} answered 201, {stored} stored",
-        confirmed.len()
-    );
+    let (server, addr, _) = serve_store(dir.path(), pool, database.clone(), &[]).await;
+    let (answered, stored) = kill_9_under_load(server, &addr, &database).await;
+    println!("PostgreSQL, origin killed: {answered} answered 201, {stored} stored");
 
     // 2. kill -9 of PostgreSQL itself under load, then its restart: the
     // origin answers 503 meanwhile, then books again; nothing answered 201
