@@ -1,29 +1,27 @@
 //! `creneau`, the origin: everything that runs on Créneau's own servers.
+//! Imports run one way, down this list: a module never imports one above it.
 //!
-//! - [`db`]: the store (SQLite or PostgreSQL) and its migrations.
-//! - [`import`]: the official centres list, communes and postcodes.
-//! - [`demo`]: the shipped demonstration centres.
-//! - [`publish`]: the minute-by-minute snapshot publisher.
-//! - [`http`]: the app, the snapshot and the API on one address.
+//! - [`cli`]: the `creneau` command's subcommands and what each runs.
 //! - [`server`]: the socket: connection limits, timeouts, stopping cleanly.
-//! - [`bookings`]: the booking API (book, look up, cancel), purge, day lists.
-//! - [`eligibility`]: who may book, from a configuration file.
-//! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
-//! - [`metrics`]: what an operator watches (Prometheus), on its own address.
-//! - [`limits`]: client address, rate limits, the bound on work in flight.
-//! - [`person`]: who a booking is for (one per person), birth-date repair.
-//! - [`error`]: the API's error type.
+//! - [`http`]: the app, the snapshot and the API on one address; each
+//!   error to its status code.
+//! - [`publish`]: the minute-by-minute snapshot: load, build, write.
+//! - [`booking`]: booking rules, eligibility, limits, errors without status
+//!   codes.
+//! - [`demo`]: the shipped demonstration centres.
+//! - [`import`]: the official centres list, communes and postcodes.
+//! - [`store`]: the store (SQLite or PostgreSQL): centres mapped once, the
+//!   ledger and the SQLite writer, staff operations, migrations.
+//! - [`messages`]: the API's messages, from `locales/api/*.json`.
+//! - [`metrics`]: what an operator watches (Prometheus), fed by every layer.
 
-pub mod bookings;
-pub mod db;
+pub mod booking;
+pub mod cli;
 pub mod demo;
-pub mod eligibility;
-pub mod error;
 pub mod http;
 pub mod import;
-pub mod ledger;
-pub mod limits;
+pub mod messages;
 pub mod metrics;
-pub mod person;
 pub mod publish;
 pub mod server;
+pub mod store;

@@ -183,7 +183,7 @@ pub fn harden_head(head: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(
         b"content-security-policy: default-src 'none'; frame-ancestors 'none'\r\n",
     );
-    for (name, value) in crate::http::SECURITY_HEADERS {
+    for (name, value) in crate::http::headers::SECURITY_HEADERS {
         out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
     out.extend_from_slice(&head[status_line..]);

@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
+use creneau::booking::limits::LimitsConfig;
 use creneau::http::{app, ApiContext, Config};
 use creneau::import::centres;
-use creneau::limits::LimitsConfig;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -37,7 +37,7 @@ async fn context_through_pool(dir: &std::path::Path, limits: LimitsConfig) -> Ap
 
 /// The test centres on a store, writing through the pool.
 async fn context_on(
-    pool: creneau::db::Pool,
+    pool: creneau::store::Pool,
     dir: &std::path::Path,
     limits: LimitsConfig,
 ) -> ApiContext {
@@ -982,10 +982,10 @@ async fn race_for_five_places(ctx: &ApiContext) {
     }
     assert_eq!(references.len(), 1);
     assert_eq!(common::count(&ctx.pool, "bookings").await, 6);
-    let audit = creneau::bookings::audit(&ctx.pool).await.unwrap();
+    let audit = creneau::store::operations::audit(&ctx.pool).await.unwrap();
     assert_eq!(
         audit,
-        creneau::bookings::Audit {
+        creneau::store::operations::Audit {
             confirmed: 6,
             over_capacity: 0,
             mismatched: 0
@@ -1007,7 +1007,7 @@ async fn the_centre_gets_its_day_list_and_old_bookings_are_purged() {
         assert_eq!(s, StatusCode::CREATED);
     }
     let date = Utc::now().with_timezone(&Paris).date_naive() + Duration::days(2);
-    let csv = creneau::bookings::export_day(&ctx.pool, "c1", date)
+    let csv = creneau::store::operations::export_day(&ctx.pool, "c1", date)
         .await
         .unwrap();
     let lines: Vec<&str> = csv.lines().collect();
@@ -1029,7 +1029,7 @@ async fn the_centre_gets_its_day_list_and_old_bookings_are_purged() {
     );
     // Purge: nothing is old yet; then pretend the appointments were long ago.
     assert_eq!(
-        creneau::bookings::purge(&ctx.pool, Utc::now(), 30)
+        creneau::store::operations::purge(&ctx.pool, Utc::now(), 30)
             .await
             .unwrap(),
         0
@@ -1061,7 +1061,7 @@ async fn the_centre_gets_its_day_list_and_old_bookings_are_purged() {
         .unwrap();
     audit_is_clean(&ctx).await;
     assert_eq!(
-        creneau::bookings::purge(&ctx.pool, Utc::now(), 30)
+        creneau::store::operations::purge(&ctx.pool, Utc::now(), 30)
             .await
             .unwrap(),
         2
@@ -1133,18 +1133,18 @@ async fn a_backup_taken_during_bookings_restores_to_a_consistent_store() {
         })
     };
     let copy = dir.path().join("copy.db");
-    creneau::db::backup(&ctx.pool, &copy).await.unwrap();
+    creneau::store::backup(&ctx.pool, &copy).await.unwrap();
     during.await.unwrap();
     assert!(
-        creneau::db::backup(&ctx.pool, &copy).await.is_err(),
+        creneau::store::backup(&ctx.pool, &copy).await.is_err(),
         "an existing file is not overwritten"
     );
     // Restore: the copy opened as a store passes the audit and holds at
     // least every booking made before it began.
-    let restored = creneau::db::connect(&format!("sqlite://{}", copy.display()))
+    let restored = creneau::store::connect(&format!("sqlite://{}", copy.display()))
         .await
         .unwrap();
-    let audit = creneau::bookings::audit(&restored).await.unwrap();
+    let audit = creneau::store::operations::audit(&restored).await.unwrap();
     assert_eq!((audit.over_capacity, audit.mismatched), (0, 0), "{audit:?}");
     assert!((10..=40).contains(&audit.confirmed), "{audit:?}");
     assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
@@ -1162,7 +1162,7 @@ fn letters(i: u32) -> String {
 }
 
 async fn csv_day(ctx: &ApiContext, date: chrono::NaiveDate) -> String {
-    creneau::bookings::export_day(&ctx.pool, "c1", date)
+    creneau::store::operations::export_day(&ctx.pool, "c1", date)
         .await
         .unwrap()
 }
@@ -1358,7 +1358,7 @@ async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_repor
         .execute(&ctx.pool)
         .await
         .unwrap();
-    let repair = creneau::person::repair_birth_dates(&ctx.pool)
+    let repair = creneau::store::person::repair_birth_dates(&ctx.pool)
         .await
         .unwrap()
         .unwrap();
@@ -1410,7 +1410,7 @@ async fn birth_dates_stored_in_a_loose_form_are_mended_once_and_duplicates_repor
         "{report}"
     );
     assert_eq!(
-        creneau::person::repair_birth_dates(&ctx.pool)
+        creneau::store::person::repair_birth_dates(&ctx.pool)
             .await
             .unwrap(),
         None,
@@ -1445,7 +1445,7 @@ async fn on_booking(
 }
 
 async fn audit_is_clean(ctx: &ApiContext) {
-    let audit = creneau::bookings::audit(&ctx.pool).await.unwrap();
+    let audit = creneau::store::operations::audit(&ctx.pool).await.unwrap();
     assert_eq!((audit.over_capacity, audit.mismatched), (0, 0), "{audit:?}");
 }
 

@@ -95,7 +95,7 @@ async fn serve(dir: &std::path::Path, extra: &[&str]) -> (Serving, String, Strin
 /// The same on a store already made (a PostgreSQL database).
 async fn serve_store(
     dir: &std::path::Path,
-    pool: creneau::db::Pool,
+    pool: creneau::store::Pool,
     database: String,
     extra: &[&str],
 ) -> (Serving, String, String) {
@@ -292,7 +292,7 @@ async fn sigterm_during_bookings_answers_what_is_in_flight_and_exits_0() {
 async fn all_answered_bookings_are_stored(database: &str, confirmed: &[String]) -> usize {
     assert!(!confirmed.is_empty());
     // Reopen the store as a restarted server would.
-    let pool = creneau::db::connect(database).await.unwrap();
+    let pool = creneau::store::connect(database).await.unwrap();
     let stored: Vec<(String, i64, i64)> = sqlx::query(
         "SELECT reference, first_at, second_at FROM bookings WHERE status = 'confirmed'",
     )
@@ -663,7 +663,7 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
     // 2. kill -9 of PostgreSQL itself under load, then its restart: the
     // origin answers 503 meanwhile, then books again; nothing answered 201
     // is lost.
-    let pool = creneau::db::connect(&database).await.unwrap();
+    let pool = creneau::store::connect(&database).await.unwrap();
     sqlx::query("DELETE FROM bookings")
         .execute(&pool)
         .await
@@ -674,7 +674,7 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
         .unwrap();
     pool.close().await;
     let dir = tempfile::tempdir().unwrap();
-    let pool = creneau::db::connect(&database).await.unwrap();
+    let pool = creneau::store::connect(&database).await.unwrap();
     sqlx::query("DELETE FROM centres")
         .execute(&pool)
         .await

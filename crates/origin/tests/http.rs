@@ -219,7 +219,7 @@ async fn hsts_only_for_https_reported_by_a_trusted_proxy() {
     let stranger: std::net::SocketAddr = "203.0.113.9:40000".parse().unwrap();
     ctx.bookings = std::sync::Arc::new(common::bookings(
         &ctx.pool,
-        creneau::limits::LimitsConfig {
+        creneau::booking::limits::LimitsConfig {
             trusted_proxies: vec![proxy.ip()],
             ..Default::default()
         },

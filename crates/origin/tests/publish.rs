@@ -12,7 +12,7 @@ use creneau::import::{centres, communes};
 use creneau::{demo, publish};
 use creneau_model::snapshot::{CentreFile, DepartementFile, Index, Pointer, SearchShard};
 
-async fn demo_store(dir: &std::path::Path) -> creneau::db::Pool {
+async fn demo_store(dir: &std::path::Path) -> creneau::store::Pool {
     let pool = common::store_with_reference(dir).await;
     let text = std::fs::read_to_string(common::repo().join("data/communes.csv")).unwrap();
     let (rows, _) = communes::parse("communes.csv", &text).unwrap();

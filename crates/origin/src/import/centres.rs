@@ -20,7 +20,7 @@ use creneau_model::snapshot::{known_vaccines, BookingMode};
 use sqlx::Row;
 
 use super::{header, read_utf8, records, Columns, ImportError, Report, RowProblem};
-use crate::db::Pool;
+use crate::store::Pool;
 
 /// Choices the file does not carry.
 #[derive(Clone, Debug)]

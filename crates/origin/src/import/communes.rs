@@ -16,7 +16,7 @@ use creneau_model::geo;
 use sqlx::Row;
 
 use super::{header, read_utf8, records, rows, Columns, ImportError, Report, RowProblem};
-use crate::db::Pool;
+use crate::store::Pool;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommuneRow {

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use creneau::db::{self, Pool};
 use creneau::import::communes;
+use creneau::store::{self, Pool};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -27,7 +27,7 @@ pub fn shared(name: &str) -> Option<PathBuf> {
 
 /// A fresh SQLite store in a temporary folder.
 pub async fn store(dir: &Path) -> Pool {
-    db::connect(&format!("sqlite://{}", dir.join("test.db").display()))
+    store::connect(&format!("sqlite://{}", dir.join("test.db").display()))
         .await
         .expect("store opens")
 }
@@ -75,7 +75,7 @@ pub async fn postgres_with_reference(name: &str) -> Option<Pool> {
     }
     admin.close().await;
     let (base, _) = server.rsplit_once('/').expect("a database URL");
-    let pool = db::connect(&format!("{base}/{name}"))
+    let pool = store::connect(&format!("{base}/{name}"))
         .await
         .expect("store opens");
     Some(with_reference(pool).await)
@@ -126,10 +126,10 @@ pub fn assert_valid(kind: &str, path: &Path) {
 /// Booking state for tests: the built-in eligibility rules and the given
 /// limits, on the pool's SQLite store (through its writer thread).
 pub fn bookings(
-    pool: &creneau::db::Pool,
-    limits: creneau::limits::LimitsConfig,
-) -> creneau::bookings::Bookings {
-    creneau::bookings::Bookings::new(Default::default(), limits, 28, pool).unwrap()
+    pool: &creneau::store::Pool,
+    limits: creneau::booking::limits::LimitsConfig,
+) -> creneau::booking::Bookings {
+    creneau::booking::Bookings::new(Default::default(), limits, 28, pool).unwrap()
 }
 
 /// The OpenAPI document's schema `name`, compiled, to check an answer.

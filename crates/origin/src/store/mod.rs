@@ -1,7 +1,21 @@
 //! The store: one connection pool over SQLite (default) or PostgreSQL,
 //! chosen by the URL, with the numbered migrations of `migrations/` applied
 //! on connect, then the data repairs SQL alone cannot make
-//! ([`crate::person::repair_birth_dates`]). Queries use `$1` placeholders, which both drivers accept.
+//! ([`person::repair_birth_dates`]). Queries use `$1` placeholders, which
+//! both drivers accept.
+//!
+//! - [`centres`]: centre rows, read and mapped in one place.
+//! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
+//! - [`operations`]: what staff run on the store (purge, day list, audit).
+//! - [`person`]: who a booking is for, as the store compares people.
+//!
+//! Nothing here knows HTTP or the booking rules: the layers above import
+//! the store, never the other way.
+
+pub mod centres;
+pub mod ledger;
+pub mod operations;
+pub mod person;
 
 use std::str::FromStr;
 
@@ -10,6 +24,51 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
 pub type Pool = AnyPool;
+
+/// What can go wrong in the store, as the layers above need to tell it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Unreachable for now (a restarting or failed-over PostgreSQL, a full
+    /// pool): the same request may succeed if sent again.
+    #[error("the store is unreachable")]
+    Unavailable,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if unreachable(&e) {
+            tracing::warn!(error = %e, "the store is unreachable");
+            StoreError::Unavailable
+        } else {
+            StoreError::Other(e.into())
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Other(e.into())
+    }
+}
+
+/// The store cannot be reached for now: a connection error, or the server
+/// shutting down or starting up, rather than a refused statement.
+pub fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), and the server
+        // shutting down, crashed, or starting up (57P01–57P03).
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
 
 /// How SQLite makes a commit durable, for the pool's connections and the
 /// booking writer alike: `FULL` by default, so a booking answered 201
@@ -83,7 +142,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         .run(&pool)
         .await
         .context("applying migrations")?;
-    if let Some(repair) = crate::person::repair_birth_dates(&pool).await? {
+    if let Some(repair) = person::repair_birth_dates(&pool).await? {
         if !repair.duplicates.is_empty() || !repair.unreadable.is_empty() {
             tracing::warn!(
                 normalised = repair.normalised.len(),
@@ -129,4 +188,25 @@ pub async fn backup(pool: &Pool, to: &std::path::Path) -> anyhow::Result<()> {
     std::fs::File::open(&partial)?.sync_all()?;
     std::fs::rename(&partial, to).with_context(|| format!("renaming to {}", to.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_store_is_told_from_a_refused_statement() {
+        let eof = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+        assert!(unreachable(&eof));
+        assert!(unreachable(&sqlx::Error::PoolTimedOut));
+        assert!(!unreachable(&sqlx::Error::RowNotFound));
+        assert!(matches!(
+            StoreError::from(sqlx::Error::PoolTimedOut),
+            StoreError::Unavailable
+        ));
+        assert!(matches!(
+            StoreError::from(sqlx::Error::RowNotFound),
+            StoreError::Other(_)
+        ));
+    }
 }

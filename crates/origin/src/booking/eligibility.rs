@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use creneau_model::booking::{age_on, Message};
 use serde::Deserialize;
 
-pub const DEFAULT_FILE: &str = include_str!("../../../config/eligibility.toml");
+use crate::messages::{message, message_with};
+
+pub const DEFAULT_FILE: &str = include_str!("../../../../config/eligibility.toml");
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,10 +49,8 @@ impl Eligibility {
 
     /// Why the public may not book at this centre, if it may not.
     pub fn centre_refusal(&self, professional_centre: bool) -> Option<Message> {
-        (professional_centre && !self.public_may_book_professional_centres).then(|| Message::new(
-            "Ce centre est réservé aux professionnels de santé : il ne peut pas être réservé ici. Choisissez un autre centre.",
-            "This centre is reserved for health professionals and cannot be booked here. Choose another centre.",
-        ))
+        (professional_centre && !self.public_may_book_professional_centres)
+            .then(|| message("eligibility.professional_centre"))
     }
 
     /// Why this person may not book this appointment, if they may not.
@@ -68,9 +68,9 @@ impl Eligibility {
         let age = age_on(birth, first_injection);
         if age < self.minimum_age as i32 {
             let min = self.minimum_age;
-            return Some(Message::new(
-                format!("La vaccination est ouverte aux personnes de {min} ans et plus le jour du rendez-vous. D’après la date de naissance saisie, la personne aura {age} ans ce jour-là."),
-                format!("Vaccination is open to people aged {min} or over on the day of the appointment. From the date of birth given, the person will be {age} on that day."),
+            return Some(message_with(
+                "eligibility.too_young",
+                &[("min", min.into()), ("age", age.into())],
             ));
         }
         None

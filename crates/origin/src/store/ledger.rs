@@ -25,8 +25,7 @@ use rusqlite::{params, OptionalExtension};
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::Pool;
-use crate::error::Error;
+use super::{Pool, StoreError};
 
 /// Take one place in a slot if one is left.
 const TAKE_ONE: &str = "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1) \
@@ -113,22 +112,23 @@ pub enum Inserted {
     Done,
     /// The Idempotency-Key is already in a booking.
     KeyUsed,
+    /// This person already has a booking to come (or another request for
+    /// them won the race).
+    PersonHasOne,
 }
 
 /// A unique index refused a row: which one, by its name (PostgreSQL names
 /// the index; SQLite names its columns, `UNIQUE constraint failed:
 /// bookings.idempotency_key`), says what it means. Never by the wording of
 /// the message, which a driver or server version may change.
-fn unique_violation(index: Option<&str>, message: &str) -> Result<Inserted, Error> {
+fn unique_violation(index: Option<&str>, message: &str) -> Result<Inserted, StoreError> {
     let columns = message.strip_prefix("UNIQUE constraint failed: ");
     match (index, columns) {
         (Some("bookings_idempotency_key"), _) | (_, Some("bookings.idempotency_key")) => {
             Ok(Inserted::KeyUsed)
         }
-        // This person already has a booking to come (or another request for
-        // them won the race).
         (Some("bookings_one_per_person"), _) | (_, Some("bookings.person_key")) => {
-            Err(Error::AlreadyBooked)
+            Ok(Inserted::PersonHasOne)
         }
         // The reference (40 random bits) met another: too rare to spend a
         // lookup on beforehand; the person sends the request again.
@@ -142,9 +142,9 @@ fn unique_violation(index: Option<&str>, message: &str) -> Result<Inserted, Erro
 /// [`begin`](Ledger::begin) and [`keep`](Ledger::keep) or
 /// [`undo`](Ledger::undo)) is kept or undone as a whole.
 pub trait Ledger: Send {
-    fn begin(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
-    fn keep(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
-    fn undo(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+    fn begin(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn keep(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn undo(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Take one place in each slot of `starts` (one or two), all or none
     /// counted: true if every one had room.
     fn take(
@@ -152,40 +152,40 @@ pub trait Ledger: Send {
         centre: &str,
         starts: &[i64],
         capacity: u32,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Places taken per slot start at a centre within [from, to).
     fn taken_between(
         &mut self,
         centre: &str,
         from: i64,
         to: i64,
-    ) -> impl Future<Output = Result<HashMap<i64, u32>, Error>> + Send;
+    ) -> impl Future<Output = Result<HashMap<i64, u32>, StoreError>> + Send;
     fn insert(
         &mut self,
         row: &NewBooking<'_>,
-    ) -> impl Future<Output = Result<Inserted, Error>> + Send;
+    ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
     /// The request hash and reference of the booking made with this key.
     fn key_holder(
         &mut self,
         key: &str,
-    ) -> impl Future<Output = Result<Option<(Option<String>, String)>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<(Option<String>, String)>, StoreError>> + Send;
     fn read(
         &mut self,
         reference: &str,
-    ) -> impl Future<Output = Result<Option<StoredBooking>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<StoredBooking>, StoreError>> + Send;
     /// Cancel a confirmed booking and free its places; false if it was
     /// not confirmed (already cancelled).
     fn cancel(
         &mut self,
         reference: &str,
         now: i64,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Give one place of a slot back.
     fn free_place(
         &mut self,
         centre: &str,
         start: i64,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Change the time of one injection of a confirmed booking from `from`
     /// to `to` (`to` None: cancel the second on its own). False if the
     /// booking is no longer as read (cancelled, moved meanwhile).
@@ -196,7 +196,7 @@ pub trait Ledger: Send {
         from: i64,
         to: Option<i64>,
         now: i64,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// The statement of a reschedule and its parameters.
@@ -236,7 +236,7 @@ impl PoolLedger {
         }
     }
 
-    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, Error> {
+    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, StoreError> {
         self.tx
             .as_deref_mut()
             .ok_or_else(|| anyhow::anyhow!("a store step used outside begin/keep").into())
@@ -266,7 +266,7 @@ fn stored_from_any(r: &sqlx::any::AnyRow) -> StoredBooking {
 pub async fn read_on<'e>(
     on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     reference: &str,
-) -> Result<Option<StoredBooking>, Error> {
+) -> Result<Option<StoredBooking>, StoreError> {
     Ok(sqlx::query(READ)
         .bind(reference)
         .fetch_optional(on)
@@ -275,13 +275,30 @@ pub async fn read_on<'e>(
         .map(stored_from_any))
 }
 
+/// The centre of the booking with this reference and birth date (the
+/// pair a person proves a booking is theirs with), if there is one.
+pub async fn centre_of(
+    pool: &Pool,
+    reference: &str,
+    birth_date: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query("SELECT centre_id FROM bookings WHERE reference = $1 AND birth_date = $2")
+            .bind(reference)
+            .bind(birth_date)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| r.get(0)),
+    )
+}
+
 /// Places taken per slot start, on the pool (alternatives) or in a step.
 pub async fn taken_on<'e>(
     on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     centre: &str,
     from: i64,
     to: i64,
-) -> Result<HashMap<i64, u32>, Error> {
+) -> Result<HashMap<i64, u32>, StoreError> {
     let rows = sqlx::query(TAKEN_BETWEEN)
         .bind(centre)
         .bind(from)
@@ -295,7 +312,7 @@ pub async fn taken_on<'e>(
 }
 
 impl Ledger for PoolLedger {
-    async fn begin(&mut self) -> Result<(), Error> {
+    async fn begin(&mut self) -> Result<(), StoreError> {
         self.tx = Some(if self.sqlite {
             self.pool.begin_with("BEGIN IMMEDIATE").await?
         } else {
@@ -304,21 +321,26 @@ impl Ledger for PoolLedger {
         Ok(())
     }
 
-    async fn keep(&mut self) -> Result<(), Error> {
+    async fn keep(&mut self) -> Result<(), StoreError> {
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
         }
         Ok(())
     }
 
-    async fn undo(&mut self) -> Result<(), Error> {
+    async fn undo(&mut self) -> Result<(), StoreError> {
         if let Some(tx) = self.tx.take() {
             tx.rollback().await?;
         }
         Ok(())
     }
 
-    async fn take(&mut self, centre: &str, starts: &[i64], capacity: u32) -> Result<bool, Error> {
+    async fn take(
+        &mut self,
+        centre: &str,
+        starts: &[i64],
+        capacity: u32,
+    ) -> Result<bool, StoreError> {
         let mut query = sqlx::query(take_sql(starts)).bind(centre.to_string());
         for at in starts {
             query = query.bind(*at);
@@ -332,11 +354,11 @@ impl Ledger for PoolLedger {
         centre: &str,
         from: i64,
         to: i64,
-    ) -> Result<HashMap<i64, u32>, Error> {
+    ) -> Result<HashMap<i64, u32>, StoreError> {
         taken_on(self.conn()?, centre, from, to).await
     }
 
-    async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, Error> {
+    async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, StoreError> {
         let inserted = sqlx::query(INSERT)
             .bind(b.reference)
             .bind(b.centre_id)
@@ -365,7 +387,10 @@ impl Ledger for PoolLedger {
         }
     }
 
-    async fn key_holder(&mut self, key: &str) -> Result<Option<(Option<String>, String)>, Error> {
+    async fn key_holder(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<(Option<String>, String)>, StoreError> {
         Ok(sqlx::query(KEY_HOLDER)
             .bind(key)
             .fetch_optional(self.conn()?)
@@ -373,11 +398,11 @@ impl Ledger for PoolLedger {
             .map(|r| (r.get(0), r.get(1))))
     }
 
-    async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, Error> {
+    async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, StoreError> {
         read_on(self.conn()?, reference).await
     }
 
-    async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, Error> {
+    async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, StoreError> {
         let cancelled = sqlx::query(CANCEL)
             .bind(reference)
             .bind(now)
@@ -393,7 +418,7 @@ impl Ledger for PoolLedger {
         Ok(true)
     }
 
-    async fn free_place(&mut self, centre: &str, start: i64) -> Result<(), Error> {
+    async fn free_place(&mut self, centre: &str, start: i64) -> Result<(), StoreError> {
         sqlx::query(FREE_ONE)
             .bind(centre.to_string())
             .bind(start)
@@ -409,7 +434,7 @@ impl Ledger for PoolLedger {
         from: i64,
         to: Option<i64>,
         now: i64,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, StoreError> {
         let (sql, third) = reschedule_sql(dose, to, now);
         let done = sqlx::query(sql)
             .bind(reference.to_string())
@@ -436,12 +461,6 @@ pub struct SqliteLedger {
     unsure: bool,
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        Error::Internal(e.into())
-    }
-}
-
 /// The SQL for SQLite's own API: `$N` becomes `?N`. SQLite numbers `$N`
 /// parameters in order of appearance, not by N (so `… = $2 WHERE … = $1`
 /// would swap them); `?N` is parameter N.
@@ -459,7 +478,7 @@ fn numbered(sql: &str) -> String {
 }
 
 impl SqliteLedger {
-    fn close_step(&mut self, sql: &str) -> Result<(), Error> {
+    fn close_step(&mut self, sql: &str) -> Result<(), StoreError> {
         match self.conn.execute_batch(sql) {
             Ok(()) => {
                 self.open_steps = self.open_steps.saturating_sub(1);
@@ -497,7 +516,7 @@ impl SqliteLedger {
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; \
              PRAGMA wal_autocheckpoint = 1000; PRAGMA mmap_size = 268435456;",
-            crate::db::sqlite_synchronous()
+            crate::store::sqlite_synchronous()
         ))?;
         conn.set_prepared_statement_cache_capacity(32);
         // Start from an empty log: after a crash the log left behind is
@@ -517,21 +536,26 @@ impl SqliteLedger {
 }
 
 impl Ledger for SqliteLedger {
-    async fn begin(&mut self) -> Result<(), Error> {
+    async fn begin(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch("SAVEPOINT step")?;
         self.open_steps += 1;
         Ok(())
     }
 
-    async fn keep(&mut self) -> Result<(), Error> {
+    async fn keep(&mut self) -> Result<(), StoreError> {
         self.close_step("RELEASE step")
     }
 
-    async fn undo(&mut self) -> Result<(), Error> {
+    async fn undo(&mut self) -> Result<(), StoreError> {
         self.close_step("ROLLBACK TO step; RELEASE step")
     }
 
-    async fn take(&mut self, centre: &str, starts: &[i64], capacity: u32) -> Result<bool, Error> {
+    async fn take(
+        &mut self,
+        centre: &str,
+        starts: &[i64],
+        capacity: u32,
+    ) -> Result<bool, StoreError> {
         let mut statement = self.statement(take_sql(starts))?;
         let changed = match starts {
             [at] => statement.execute(params![centre, at, capacity])?,
@@ -546,7 +570,7 @@ impl Ledger for SqliteLedger {
         centre: &str,
         from: i64,
         to: i64,
-    ) -> Result<HashMap<i64, u32>, Error> {
+    ) -> Result<HashMap<i64, u32>, StoreError> {
         let mut statement = self.statement(TAKEN_BETWEEN)?;
         let rows = statement.query_map(params![centre, from, to], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?))
@@ -554,7 +578,7 @@ impl Ledger for SqliteLedger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, Error> {
+    async fn insert(&mut self, b: &NewBooking<'_>) -> Result<Inserted, StoreError> {
         let mut statement = self.statement(INSERT)?;
         let inserted = statement.execute(params![
             b.reference,
@@ -586,14 +610,17 @@ impl Ledger for SqliteLedger {
         }
     }
 
-    async fn key_holder(&mut self, key: &str) -> Result<Option<(Option<String>, String)>, Error> {
+    async fn key_holder(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<(Option<String>, String)>, StoreError> {
         let mut statement = self.statement(KEY_HOLDER)?;
         Ok(statement
             .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
-    async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, Error> {
+    async fn read(&mut self, reference: &str) -> Result<Option<StoredBooking>, StoreError> {
         let mut statement = self.statement(READ)?;
         Ok(statement
             .query_row(params![reference], |r| {
@@ -617,7 +644,7 @@ impl Ledger for SqliteLedger {
             .optional()?)
     }
 
-    async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, Error> {
+    async fn cancel(&mut self, reference: &str, now: i64) -> Result<bool, StoreError> {
         if self.statement(CANCEL)?.execute(params![reference, now])? != 1 {
             return Ok(false);
         }
@@ -625,7 +652,7 @@ impl Ledger for SqliteLedger {
         Ok(true)
     }
 
-    async fn free_place(&mut self, centre: &str, start: i64) -> Result<(), Error> {
+    async fn free_place(&mut self, centre: &str, start: i64) -> Result<(), StoreError> {
         self.statement(FREE_ONE)?.execute(params![centre, start])?;
         Ok(())
     }
@@ -637,7 +664,7 @@ impl Ledger for SqliteLedger {
         from: i64,
         to: Option<i64>,
         now: i64,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, StoreError> {
         let (sql, third) = reschedule_sql(dose, to, now);
         Ok(self
             .statement(sql)?
@@ -682,10 +709,11 @@ impl SqliteWriter {
     }
 
     /// Run `work`'s steps in the next batch; its answer once committed.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: AsyncFnOnce(&mut SqliteLedger) -> Result<T, Error> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: AsyncFnOnce(&mut SqliteLedger) -> Result<T, E> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |ledger, runtime| {
@@ -695,13 +723,12 @@ impl SqliteWriter {
                 let _ = answer.send(result);
             })
         });
-        self.jobs
-            .send(job)
-            .await
-            .map_err(|_| anyhow::anyhow!("the SQLite writer thread has stopped"))?;
-        answered
-            .await
-            .map_err(|_| anyhow::anyhow!("the booking batch was not committed"))?
+        self.jobs.send(job).await.map_err(|_| {
+            StoreError::Other(anyhow::anyhow!("the SQLite writer thread has stopped"))
+        })?;
+        answered.await.map_err(|_| {
+            StoreError::Other(anyhow::anyhow!("the booking batch was not committed"))
+        })?
     }
 }
 
@@ -772,10 +799,10 @@ mod tests {
 
     #[test]
     fn unique_violations_are_known_by_their_index() {
-        let key = |r: Result<Inserted, Error>| match r {
+        let key = |r: Result<Inserted, StoreError>| match r {
             Ok(Inserted::KeyUsed) => "key",
-            Err(Error::AlreadyBooked) => "person",
-            Err(Error::Internal(_)) => "internal",
+            Ok(Inserted::PersonHasOne) => "person",
+            Err(StoreError::Other(_)) => "internal",
             _ => "other",
         };
         // PostgreSQL names the index.
@@ -833,7 +860,7 @@ mod tests {
     /// proves the writer still answers.
     async fn scratch_exists(writer: &SqliteWriter) -> bool {
         writer
-            .run(async |l: &mut SqliteLedger| -> Result<bool, Error> {
+            .run(async |l: &mut SqliteLedger| -> Result<bool, StoreError> {
                 Ok(l.conn.query_row(
                     "SELECT COUNT(*) FROM sqlite_master WHERE name = 'scratch'",
                     [],
@@ -848,10 +875,10 @@ mod tests {
     async fn a_job_that_panics_or_leaves_a_step_open_is_rolled_back_and_the_writer_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::db::connect(&url).await.unwrap();
+        let pool = crate::store::connect(&url).await.unwrap();
         let writer = SqliteWriter::for_pool(&pool).unwrap().unwrap();
         let failed = writer
-            .run(async |l: &mut SqliteLedger| -> Result<(), Error> {
+            .run(async |l: &mut SqliteLedger| -> Result<(), StoreError> {
                 l.conn.execute_batch("CREATE TABLE scratch (n INTEGER)")?;
                 panic!("a bug in a booking step");
             })
@@ -863,7 +890,7 @@ mod tests {
         );
         // A step begun and never kept nor undone: not committed either.
         let unfinished = writer
-            .run(async |l: &mut SqliteLedger| -> Result<(), Error> {
+            .run(async |l: &mut SqliteLedger| -> Result<(), StoreError> {
                 l.begin().await?;
                 l.conn.execute_batch("CREATE TABLE scratch (n INTEGER)")?;
                 Ok(())
@@ -882,10 +909,10 @@ mod tests {
     async fn commits_are_synced_before_they_are_answered() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::db::connect(&url).await.unwrap();
+        let pool = crate::store::connect(&url).await.unwrap();
         let writer = SqliteWriter::for_pool(&pool).unwrap().unwrap();
         let on_writer = writer
-            .run(async |l: &mut SqliteLedger| -> Result<i64, Error> {
+            .run(async |l: &mut SqliteLedger| -> Result<i64, StoreError> {
                 Ok(l.conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?)
             })
             .await

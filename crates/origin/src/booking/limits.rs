@@ -1,8 +1,7 @@
 //! Protecting the origin on launch day.
 //!
-//! - [`client_address`]: who is asking. `X-Forwarded-For` is believed only
-//!   when the connection comes from a configured proxy (the CDN or load
-//!   balancer); otherwise anyone could pick the address they are limited by.
+//! Limits count per client address, which the HTTP edge works out
+//! (`http::client`).
 //! - [`RateLimits`]: per-address quotas (governor's GCRA) for bookings and
 //!   for lookups, and [`WrongTries`]: a bound on *wrong* reference and birth
 //!   date pairs, per address on one reference and per address overall, so
@@ -14,46 +13,16 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Request};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::Error;
-
-/// The client's address: the peer, or, when the peer is a trusted proxy,
-/// the right-most address of `X-Forwarded-For` that is not a trusted proxy.
-pub fn client_address<B>(req: &Request<B>, trusted: &[IpAddr]) -> IpAddr {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    forwarded_client(peer, req.headers(), trusted)
-}
-
-pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    let hops: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    hops.into_iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
-}
+use super::error::Error;
 
 /// Quotas, per minute.
 #[derive(Clone, Debug)]
@@ -232,28 +201,6 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        let client: IpAddr = "203.0.113.7".parse().unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            "198.51.100.1, 203.0.113.7, 10.0.0.2".parse().unwrap(),
-        );
-        assert_eq!(
-            forwarded_client(proxy, &headers, &[proxy]),
-            client,
-            "right-most untrusted hop"
-        );
-        assert_eq!(
-            forwarded_client(client, &headers, &[proxy]),
-            client,
-            "a client's own header is ignored"
-        );
-        assert_eq!(forwarded_client(proxy, &HeaderMap::new(), &[proxy]), proxy);
-    }
 
     #[test]
     fn wrong_tries_lock_out_the_guesser_not_the_owner() {

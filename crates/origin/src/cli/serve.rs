@@ -1,0 +1,111 @@
+//! `creneau serve`: precompress the app, publish the first snapshot, start
+//! the publisher and the bookings' upkeep, open the metrics address, then
+//! serve until SIGTERM or SIGINT.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::ServeArgs;
+use crate::booking::limits::LimitsConfig;
+use crate::booking::{self, Bookings};
+use crate::store::Pool;
+use crate::{http, publish, server};
+
+pub async fn serve(pool: Pool, args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        addr,
+        dist,
+        no_publisher,
+        shutdown_timeout,
+        header_read_timeout,
+        body_read_timeout,
+        max_connections,
+        metrics_addr,
+        publish: args,
+        booking,
+    } = args;
+    if dist.join("index.html").exists() {
+        publish::precompress_dir(&dist)?;
+    } else {
+        tracing::warn!(
+            "{} has no index.html: build the web app first (make build)",
+            dist.display()
+        );
+    }
+    if !no_publisher {
+        // The first generation is written before the socket opens, so
+        // the app never meets a missing pointer.
+        publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+        tokio::spawn(publish::run(
+            pool.clone(),
+            args.options()?,
+            Duration::from_secs(args.interval.max(1)),
+        ));
+    }
+    let config = http::Config {
+        dist,
+        snapshot_dir: args.out.clone(),
+        snapshot_interval: Duration::from_secs(args.interval.max(1)),
+    };
+    // One file for both: what the API applies is what the app says.
+    let eligibility = args.eligibility()?;
+    let limits = LimitsConfig {
+        bookings_per_minute: booking.bookings_per_minute,
+        lookups_per_minute: booking.lookups_per_minute,
+        wrong_tries_per_reference_per_hour: booking.wrong_tries_per_reference_per_hour,
+        wrong_tries_per_address_per_hour: booking.wrong_tries_per_address_per_hour,
+        max_in_flight: booking.max_in_flight,
+        retry_after_secs: booking.retry_after,
+        trusted_proxies: booking.trusted_proxy.clone(),
+    };
+    let bookings = Arc::new(Bookings::new(
+        eligibility,
+        limits,
+        args.horizon_days,
+        &pool,
+    )?);
+    tokio::spawn(booking::maintain(
+        bookings.clone(),
+        booking.purge_after_days,
+    ));
+    let app = http::app(http::ApiContext {
+        pool,
+        config: Arc::new(config),
+        bookings,
+    });
+    let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
+        .await
+        .with_context(|| format!("listening on {metrics_addr} for /metrics"))?;
+    tokio::spawn(server::serve(
+        metrics_listener,
+        http::operator::metrics_app(args.out.clone()),
+        server::ConnectionLimits::default(),
+        std::future::pending(),
+        Duration::ZERO,
+    ));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!("serving http://{addr}");
+    // On SIGTERM or SIGINT: stop accepting, answer what is in flight
+    // (a booking waiting on the writer is answered once its batch is
+    // committed), then exit 0; after --shutdown-timeout, exit anyway.
+    // A publish cut short leaves only a staging folder: the pointer
+    // names a generation once it is whole.
+    server::serve(
+        listener,
+        app,
+        server::ConnectionLimits {
+            header_read: Duration::from_secs(header_read_timeout.max(1)),
+            body_read: Duration::from_secs(body_read_timeout.max(1)),
+            max_connections,
+        },
+        server::stop_signal(),
+        Duration::from_secs(shutdown_timeout),
+    )
+    .await;
+    tracing::info!("stopped");
+    Ok(())
+}

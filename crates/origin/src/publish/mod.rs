@@ -1,0 +1,108 @@
+//! The snapshot publisher: reads the store, computes free slots over the
+//! horizon, and writes one immutable generation of JSON files (each also as
+//! `.br` and `.gz`), then swaps the `latest.json` pointer atomically and
+//! prunes generations older than a grace period, so a reader that fetched
+//! the old pointer still finds every file it names.
+//!
+//! - [`load`]: what a generation needs, read from the store.
+//! - [`build`]: the generation's files; pure (store rows in, files out), so
+//!   it is benchmarked and tested without a database or a disk.
+//! - [`write`]: compress, write aside, swap the pointer, prune.
+
+pub mod build;
+pub mod load;
+pub mod write;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use creneau_model::snapshot::EligibilityRule;
+
+pub use self::build::{build, later_days, version_id, Centre, File, Generation, Inputs};
+pub use self::load::load;
+pub use self::write::{compressed, precompress_dir, write, Published};
+use crate::store::Pool;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub out: PathBuf,
+    pub horizon_days: u32,
+    /// How long a superseded generation stays readable.
+    pub grace: Duration,
+    pub brotli_quality: u32,
+    /// Who may book, carried by the pointer for the booking flow.
+    pub eligibility: EligibilityRule,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            out: PathBuf::from("var/snapshot"),
+            horizon_days: 28,
+            grace: Duration::from_secs(300),
+            brotli_quality: 5,
+            eligibility: crate::booking::eligibility::Eligibility::default().rule(),
+        }
+    }
+}
+
+/// Load, build and write one generation.
+pub async fn publish_once(
+    pool: &Pool,
+    options: &Options,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Published> {
+    let started = std::time::Instant::now();
+    let published = publish_once_untimed(pool, options, now).await;
+    if published.is_ok() {
+        crate::metrics::metrics()
+            .snapshot_generation
+            .observe(started.elapsed().as_secs_f64());
+    }
+    published
+}
+
+async fn publish_once_untimed(
+    pool: &Pool,
+    options: &Options,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Published> {
+    let inputs = load(pool, now).await?;
+    let options = options.clone();
+    tokio::task::spawn_blocking(move || {
+        let later = later_days(options.eligibility.second_dose_window_days);
+        let mut generation = build(&inputs, now, options.horizon_days, later);
+        generation.pointer.eligibility = Some(options.eligibility);
+        write(
+            &generation,
+            &options.out,
+            options.brotli_quality,
+            options.grace,
+        )
+    })
+    .await?
+}
+
+/// Publish now and then every `interval`, until the process stops. A failed
+/// generation is logged and the previous one stays served.
+pub async fn run(pool: Pool, options: Options, interval: Duration) {
+    // The first tick one interval from now: `serve` has just published the
+    // first generation itself, and an immediate second one would compete
+    // with the first bookings for both cores (measured: a restart under load
+    // booked 450 a second instead of 3,600 while it ran).
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let started = std::time::Instant::now();
+        match publish_once(&pool, &options, Utc::now()).await {
+            Ok(p) => {
+                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, pruned = p.pruned, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "snapshot generation failed; the previous one stays served")
+            }
+        }
+    }
+}
