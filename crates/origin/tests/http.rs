@@ -18,40 +18,61 @@ use tower::ServiceExt;
 const INDEX: &str = r#"<!doctype html><html lang="fr"><head><script type="module">import init from '/app-0123456789abcdef.js';</script></head><body><div id="app"></div></body></html>"#;
 const BOOKING_INDEX: &str = r#"<!doctype html><html lang="fr"><head><title>Réserver</title></head><body><div id="app"></div></body></html>"#;
 
-async fn context(dir: &std::path::Path) -> ApiContext {
-    let pool = common::store_with_reference(dir).await;
-    let csv = "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation\n\
-               1;Salle des fêtes;rue Haute;57000;57463;Metz;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;ici\n";
-    centres::import_text(&pool, "t.csv", csv, &Default::default())
+/// The store, snapshot and app files the tests read, made once per test
+/// binary (a France-wide snapshot takes seconds to publish): each test
+/// opens its own copy of the store and reads the rest where it is.
+async fn template() -> &'static std::path::Path {
+    static TEMPLATE: tokio::sync::OnceCell<std::path::PathBuf> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            // Kept for the life of the process: every test reads it.
+            let dir = tempfile::tempdir().unwrap().keep();
+            let pool = common::store_with_reference(&dir).await;
+            let csv = "gid;nom;adr_voie;com_cp;com_insee;com_nom;rdv_lundi;rdv_mardi;rdv_mercredi;rdv_jeudi;rdv_vendredi;rdv_samedi;rdv_dimanche;creneau_reservation\n\
+                       1;Salle des fêtes;rue Haute;57000;57463;Metz;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;8h-20h;ici\n";
+            centres::import_text(&pool, "t.csv", csv, &Default::default())
+                .await
+                .unwrap();
+            publish::publish_once(
+                &pool,
+                &publish::Options {
+                    out: dir.join("snapshot"),
+                    ..Default::default()
+                },
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+            let dist = dir.join("dist");
+            std::fs::create_dir_all(dist.join("reserver")).unwrap();
+            std::fs::write(dist.join("index.html"), INDEX).unwrap();
+            std::fs::write(dist.join("reserver/index.html"), BOOKING_INDEX).unwrap();
+            std::fs::write(
+                dist.join("app-0123456789abcdef.js"),
+                "export default function init() {}\n".repeat(50),
+            )
+            .unwrap();
+            publish::precompress_dir(&dist).unwrap();
+            // One file, nothing left in the log, before it is copied.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            dir
+        })
         .await
-        .unwrap();
-    let snapshot = dir.join("snapshot");
-    publish::publish_once(
-        &pool,
-        &publish::Options {
-            out: snapshot.clone(),
-            ..Default::default()
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    let dist = dir.join("dist");
-    std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("index.html"), INDEX).unwrap();
-    std::fs::create_dir_all(dist.join("reserver")).unwrap();
-    std::fs::write(dist.join("reserver/index.html"), BOOKING_INDEX).unwrap();
-    std::fs::write(
-        dist.join("app-0123456789abcdef.js"),
-        "export default function init() {}\n".repeat(50),
-    )
-    .unwrap();
-    publish::precompress_dir(&dist).unwrap();
+}
+
+async fn context(dir: &std::path::Path) -> ApiContext {
+    let template = template().await;
+    std::fs::copy(template.join("test.db"), dir.join("test.db")).unwrap();
+    let pool = common::store(dir).await;
     ApiContext {
         pool: pool.clone(),
         config: Arc::new(Config {
-            dist,
-            snapshot_dir: snapshot,
+            dist: template.join("dist"),
+            snapshot_dir: template.join("snapshot"),
             snapshot_interval: std::time::Duration::from_secs(60),
         }),
         bookings: std::sync::Arc::new(common::bookings(&pool, Default::default())),
@@ -250,7 +271,20 @@ async fn hsts_only_for_https_reported_by_a_trusted_proxy() {
 #[tokio::test]
 async fn health_and_unknown_api_routes() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = context(dir.path()).await;
+    let mut ctx = context(dir.path()).await;
+    // This test ages and removes the pointer: its own copy, not the one
+    // the other tests read.
+    let own = dir.path().join("snapshot");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::copy(
+        ctx.config.snapshot_dir.join("latest.json"),
+        own.join("latest.json"),
+    )
+    .unwrap();
+    ctx.config = Arc::new(Config {
+        snapshot_dir: own,
+        ..(*ctx.config).clone()
+    });
     let health = get(&ctx, "/healthz", &[]).await;
     assert_eq!(health.status(), StatusCode::OK);
     let api = get(&ctx, "/api/v1/nothing-here", &[]).await;
