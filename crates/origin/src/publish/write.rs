@@ -15,11 +15,19 @@ use super::build::{json, File, Generation};
 /// compression.
 const SEARCH_BROTLI_QUALITY: u32 = 11;
 
+/// The smallest brotli window (log2, 10 to 22) that holds the whole body:
+/// compresses as well as a larger one, and the encoder's tables (at
+/// quality 11, tens of megabytes for a 4 MB window) are sized by it.
+fn brotli_window(len: usize) -> u32 {
+    (10..22).find(|w| (1usize << w) - 16 >= len).unwrap_or(22)
+}
+
 /// A file and its two precompressed variants.
 pub fn compressed(body: &[u8], brotli_quality: u32) -> (Vec<u8>, Vec<u8>) {
     let mut br = Vec::with_capacity(body.len() / 4);
     {
-        let mut w = brotli::CompressorWriter::new(&mut br, 4096, brotli_quality, 22);
+        let window = brotli_window(body.len());
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, brotli_quality, window);
         w.write_all(body).expect("in-memory write");
     }
     let mut gz = flate2::write::GzEncoder::new(
@@ -233,4 +241,32 @@ fn prune(
         }
     }
     Ok(pruned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn the_brotli_window_holds_the_body_and_round_trips() {
+        assert_eq!(brotli_window(0), 10);
+        assert_eq!(brotli_window(1008), 10);
+        assert_eq!(brotli_window(1009), 11);
+        assert_eq!(brotli_window(50 << 20), 22);
+        for len in [0, 700, 5_000, 300_000] {
+            let body: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let (br, gz) = compressed(&body, 11);
+            let mut back = Vec::new();
+            brotli::Decompressor::new(&br[..], 4096)
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, body, "{len} bytes through brotli");
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, body, "{len} bytes through gzip");
+        }
+    }
 }
