@@ -62,10 +62,17 @@ browser:
 
 build: web origin
 
+# No build-machine path ships in the WebAssembly: panic locations name a
+# crate's file as `crates/index.crates.io-…/tachys-0.2.19/src/…` and the
+# app's as `src/…`, not /home/…/.cargo/registry/… or the checkout's path.
+CARGO_HOME_DIR := $(or $(CARGO_HOME),$(HOME)/.cargo)
+WASM_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME_DIR)/registry/src=crates \
+  --remap-path-prefix=$(CARGO_HOME_DIR)/git/checkouts=git --remap-path-prefix=$(CURDIR)/=
+
 web: tools
-	trunk build
+	RUSTFLAGS="$(WASM_RUSTFLAGS)" trunk build
 	# The booking flow: a second, smaller app, loaded only when booking.
-	trunk build booking.html --dist dist/reserver --public-url /reserver/
+	RUSTFLAGS="$(WASM_RUSTFLAGS)" trunk build booking.html --dist dist/reserver --public-url /reserver/
 	# The accessibility statement: a plain page, no WebAssembly (Trunk would
 	# build the crate for any page), with its own copy of the stylesheets.
 	mkdir -p dist/accessibilite

@@ -3,7 +3,8 @@
 // WebAssembly file it loads, as the server sends them with brotli.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { homedir } from 'node:os';
+import { startServer, launchBrowser, openPage, appReady, ROOT } from './support/server.mjs';
 
 const BUDGET = 250 * 1024;
 const FIRST_SEARCH_BUDGET = 60 * 1024;
@@ -82,4 +83,23 @@ test(`the data for a first postcode search is at most ${FIRST_SEARCH_BUDGET} byt
   assert.deepEqual(deps.filter((d) => !['75', '77', '78', '91', '92', '93', '94', '95'].includes(d)), [], `only nearby départements: ${deps}`);
   assert.ok(deps.includes('75'), String(deps));
   assert.ok(total <= FIRST_SEARCH_BUDGET, `first search ${total} B > budget ${FIRST_SEARCH_BUDGET} B`);
+});
+
+test('no build-machine path ships in either app\'s WebAssembly', async () => {
+  // Panic locations name source files; built with --remap-path-prefix
+  // (Makefile), they name `crates/…` and `src/…`, not the home folder's
+  // cargo registry or the checkout's path.
+  const cargoHome = process.env.CARGO_HOME ?? `${homedir()}/.cargo`;
+  for (const page of ['/', '/reserver/gerer']) {
+    const html = await (await fetch(server.url + page)).text();
+    const wasm = html.match(/[^"' ]+\.wasm/)?.[0];
+    assert.ok(wasm, `${page} names its WebAssembly`);
+    const bytes = Buffer.from(await (await fetch(new URL(wasm, server.url + page))).arrayBuffer());
+    assert.ok(bytes.length > 100_000, `${wasm} fetched whole`);
+    const text = bytes.toString('latin1');
+    assert.ok(text.includes('tachys-'), `${wasm} still names crates' files (the remap keeps them readable)`);
+    for (const path of [cargoHome, ROOT, '/.cargo/registry/']) {
+      assert.ok(!text.includes(path), `${wasm} contains the build path ${path}`);
+    }
+  }
 });
