@@ -60,6 +60,10 @@ test('a postcode leads to the centres around its arrondissement, sorted by dista
   // Neighbouring départements are included within the radius.
   const text = await page.locator('.results').innerText();
   assert.match(text, /9[234]\d{3}/, 'a centre of Hauts-de-Seine, Seine-Saint-Denis or Val-de-Marne');
+  // "Trier par : Distance" sorts by distance alone, free slots or not.
+  const km = [...text.matchAll(/à (\d+(?:,\d+)?)\s*km/g)].map((m) => Number(m[1].replace(',', '.')));
+  assert.equal(km.length, count, 'each card says how far it is');
+  assert.deepEqual(km, [...km].sort((a, b) => a - b), `nearest first: ${km}`);
   await assertNoAxeViolations(page, 'results');
   await context.close();
 });

@@ -197,9 +197,10 @@ pub struct Hit {
     pub distance_km: Option<f64>,
 }
 
-/// Centres within `radius_km` of `point` that pass the filters, sorted.
-/// Centres without a free slot come after those with one in both orders,
-/// so what can be booked is read first.
+/// Centres within `radius_km` of `point` that pass the filters, sorted:
+/// by distance alone (a person asked for the nearest: a centre 0.4 km away
+/// comes first, free slots or not; the "Créneau libre" filter keeps only
+/// those with some), or by next free slot (those without one last).
 pub fn nearby(
     centres: impl IntoIterator<Item = CentreSummary>,
     point: (f64, f64),
@@ -222,19 +223,16 @@ pub fn nearby(
 }
 
 pub fn sort_hits(hits: &mut [Hit], sort: Sort) {
-    hits.sort_by(|a, b| {
-        let slot = |h: &Hit| h.centre.next_slot.is_none();
-        slot(a).cmp(&slot(b)).then_with(|| match sort {
-            Sort::Distance => a
-                .distance_km
-                .unwrap_or(f64::MAX)
-                .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
-            Sort::NextSlot => a.centre.next_slot.cmp(&b.centre.next_slot).then(
-                a.distance_km
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
-            ),
-        })
+    let distance = |h: &Hit| h.distance_km.unwrap_or(f64::MAX);
+    hits.sort_by(|a, b| match sort {
+        Sort::Distance => distance(a).total_cmp(&distance(b)),
+        Sort::NextSlot => {
+            let no_slot = |h: &Hit| h.centre.next_slot.is_none();
+            no_slot(a)
+                .cmp(&no_slot(b))
+                .then_with(|| a.centre.next_slot.cmp(&b.centre.next_slot))
+                .then_with(|| distance(a).total_cmp(&distance(b)))
+        }
     });
 }
 
@@ -381,7 +379,8 @@ mod tests {
                 &Filters::default(),
                 Sort::Distance
             )),
-            ["mid-later", "far-soon", "near"]
+            ["near", "mid-later", "far-soon"],
+            "by distance alone: the nearest first, free slots or not"
         );
         assert_eq!(
             ids(nearby(
