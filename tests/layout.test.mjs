@@ -87,3 +87,32 @@ test('the focused element is clearly marked', async () => {
   assert.notEqual(style.shadow, 'none');
   await context.close();
 });
+
+test('nothing moves once shown: no layout shift from the shell to the page', async () => {
+  // A phone's viewport. Layout shifts are summed from the first paint
+  // (Chromium's Layout Instability API, as Lighthouse's CLS): the shell's
+  // footer pushed down by the page's content used to count 0.23–0.29.
+  const { page, context } = await openPage(browser, { viewport: { width: 412, height: 823 } });
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) window.__shifts.push({ value: e.value, nodes: e.sources.map((s) => s.node?.nodeName + '.' + (s.node?.className || '')) });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  for (const path of [...VIEWS, '/centre/' + await firstCentre()]) {
+    await ready(page, path);
+    await page.waitForTimeout(300);
+    const shifts = await page.evaluate(() => window.__shifts);
+    const cls = shifts.reduce((a, s) => a + s.value, 0);
+    assert.ok(cls < 0.001, `${path}: layout shift ${cls.toFixed(3)} ${JSON.stringify(shifts)}`);
+  }
+  await context.close();
+});
+
+async function firstCentre() {
+  const pointer = await (await fetch(server.url + '/data/latest.json')).json();
+  const file = await (await fetch(server.url + '/data/' + pointer.departement.replace('{code}', '75'))).json();
+  return file.centres.find((c) => c.next_slot).id;
+}
