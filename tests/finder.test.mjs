@@ -107,6 +107,24 @@ test('"Autour de moi" uses the position, and says so plainly when refused', asyn
   await refused.context.close();
 });
 
+test('nothing near: one tap searches up to 50 km, the filters kept', async () => {
+  const { page, context } = await openPage(browser);
+  // Out at sea off Vendée: no centre within 20 km.
+  await page.goto(`${server.url}/centres?lieu=Large%20de%20l%E2%80%99%C3%AEle%20d%E2%80%99Yeu&lat=46.55000&lon=-2.75000&rayon=20&acces=1`);
+  await appReady(page);
+  await page.waitForSelector('.result-count');
+  assert.equal(await page.locator('.result-count').innerText(), 'Aucun centre trouvé à moins de 20 km');
+  const wider = page.getByRole('link', { name: 'Chercher jusqu’à 50 km' });
+  assert.match(await wider.getAttribute('href'), /rayon=50&acces=1$/);
+  await assertNoAxeViolations(page, 'empty results');
+  await wider.click();
+  await page.waitForURL(/rayon=50/);
+  await page.waitForFunction(() => document.querySelector('.result-count')?.innerText.includes('50 km'));
+  assert.equal(await page.locator('#acces').isChecked(), true, 'the filter kept');
+  assert.equal(await page.getByRole('link', { name: 'Chercher jusqu’à 50 km' }).count(), 0, 'no wider search past 50 km');
+  await context.close();
+});
+
 test('filters live in the URL and survive a reload', async () => {
   const { page, context } = await openPage(browser);
   await page.goto(server.url + '/centres?lieu=Lyon&lat=45.764&lon=4.8357&rayon=20');

@@ -85,6 +85,9 @@ impl ResultsQuery {
     }
 }
 
+/// The radius one tap widens an empty search to.
+const WIDER_KM: u32 = 50;
+
 /// The URL of a results page.
 pub fn results_url(q: &ResultsQuery) -> String {
     let mut url = format!(
@@ -288,8 +291,16 @@ pub fn ResultsPage() -> impl IntoView {
                         let demo = pointer.demo.then(|| view! {
                             <p class="notice">{td_string!(l, common.demo)}</p>
                         });
+                        // Nothing near: one tap searches wider, the
+                        // filters kept.
+                        let wider = query.get_untracked().filter(|q| q.radius_km < WIDER_KM).map(|q| {
+                            results_url(&ResultsQuery { radius_km: WIDER_KM, ..q })
+                        });
                         let empty = (count == 0).then(|| view! {
                             <p>{td_string!(l, results.empty)}</p>
+                            {wider.map(|href| view! {
+                                <p><a class="button button-secondary" href=href>{td_string!(l, results.widen)}</a></p>
+                            })}
                         });
                         view! {
                             {demo}
