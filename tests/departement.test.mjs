@@ -104,5 +104,10 @@ test('when the snapshot cannot be fetched the page says so with the phone line',
   assert.match(await page.locator('.notice-warning').innerText(), /Vérifiez votre connexion internet/);
   assert.match(await page.locator('.notice-warning').innerText(), /0\s800\s009\s110/);
   await assertNoAxeViolations(page, 'offline');
+  // Back online, one tap on "Réessayer" shows the page.
+  await page.unroute('**/data/**');
+  await page.getByRole('link', { name: 'Réessayer' }).click();
+  await page.waitForSelector('main ul li');
+  assert.equal(await page.locator('.notice-warning').count(), 0);
   await context.close();
 });
