@@ -15,6 +15,10 @@ Outputs (UTF-8, `;`-separated, LF, sorted by INSEE code):
 
 * data/communes.csv     insee;nom;departement;codes_postaux;lat;lon;population;type
 * data/departements.csv code;nom;fuseau
+* data/communes-anciennes.csv insee;nom;departement;commune
+  former communes that live on as communes déléguées or associées of a
+  current one (the COG's own records, as the npm package carries them), so a
+  search for "Aumont-Aubrac" leads to Peyre en Aubrac
 
 Run: python3 data/regenerate.py   (needs npm and pip, reaches only the registries)
 """
@@ -161,6 +165,20 @@ def main():
                      lat, lon, str(c.get("population", 0)), kind])
     rows.sort(key=lambda r: (r[0], r[7]))
 
+    # Former communes: delegated or associated communes point at their
+    # current commune (chefLieu). Those that kept the current commune's very
+    # name add nothing to search.
+    current = {c["code"]: c for c in communes if c["type"] == "commune-actuelle"}
+    former = []
+    for c in communes:
+        if c["type"] not in ("commune-deleguee", "commune-associee"):
+            continue
+        now = current.get(c["chefLieu"])
+        if now is None or now["departement"] not in dep_codes or now["nom"] == c["nom"]:
+            continue
+        former.append([c["code"], c["nom"], now["departement"], now["code"]])
+    former.sort()
+
     with open(os.path.join(HERE, "communes.csv"), "w", encoding="utf-8", newline="") as out:
         w = csv.writer(out, delimiter=";", lineterminator="\n")
         w.writerow(["insee", "nom", "departement", "codes_postaux", "lat", "lon", "population", "type"])
@@ -170,8 +188,12 @@ def main():
         w.writerow(["code", "nom", "fuseau"])
         for d in sorted(departements, key=lambda d: d["code"]):
             w.writerow([d["code"], d["nom"], TIME_ZONES.get(d["code"], "Europe/Paris")])
-    print("communes: %d rows (%d without position); départements: %d"
-          % (len(rows), missing, len(departements)), file=sys.stderr)
+    with open(os.path.join(HERE, "communes-anciennes.csv"), "w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out, delimiter=";", lineterminator="\n")
+        w.writerow(["insee", "nom", "departement", "commune"])
+        w.writerows(former)
+    print("communes: %d rows (%d without position); former communes: %d; départements: %d"
+          % (len(rows), missing, len(former), len(departements)), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,10 @@ pub struct Draft {
     /// The Idempotency-Key of the confirmation being sent; kept across
     /// retries, dropped when an answer changes.
     pub key: Option<String>,
+    /// A day tapped on the centre page (`YYYY-MM-DD`): kept while the first
+    /// questions are asked, then its times are shown without asking the day.
+    #[serde(default)]
+    pub wanted_day: String,
 }
 
 impl Draft {

@@ -171,6 +171,35 @@ test('booking for oneself, by keyboard, to a confirmation that survives a reload
   await context.close();
 });
 
+test('a day tapped on the centre page leads, once the date of birth is given, straight to its times', async () => {
+  const [centre] = await bookableCentres(server.url);
+  const { page, context } = await openPage(browser);
+  await page.goto(`${server.url}/centre/${centre.id}`);
+  await appReady(page);
+  const days = page.locator('.day-list a');
+  await days.nth(1).waitFor();
+  const day = new URL(await days.nth(1).getAttribute('href'), server.url).searchParams.get('jour');
+  assert.match(day, /^\d{4}-\d{2}-\d{2}$/);
+  await days.nth(1).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/reserver\/etape\/naissance$/);
+  await appReady(page);
+  await page.fill('#naissance-jour', '2');
+  await page.fill('#naissance-mois', '3');
+  await page.fill('#naissance-annee', '1940');
+  await press(page, 'button[type=submit]');
+  await page.waitForURL(new RegExp(`/reserver/etape/heure\\?jour=${day}$`));
+  await page.waitForSelector('input[name=heure]');
+  // A day with no free place left says so, and offers the others.
+  await page.goto(`${server.url}/reserver/centre/${centre.id}?jour=2021-01-04`);
+  await appReady(page);
+  await page.waitForSelector('.notice-warning');
+  assert.match(await page.locator('.notice-warning').innerText(), /^Le lundi 4 janvier n’a plus de place libre/);
+  assert.ok(await page.locator('.choices a').count() > 0);
+  await assertNoAxeViolations(page, 'tapped day gone');
+  await context.close();
+});
+
 test('booking for someone else says "la personne", asks the vaccine when there is a choice, and can be managed and cancelled', async () => {
   const { page, context } = await openPage(browser);
   const centres = await bookableCentres(server.url);

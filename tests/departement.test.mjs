@@ -52,7 +52,9 @@ test('a département lists every centre of its snapshot file, soonest slot first
   assert.equal(names.length, file.centres.length);
   assert.deepEqual([...names].sort(), file.centres.map((c) => c.name).sort());
   const bookable = file.centres.filter((c) => c.next_slot).sort((a, b) => a.next_slot.localeCompare(b.next_slot));
-  assert.equal(names[0], bookable[0].name, 'soonest free slot first');
+  // Soonest free slot first (centres with the same one: nearest the middle first).
+  const slotOf = new Map(file.centres.map((c) => [c.name, c.next_slot]));
+  assert.equal(slotOf.get(names[0]), bookable[0].next_slot, 'soonest free slot first');
   assert.match(await page.locator('.freshness').innerText(), /^Disponibilités mises à jour à \d{1,2}\u00a0h(\u00a0\d{2})?$/);
   const status = await page.locator('[role=status]').innerText();
   assert.match(status, new RegExp(`^${file.centres.length} centres, dont ${bookable.length} avec des créneaux libres$`));
@@ -61,6 +63,41 @@ test('a département lists every centre of its snapshot file, soonest slot first
   if (await unavailable.count()) assert.match(await unavailable.first().innerText(), /Aucun créneau libre/);
   await assertNoAxeViolations(page, 'département 13');
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a département takes the filters and orders of results, with distances from its middle', async () => {
+  const file = await snapshotFile('departement', '13');
+  const accessible = file.centres.filter((c) => c.accessible === true);
+  assert.ok(accessible.length > 1, 'the demo data has accessible centres in 13');
+  const { page, context } = await openPage(browser);
+  await page.goto(server.url + '/departement/13');
+  await appReady(page);
+  await page.waitForSelector('.results');
+  assert.equal(await page.locator('details.filters').getAttribute('open'), null, 'folded when nothing is chosen');
+  await page.click('details.filters summary');
+  assert.equal(await page.locator('#rayon').count(), 0, 'no radius: the whole département');
+  assert.equal(await page.inputValue('#tri'), 'creneau', 'soonest first unless asked');
+  await page.selectOption('#tri', 'distance');
+  await page.check('#acces');
+  await page.click('text=Appliquer');
+  await page.waitForURL(/\/departement\/13\?tri=distance&acces=1$/);
+  const summary = `${accessible.length} centres sur ${file.centres.length} correspondent à vos critères`;
+  await page.waitForFunction((t) => document.querySelector('.result-count')?.innerText === t, summary);
+  const items = await page.locator('.results > li').allInnerTexts();
+  assert.equal(items.length, accessible.length);
+  for (const t of items) assert.match(t, /Accessible en fauteuil roulant/);
+  const km = items.map((t) => t.match(/ – à ([\d,]+) km/)?.[1]).filter(Boolean).map((d) => Number(d.replace(',', '.')));
+  assert.ok(km.length > 1, String(items.slice(0, 2)));
+  assert.deepEqual(km, [...km].sort((a, b) => a - b), 'nearest the middle first');
+  assert.match(await page.locator('main').innerText(), /Distances à vol d’oiseau depuis le milieu du département/);
+  await assertNoAxeViolations(page, 'département filtered');
+  // The choice is in the address: a reload keeps it.
+  await page.reload();
+  await appReady(page);
+  await page.waitForFunction((t) => document.querySelector('.result-count')?.innerText === t, summary);
+  assert.equal(await page.isChecked('#acces'), true);
+  assert.equal(await page.inputValue('#tri'), 'distance');
   await context.close();
 });
 

@@ -70,7 +70,12 @@ test('a postcode leads to the centres around its arrondissement, sorted by dista
 
 test('a commune typed without accents, an ambiguous name, and département names', async () => {
   const { page, context } = await openPage(browser);
+  // The commune of that very name comes first, before those it begins.
   await search(page, 'saint etienne');
+  await page.waitForURL(/\/choisir\?q=/);
+  await page.waitForSelector('.choices a');
+  assert.match(await page.locator('.choices a').first().innerText(), /^Saint-Étienne, Loire \(42\)/);
+  await page.locator('.choices a').first().click();
   await page.waitForURL(/lieu=Saint-%C3%89tienne%20\(42\)/);
   await search(page, 'St-Denis');
   await page.waitForURL(/\/choisir\?q=/);
@@ -85,6 +90,39 @@ test('a commune typed without accents, an ambiguous name, and département names
   await page.waitForURL('**/departement/29');
   await search(page, '2a');
   await page.waitForURL('**/departement/2A');
+  await context.close();
+});
+
+test('every name is answered: several communes, a misspelling, a département number, a former commune', async () => {
+  const { page, context } = await openPage(browser);
+  const choices = async () => {
+    await page.waitForURL(/\/choisir\?q=/);
+    await page.waitForSelector('.choices a');
+    return page.locator('.choices a').allInnerTexts();
+  };
+  // "Aix" is a commune in Corrèze, and the first word of many others.
+  await search(page, 'Aix');
+  let offered = await choices();
+  assert.match(offered[0], /^Aix, Corrèze \(19\)/);
+  assert.ok(offered.some((c) => c.startsWith('Aix-en-Provence, Bouches-du-Rhône (13)')), String(offered));
+  assert.ok(offered.some((c) => c.startsWith('Aix-les-Bains, Savoie (73)')), String(offered));
+  assert.equal(await page.locator('h1').innerText(), 'Quelle commune : « Aix » ?');
+  // One letter missing: a guess, offered, never taken for the person.
+  await search(page, 'Marseile');
+  offered = await choices();
+  assert.match(offered[0], /^Marseille, Bouches-du-Rhône \(13\)/);
+  assert.equal(await page.locator('h1').innerText(), 'Vouliez-vous dire… ? (« Marseile »)');
+  assert.match(await page.locator('main').innerText(), /Aucune commune ne s’écrit exactement « Marseile »/);
+  await assertNoAxeViolations(page, 'spelling corrected');
+  // A name and its département number.
+  await search(page, 'Saint-Denis 93');
+  await page.waitForURL(/\/centres\?lieu=Saint-Denis%20\(93\)/);
+  await page.waitForSelector('.result-count');
+  // A former commune leads to the commune it is part of now.
+  await search(page, 'Aumont-Aubrac');
+  await page.waitForURL(/\/centres\?lieu=Aumont-Aubrac%2C%20Peyre%20en%20Aubrac%20\(48\)/);
+  await page.waitForSelector('.result-count');
+  assert.match(await page.locator('h1').innerText(), /Aumont-Aubrac, Peyre en Aubrac \(48\)/);
   await context.close();
 });
 
@@ -154,6 +192,26 @@ test('filters live in the URL and survive a reload', async () => {
   assert.equal(await page.isChecked('#acces'), true);
   assert.equal(await page.inputValue('#vaccin'), 'moderna');
   await assertNoAxeViolations(page, 'filtered results');
+  await context.close();
+});
+
+test('a filter change that cannot reach the data keeps the list shown, said to be the previous one', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(server.url + '/centres?lieu=Lyon&lat=45.764&lon=4.8357&rayon=20');
+  await appReady(page);
+  await page.waitForSelector('.result-count');
+  const before = await page.locator('.results > li').allInnerTexts();
+  assert.ok(before.length > 0);
+  await page.route('**/data/**', (route) => route.abort('internetdisconnected'));
+  await page.click('details.filters summary');
+  await page.selectOption('#rayon', '50');
+  await page.click('text=Appliquer');
+  await page.waitForURL(/rayon=50/);
+  await page.waitForSelector('.notice-warning');
+  assert.match(await page.locator('.notice-warning').innerText(), /^Ces résultats n’ont pas pu être mis à jour : Impossible de joindre le service\. Vérifiez votre connexion internet, puis réessayez\. La liste ci-dessous est la précédente/);
+  assert.deepEqual(await page.locator('.results > li').allInnerTexts(), before, 'the list is kept');
+  assert.equal(await page.locator('.result-count').innerText(), `${before.length} centres trouvés à moins de 20 km`);
+  await assertNoAxeViolations(page, 'update failed, list kept');
   await context.close();
 });
 

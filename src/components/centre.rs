@@ -132,3 +132,16 @@ pub fn CentreItem(
         </li>
     }
 }
+
+/// A distance as people read it: "3,4 km" under 10 km, "12 km" above.
+pub fn km(d: f64) -> String {
+    if d < 10.0 {
+        let text = format!("{:.1} km", d);
+        match locale() {
+            Locale::fr => text.replace('.', ","),
+            Locale::en => text,
+        }
+    } else {
+        format!("{:.0} km", d)
+    }
+}

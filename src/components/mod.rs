@@ -3,6 +3,7 @@
 //! - [`status`]: the one polite status region and how pages announce;
 //! - [`heading`]: the page's `<h1>` and title, focused after navigation;
 //! - [`centre`]: a centre in a results list;
+//! - [`filters`]: the filters form of results and département pages, and its URL;
 //! - [`form`]: text inputs and radios with hint, error and ARIA, written once;
 //! - [`error_summary`]: "Il y a un problème", linking to each field in error;
 //! - [`geolocation`]: "Autour de moi", with a plain message when refused;
@@ -14,6 +15,7 @@
 
 pub mod centre;
 pub mod error_summary;
+pub mod filters;
 pub mod form;
 pub mod freshness;
 pub mod geolocation;

@@ -95,7 +95,8 @@ pub fn CentrePage() -> impl IntoView {
                             <p><a class="button" href=url rel="noopener" target="_blank">{td_string!(l, centre.book_online)}<span class="visually-hidden">{td_string!(l, common.new_tab, name = &c.name)}</span></a></p>
                         });
                         // Into the booking app (a separate bundle): a full page load.
-                        let start = (c.booking == BookingMode::Here && !c.reserved_for_professionals && !c.doses.is_empty() && !file.days.is_empty()).then(|| view! {
+                        let bookable = c.booking == BookingMode::Here && !c.reserved_for_professionals && !c.doses.is_empty();
+                        let start = (bookable && !file.days.is_empty()).then(|| view! {
                             <p><a class="button" href=format!("/reserver/centre/{}", c.id) rel="external">{td_string!(l, booking.start)}</a></p>
                         });
                         let slot_minutes = file.slot_minutes;
@@ -105,7 +106,13 @@ pub fn CentrePage() -> impl IntoView {
                             let first = times.first().map(|(t, _)| clock(t)).unwrap_or_default();
                             let n = free as usize;
                             let text = if singular(n) { td_string!(l, centre.day_free_single, n, first) } else { td_string!(l, centre.day_free_many, n, first) };
-                            view! { <li><strong>{date_str(&d.date, lang())}</strong>{text}</li> }
+                            let date = date_str(&d.date, lang());
+                            // A day with free places leads straight to its times.
+                            if bookable && free > 0 {
+                                view! { <li><a href=format!("/reserver/centre/{}?jour={}", c.id, d.date) rel="external"><strong>{date}</strong>{text}</a></li> }.into_any()
+                            } else {
+                                view! { <li><strong>{date}</strong>{text}</li> }.into_any()
+                            }
                         }).collect_view();
                         let no_days = file.days.is_empty().then(|| view! { <p>{td_string!(l, centre.no_days)}</p> });
                         let access = access_text(c.accessible);

@@ -14,8 +14,12 @@ pub enum Query {
     Postcode(String),
     /// A département number: "75", "2A", "974"; "1" is read as "01".
     Departement(String),
-    /// A commune or département name, as a search key.
-    Name(String),
+    /// A commune or département name, as a search key, and the département
+    /// number typed after it, if any ("Saint-Denis 93").
+    Name {
+        key: String,
+        departement: Option<String>,
+    },
 }
 
 /// Why an input cannot be searched.
@@ -32,28 +36,52 @@ pub fn parse_query(input: &str) -> Result<Query, QueryProblem> {
     if compact.is_empty() {
         return Err(QueryProblem::Empty);
     }
-    let upper = compact.to_ascii_uppercase();
-    if upper == "2A" || upper == "2B" {
-        return Ok(Query::Departement(upper));
+    if let Some(code) = departement_code(&compact) {
+        return Ok(Query::Departement(code));
     }
     if compact.chars().all(|c| c.is_ascii_digit()) {
-        return match compact.len() {
-            5 => Ok(Query::Postcode(compact)),
-            1 => Ok(Query::Departement(format!("0{compact}"))),
-            2 if compact != "20" && compact != "00" && compact.as_str() <= "95" => {
-                Ok(Query::Departement(compact))
-            }
-            3 if ("971"..="976").contains(&compact.as_str()) && compact != "975" => {
-                Ok(Query::Departement(compact))
-            }
-            _ => Err(QueryProblem::BadNumber),
+        return if compact.len() == 5 {
+            Ok(Query::Postcode(compact))
+        } else {
+            Err(QueryProblem::BadNumber)
         };
     }
     let key = search_key(input);
     if key.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
         return Err(QueryProblem::TooShort);
     }
-    Ok(Query::Name(key))
+    // "Saint-Denis 93", "Aix (13)": a name, then the département it is in.
+    if let Some((name, last)) = key.rsplit_once(' ') {
+        if let Some(code) = departement_code(last) {
+            if name.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
+                return Ok(Query::Name {
+                    key: name.to_string(),
+                    departement: Some(code),
+                });
+            }
+        }
+    }
+    Ok(Query::Name {
+        key,
+        departement: None,
+    })
+}
+
+/// A département number as people write it: "75", "2a", "974"; "1" is "01".
+fn departement_code(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    if upper == "2A" || upper == "2B" {
+        return Some(upper);
+    }
+    if !text.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    match text.len() {
+        1 => Some(format!("0{text}")),
+        2 if text != "20" && text != "00" && text <= "95" => Some(text.to_string()),
+        3 if ("971"..="976").contains(&text) && text != "975" => Some(text.to_string()),
+        _ => None,
+    }
 }
 
 /// Cities whose arrondissements have their own postcodes and town halls.
@@ -65,41 +93,140 @@ fn is_arrondissement(p: &Place) -> bool {
         && p.name.contains("Arrondissement")
 }
 
+/// The places a query found, and whether they were found only by
+/// correcting its spelling (then the person is asked, never sent on).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Found<'a> {
+    pub places: Vec<&'a Place>,
+    pub corrected: bool,
+}
+
+/// At most this many places are offered for one name.
+const MAX_FOUND: usize = 30;
+
 /// The places a postcode or name query names, best first. A postcode
 /// shared by several communes gives them all; for Paris, Lyon and Marseille
 /// the arrondissement is kept and the whole city dropped, so "75011" is the
-/// 11th, not the middle of Paris. A name gives the exact matches ("Saint-Denis"
-/// gives all of them), else those starting with it.
-pub fn find_places<'a>(places: &'a [Place], query: &Query) -> Vec<&'a Place> {
-    let mut found: Vec<&Place> = match query {
-        Query::Postcode(code) => places
-            .iter()
-            .filter(|p| p.postcodes.iter().any(|c| c == code))
-            .collect(),
-        Query::Name(key) => {
-            let exact: Vec<&Place> = places
+/// 11th, not the middle of Paris. A name gives the communes of that name
+/// ("Saint-Denis" gives all of them) and those it begins as a word ("Aix"
+/// gives Aix and every Aix-en-…, Aix-les-…); else those starting with it;
+/// else, one or two letters off, those it was probably meant to be
+/// ("Marseile"). A former commune leads to the commune it is now part of;
+/// a département number after the name keeps that département's.
+pub fn find_places<'a>(places: &'a [Place], query: &Query) -> Found<'a> {
+    let mut found = match query {
+        Query::Postcode(code) => Found {
+            places: places
                 .iter()
-                .filter(|p| search_key(&p.name) == *key)
-                .collect();
-            if exact.is_empty() {
-                let mut prefix: Vec<&Place> = places
-                    .iter()
-                    .filter(|p| search_key(&p.name).starts_with(key.as_str()))
-                    .collect();
-                prefix.sort_by(|a, b| a.name.len().cmp(&b.name.len()).then(a.name.cmp(&b.name)));
-                prefix.truncate(30);
-                prefix
-            } else {
-                exact
+                .filter(|p| p.merged_into.is_none() && p.postcodes.iter().any(|c| c == code))
+                .collect(),
+            corrected: false,
+        },
+        Query::Name {
+            key,
+            departement: Some(dep),
+        } => {
+            let all: Vec<&Place> = places.iter().collect();
+            let within: Vec<&Place> = places.iter().filter(|p| p.departement == *dep).collect();
+            let mut found = find_by_name(&within, key);
+            if found.places.is_empty() {
+                // "Paris 11" is the 11th arrondissement, not Paris in Aude.
+                found = find_by_name(&all, &format!("{key} {dep}"));
             }
+            if found.places.is_empty() {
+                found = find_by_name(&all, key);
+            }
+            found
         }
-        Query::Departement(_) => Vec::new(),
+        Query::Name {
+            key,
+            departement: None,
+        } => find_by_name(&places.iter().collect::<Vec<_>>(), key),
+        Query::Departement(_) => Found::default(),
     };
-    if found.iter().any(|p| is_arrondissement(p)) {
-        found.retain(|p| !SPLIT_CITIES.contains(&p.insee.as_str()));
+    if found.places.iter().any(|p| is_arrondissement(p)) {
+        found
+            .places
+            .retain(|p| !SPLIT_CITIES.contains(&p.insee.as_str()));
     }
-    found.dedup_by(|a, b| a.insee == b.insee);
+    // One entry per commune: its current name before a former one. (A few
+    // dozen at most: a list, not a HashSet and its hasher in the wasm.)
+    let mut seen: Vec<&str> = Vec::new();
+    found.places.retain(|p| {
+        let new = !seen.contains(&p.insee.as_str());
+        seen.push(&p.insee);
+        new
+    });
     found
+}
+
+fn find_by_name<'a>(places: &[&'a Place], key: &str) -> Found<'a> {
+    let keyed: Vec<(String, &'a Place)> =
+        places.iter().map(|p| (search_key(&p.name), *p)).collect();
+    // Each list is ranked, then sorted by one comparator: one sort in the
+    // wasm, not one per list.
+    let word = format!("{key} ");
+    // The communes of that very name, then those it begins as a word.
+    let mut found: Vec<Ranked<'a>> = keyed
+        .iter()
+        .filter_map(|(k, p)| {
+            if k == key {
+                Some((0, *p))
+            } else if k.starts_with(&word) && !is_arrondissement(p) {
+                Some((1, *p))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let corrected = if found.iter().any(|(rank, _)| *rank == 0) {
+        false
+    } else {
+        found = keyed
+            .iter()
+            .filter(|(k, _)| k.starts_with(key))
+            .map(|(_, p)| (0, *p))
+            .collect();
+        if found.is_empty() {
+            // One letter off for short names, two for longer ones: a
+            // letter missing, doubled, wrong or two swapped.
+            let allowed = match key.chars().count() {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            };
+            found = keyed
+                .iter()
+                .filter_map(|(k, p)| {
+                    let d = strsim::osa_distance(k, key);
+                    (d <= allowed).then_some((d, *p))
+                })
+                .collect();
+            !found.is_empty()
+        } else {
+            false
+        }
+    };
+    found.sort_by(by_rank);
+    found.truncate(if corrected { 10 } else { MAX_FOUND });
+    Found {
+        places: found.into_iter().map(|(_, p)| p).collect(),
+        corrected,
+    }
+}
+
+/// A place and its rank: 0 for the name itself, 1 for a longer name it
+/// begins, or the number of letters off.
+type Ranked<'a> = (usize, &'a Place);
+
+/// By rank, a current commune before a former one, then shorter names
+/// first, then by name and code: a total order.
+fn by_rank(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
+    let key = |(rank, p): &Ranked| (*rank, p.merged_into.is_some(), p.name.len());
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| a.1.name.cmp(&b.1.name))
+        .then_with(|| a.1.insee.cmp(&b.1.insee))
 }
 
 /// Départements whose name matches a name query exactly ("finistere",
@@ -222,6 +349,35 @@ pub fn nearby(
     hits
 }
 
+/// A département's centres that pass the filters, sorted like results,
+/// with their distance from the département's middle where both are known
+/// (a centre without a position is kept: last when sorted by distance).
+pub fn in_departement(
+    centres: impl IntoIterator<Item = CentreSummary>,
+    middle: Option<(f64, f64)>,
+    filters: &Filters,
+    sort: Sort,
+) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = centres
+        .into_iter()
+        .filter(|c| filters.accepts(c))
+        .map(|c| Hit {
+            distance_km: match (middle, c.lat, c.lon) {
+                (Some(m), Some(lat), Some(lon)) => Some(distance_km(m, (lat, lon))),
+                _ => None,
+            },
+            centre: c,
+        })
+        .collect();
+    sort_hits(&mut hits, sort);
+    hits
+}
+
+/// The middle of a box [min_lat, min_lon, max_lat, max_lon].
+pub fn middle_of(bbox: [f64; 4]) -> (f64, f64) {
+    ((bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0)
+}
+
 pub fn sort_hits(hits: &mut [Hit], sort: Sort) {
     let distance = |h: &Hit| h.distance_km.unwrap_or(f64::MAX);
     hits.sort_by(|a, b| match sort {
@@ -248,6 +404,7 @@ mod tests {
             postcodes: postcodes.iter().map(|s| s.to_string()).collect(),
             lat: Some(48.0),
             lon: Some(2.0),
+            merged_into: None,
         }
     }
 
@@ -294,7 +451,25 @@ mod tests {
         assert_eq!(parse_query("é"), Err(QueryProblem::TooShort));
         assert_eq!(
             parse_query("St-Étienne"),
-            Ok(Query::Name("saint etienne".into()))
+            Ok(Query::Name {
+                key: "saint etienne".into(),
+                departement: None
+            })
+        );
+        assert_eq!(
+            parse_query("Saint-Denis (93)"),
+            Ok(Query::Name {
+                key: "saint denis".into(),
+                departement: Some("93".into())
+            }),
+            "a name, then its département"
+        );
+        assert_eq!(
+            parse_query("Ajaccio 2a"),
+            Ok(Query::Name {
+                key: "ajaccio".into(),
+                departement: Some("2A".into())
+            })
         );
     }
 
@@ -311,6 +486,7 @@ mod tests {
         ];
         let names = |q: &str| {
             find_places(&places, &parse_query(q).unwrap())
+                .places
                 .iter()
                 .map(|p| p.insee.clone())
                 .collect::<Vec<_>>()
@@ -322,10 +498,10 @@ mod tests {
         );
         assert_eq!(
             names("saint denis"),
-            ["93066", "97411"],
-            "ambiguous: both, exact only"
+            ["93066", "97411", "33393"],
+            "ambiguous: both, then the names it begins"
         );
-        assert_eq!(names("ST DENIS"), ["93066", "97411"]);
+        assert_eq!(names("ST DENIS"), ["93066", "97411", "33393"]);
         assert_eq!(
             names("saint-denis-de"),
             ["33393"],
@@ -333,6 +509,118 @@ mod tests {
         );
         assert_eq!(names("20000"), ["2A004"], "Corsican postcodes lead to 2A");
         assert!(names("nowhere").is_empty());
+    }
+
+    #[test]
+    fn every_name_a_person_types_is_answered() {
+        let mut aumont = place("Aumont-Aubrac", "48009", "48", &["48130"]);
+        aumont.merged_into = Some("Peyre en Aubrac".into());
+        let places = vec![
+            place("Aix", "19002", "19", &["19200"]),
+            place("Aix-en-Provence", "13001", "13", &["13090", "13100"]),
+            place("Aix-les-Bains", "73008", "73", &["73100"]),
+            place("Aixe-sur-Vienne", "87001", "87", &["87700"]),
+            place("Marseille", "13055", "13", &["13001"]),
+            place("Marseillette", "11220", "11", &["11800"]),
+            place("Paris", "75056", "75", &["75001", "75011"]),
+            place("Paris 11e Arrondissement", "75111", "75", &["75011"]),
+            place("Paris-l'Hôpital", "71343", "71", &["71150"]),
+            place("Saint-Denis", "93066", "93", &["93200", "93210"]),
+            place("Saint-Denis", "97411", "974", &["97400"]),
+            place("Peyre en Aubrac", "48009", "48", &["48130"]),
+            aumont,
+        ];
+        let found = |q: &str| {
+            let found = find_places(&places, &parse_query(q).unwrap());
+            let names: Vec<String> = found.places.iter().map(|p| p.name.clone()).collect();
+            (names, found.corrected)
+        };
+        assert_eq!(
+            found("Aix"),
+            (
+                vec![
+                    "Aix".into(),
+                    "Aix-les-Bains".into(),
+                    "Aix-en-Provence".into()
+                ],
+                false
+            ),
+            "Aix and every Aix-… as a word, for the person to choose; not Aixe"
+        );
+        assert_eq!(
+            found("Paris").0,
+            ["Paris", "Paris-l'Hôpital"],
+            "the city, not its arrondissements, and the other Paris"
+        );
+        assert_eq!(found("Saint-Denis 93").0, ["Saint-Denis"]);
+        assert_eq!(
+            find_places(&places, &parse_query("Saint-Denis 93").unwrap()).places[0].insee,
+            "93066"
+        );
+        assert_eq!(
+            found("Paris 11").0,
+            ["Paris 11e Arrondissement"],
+            "a number that is no département of Paris names the arrondissement"
+        );
+        assert_eq!(
+            found("Marseile"),
+            (vec!["Marseille".into()], true),
+            "one letter missing: a correction, for the person to confirm"
+        );
+        assert_eq!(
+            found("Aix en Provance"),
+            (vec!["Aix-en-Provence".into()], true)
+        );
+        assert_eq!(found("Marseilette").0, ["Marseillette"]);
+        assert_eq!(found("Mrsl").0, Vec::<String>::new(), "too far to guess");
+        let (names, corrected) = found("Aumont Aubrac");
+        assert_eq!((names, corrected), (vec!["Aumont-Aubrac".into()], false));
+        let former = find_places(&places, &parse_query("Aumont-Aubrac").unwrap()).places[0];
+        assert_eq!(
+            (former.insee.as_str(), former.merged_into.as_deref()),
+            ("48009", Some("Peyre en Aubrac")),
+            "a former commune leads to the commune it is part of now"
+        );
+        assert_eq!(
+            found("48130").0,
+            ["Peyre en Aubrac"],
+            "a postcode names the commune, not its former ones"
+        );
+    }
+
+    #[test]
+    fn a_departement_filtered_and_sorted_from_its_middle() {
+        let near_no_slot = centre("near", 48.01, 2.0, None);
+        let far_soon = centre("far-soon", 48.3, 2.0, Some("2021-01-18T09:00:00+01:00"));
+        let mut nowhere = centre("nowhere", 0.0, 0.0, Some("2021-01-19T09:00:00+01:00"));
+        (nowhere.lat, nowhere.lon) = (None, None);
+        let all = vec![far_soon, nowhere, near_no_slot];
+        let middle = Some(middle_of([47.9, 1.9, 48.1, 2.1]));
+        let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.centre.id).collect::<Vec<_>>();
+        let by_distance = in_departement(all.clone(), middle, &Filters::default(), Sort::Distance);
+        assert_eq!(by_distance[0].distance_km.map(|d| d.round()), Some(1.0));
+        assert_eq!(
+            ids(by_distance),
+            ["near", "far-soon", "nowhere"],
+            "no position: kept, last"
+        );
+        assert_eq!(
+            ids(in_departement(
+                all.clone(),
+                middle,
+                &Filters::default(),
+                Sort::NextSlot
+            )),
+            ["far-soon", "nowhere", "near"]
+        );
+        let soon = Filters {
+            within_days: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(in_departement(all, None, &soon, Sort::Distance)),
+            ["far-soon", "nowhere"]
+        );
     }
 
     #[test]

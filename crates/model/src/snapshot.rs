@@ -391,6 +391,11 @@ pub struct Place {
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
+    /// For a former commune (merged into a commune nouvelle, or associated
+    /// with another), the name of the commune it is now part of; `insee`,
+    /// `postcodes` and the position are that commune's. Searched by name only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }
 
 /// `search/<hash>/<shard>.json`: the places whose postcode or name key

@@ -73,6 +73,22 @@ async fn file_faults_are_named_and_change_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, ImportError::UnknownFormat { .. }));
+
+    // Former communes: one pointing at no known commune is named and left
+    // out; the others go in, found by `import communes` from the header.
+    let former = write(
+        "anciennes.csv",
+        "insee;nom;departement;commune\n48009;Aumont-Aubrac;48;48009\n99999;Nulle-Part;99;99998\n"
+            .as_bytes(),
+    );
+    let report = communes::import_file(&pool, &former).await.unwrap();
+    assert_eq!(report.imported, 1, "{report}");
+    assert_eq!(report.problems.len(), 1, "{report}");
+    assert_eq!(report.problems[0].line, 3);
+    assert_eq!(report.problems[0].column.as_deref(), Some("commune"));
+    assert!(report.problems[0]
+        .reason
+        .contains("\"99998\" is not a known commune"));
 }
 
 #[tokio::test]

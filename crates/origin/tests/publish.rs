@@ -164,6 +164,29 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
             >= 2,
         "Saint-Denis (93) and (974)"
     );
+    // A former commune is searched by its old name and leads to the commune
+    // it is part of now; a postcode names only the current commune.
+    let aum: SearchShard = read(&out.join(pointer.search_path("nom-aum")));
+    let former = aum
+        .places
+        .iter()
+        .find(|p| p.name == "Aumont-Aubrac")
+        .expect("Aumont-Aubrac is searchable");
+    assert_eq!(former.merged_into.as_deref(), Some("Peyre en Aubrac"));
+    assert_eq!(
+        (former.insee.as_str(), former.postcodes.clone()),
+        ("48009", vec!["48130".to_string()])
+    );
+    assert!(former.lat.is_some());
+    let lozere: SearchShard = read(&out.join(pointer.search_path("cp-48")));
+    let at_48130: Vec<&str> = lozere
+        .places
+        .iter()
+        .filter(|p| p.postcodes.contains(&"48130".to_string()))
+        .map(|p| p.name.as_str())
+        .collect();
+    assert!(at_48130.contains(&"Peyre en Aubrac"), "{at_48130:?}");
+    assert!(!at_48130.contains(&"Aumont-Aubrac"), "{at_48130:?}");
 
     // Precompressed twins decode to the same bytes.
     let raw = std::fs::read(out.join(&pointer.index)).unwrap();

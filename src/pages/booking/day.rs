@@ -1,6 +1,8 @@
 //! "Quel jour souhaitez-vous venir ?": the centre's days with free places,
 //! ten at a time with "Dates suivantes", from its snapshot file; for a
-//! second injection alone, only the days of its window.
+//! second injection alone, only the days of its window. A day already
+//! tapped on the centre page (`?jour=`) goes straight to its times once the
+//! first questions are answered, or says it has no free place left.
 
 use creneau_model::format::{date_near, date_with_year};
 use creneau_model::snapshot::{known_vaccines, second_dose_interval, BookingMode, DaySlots};
@@ -71,6 +73,10 @@ pub fn DayPage() -> impl IntoView {
                                 d.second_only = !c.doses.contains(&1);
                             });
                         }
+                        let tapped = query.read_untracked().get("jour").filter(|j| j.len() == 10);
+                        if let Some(day) = tapped {
+                            state.answer(|d| d.wanted_day = day);
+                        }
                         // Eligibility first: the date of birth before any day.
                         if state.draft.get_untracked().birth_year.is_empty() {
                             let navigate = navigate.clone();
@@ -112,6 +118,19 @@ pub fn DayPage() -> impl IntoView {
                             }
                             None => td_string!(l, booking.day_intro, centre = c.name.clone(), days = interval).to_string(),
                         };
+                        let wanted = state.draft.get_untracked().wanted_day;
+                        let mut gone = None;
+                        if !wanted.is_empty() {
+                            state.answer(|d| d.wanted_day.clear());
+                            if offered.iter().any(|d| d.date == wanted) {
+                                let navigate = navigate.clone();
+                                let url = format!("{}?jour={wanted}", step::TIME);
+                                request_animation_frame(move || navigate(&url, NavigateOptions { replace: true, ..Default::default() }));
+                                return ().into_any();
+                            }
+                            let date = wanted.parse().map(|day| date_near(day, today(), lang())).unwrap_or(wanted);
+                            gone = Some(view! { <p class="notice notice-warning" role="status">{td_string!(l, booking.day_gone, date)}</p> });
+                        }
                         let page = page();
                         let days: Vec<_> = offered.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).map(|d| {
                             let free: u32 = d.runs.iter().map(|r| r.free * r.count).sum();
@@ -129,6 +148,7 @@ pub fn DayPage() -> impl IntoView {
                         view! {
                             <p id="day-intro">{intro}</p>
                             <Freshness generated_at=pointer.generated_at.clone()/>
+                            {gone}
                             {empty}
                             <ul class="choices">{days}</ul>
                             <p class="pager">{earlier}" "{more}</p>

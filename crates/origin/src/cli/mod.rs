@@ -270,6 +270,15 @@ impl Cli {
                     &communes::import_departements(&pool, &data.join("departements.csv")).await?,
                 );
                 print_report(&communes::import_file(&pool, &data.join("communes.csv")).await?);
+                let former = data.join("communes-anciennes.csv");
+                if former.exists() {
+                    print_report(&communes::import_former(&pool, &former).await?);
+                } else {
+                    eprintln!(
+                        "no {}: former commune names will not be found by search",
+                        former.display()
+                    );
+                }
                 let text = import::read_utf8(&data.join("communes.csv"))?;
                 let (rows, _) = communes::parse("communes.csv", &text)?;
                 let csv = demo::centres_csv(&rows);

@@ -462,7 +462,7 @@ pub async fn import_text(
         let needs_commune = c.insee.is_empty() || c.commune.is_empty() || c.lat.is_none();
         if needs_commune {
             let found = if !c.insee.is_empty() {
-                sqlx::query("SELECT insee, name, departement, lat, lon, postcodes FROM communes WHERE insee = $1 ORDER BY kind DESC")
+                sqlx::query("SELECT insee, name, departement, lat, lon, postcodes FROM communes WHERE insee = $1 AND kind <> 'former' ORDER BY kind DESC")
                     .bind(&c.insee)
                     .fetch_optional(&mut *tx)
                     .await?

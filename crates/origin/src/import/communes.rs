@@ -7,7 +7,10 @@
 //!   (`Code_commune_INSEE;Nom_commune;Code_postal;Ligne_5;Libellé_d_acheminement;coordonnees_gps`),
 //!   one row per (commune, postcode, delivery line): rows are grouped by
 //!   commune; a commune already known keeps its name and position and gains
-//!   any new postcode.
+//!   any new postcode;
+//! - and the former communes list, `data/communes-anciennes.csv`
+//!   (`insee;nom;departement;commune`), each pointing at the current commune
+//!   it is part of, so its old name is still searched.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -224,10 +227,14 @@ fn parse_laposte(
     Ok((by_insee.into_values().collect(), problems))
 }
 
-/// Import a communes file (either format) in one transaction.
+/// Import a communes file (either format, or the former communes list) in
+/// one transaction.
 pub async fn import_file(pool: &Pool, path: &Path) -> Result<Report, ImportError> {
     let file = path.display().to_string();
     let text = read_utf8(path)?;
+    if text.lines().next().map(str::trim) == Some(FORMER) {
+        return import_former(pool, path).await;
+    }
     let (rows, problems) = parse(&file, &text)?;
     if rows.is_empty() {
         return Err(ImportError::NothingUsable { file });
@@ -332,6 +339,77 @@ pub async fn import_file(pool: &Pool, path: &Path) -> Result<Report, ImportError
         imported: rows.len(),
         problems,
     })
+}
+
+const FORMER: &str = "insee;nom;departement;commune";
+
+/// Import `data/communes-anciennes.csv` (`insee;nom;departement;commune`):
+/// former communes and the current commune each is part of, which must
+/// already be known. One transaction.
+pub async fn import_former(pool: &Pool, path: &Path) -> Result<Report, ImportError> {
+    let file = path.display().to_string();
+    let text = read_utf8(path)?;
+    let cols = Columns::new(header(&file, &text, &[FORMER])?);
+    let idx: Vec<usize> = ["insee", "nom", "departement", "commune"]
+        .iter()
+        .map(|c| cols.require(&file, c))
+        .collect::<Result<_, _>>()?;
+    let mut tx = pool.begin().await?;
+    let mut report = Report {
+        file: file.clone(),
+        ..Default::default()
+    };
+    for item in records(&text) {
+        let (line, record) = match item {
+            Ok(row) => row,
+            Err(problem) => {
+                report.problems.push(problem);
+                continue;
+            }
+        };
+        let f = |i: usize| record.get(idx[i]).unwrap_or("").trim();
+        let (insee, name, dep, now) = (f(0), f(1), f(2), f(3));
+        if geo::departement_of_insee(insee).is_none() || name.is_empty() {
+            report.problems.push(RowProblem {
+                line,
+                column: Some("insee".into()),
+                reason: format!("{insee:?} {name:?} is not a former commune"),
+                skipped: true,
+            });
+            continue;
+        }
+        let known = sqlx::query("SELECT 1 FROM communes WHERE insee = $1 AND kind = 'commune'")
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if known.is_none() {
+            report.problems.push(RowProblem {
+                line,
+                column: Some("commune".into()),
+                reason: format!("{now:?} is not a known commune: import communes.csv first"),
+                skipped: true,
+            });
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO communes (insee, kind, name, departement, postcodes, population, part_of) \
+             VALUES ($1, 'former', $2, $3, '', 0, $4) \
+             ON CONFLICT (insee, kind) DO UPDATE SET name = excluded.name, \
+             departement = excluded.departement, part_of = excluded.part_of",
+        )
+        .bind(insee)
+        .bind(name)
+        .bind(dep)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        report.imported += 1;
+    }
+    if report.imported == 0 {
+        return Err(ImportError::NothingUsable { file });
+    }
+    tx.commit().await?;
+    Ok(report)
 }
 
 /// Import `data/departements.csv` (`code;nom;fuseau`).

@@ -298,7 +298,12 @@ fn centre_availability(
 fn search_index(places: &[Place]) -> (String, Vec<File>) {
     let mut shards: std::collections::BTreeMap<String, Vec<&Place>> = Default::default();
     for place in places {
-        let mut keys: Vec<String> = place.postcodes.iter().filter_map(|p| shard_of(p)).collect();
+        // A former commune is found by its name only: its postcodes are
+        // its current commune's, already in that commune's shard.
+        let mut keys: Vec<String> = match place.merged_into {
+            None => place.postcodes.iter().filter_map(|p| shard_of(p)).collect(),
+            Some(_) => Vec::new(),
+        };
         keys.extend(shard_of(&place.name));
         keys.sort();
         keys.dedup();

@@ -74,19 +74,34 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
             .or_default()
             .insert(r.get(1), r.get::<i32, _>(2) as u32);
     }
-    let places = sqlx::query("SELECT name, insee, departement, postcodes, lat, lon, kind FROM communes ORDER BY insee, kind")
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| Place {
-            name: r.get(0),
-            insee: r.get(1),
-            departement: r.get(2),
-            postcodes: r.get::<String, _>(3).split('|').filter(|p| !p.is_empty()).map(str::to_string).collect(),
-            lat: r.get(4),
-            lon: r.get(5),
-        })
-        .collect();
+    // Current communes and arrondissements, then former communes carrying
+    // the postcodes and position of the commune they are part of now.
+    let places = sqlx::query(
+        "SELECT name, insee, departement, postcodes, lat, lon, NULL AS merged_into, kind FROM communes \
+         WHERE kind <> 'former' \
+         UNION ALL \
+         SELECT f.name, c.insee, c.departement, c.postcodes, c.lat, c.lon, c.name, f.kind FROM communes f \
+         JOIN communes c ON c.insee = f.part_of AND c.kind = 'commune' WHERE f.kind = 'former' \
+         ORDER BY 2, 8, 1",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Place {
+        name: r.get(0),
+        insee: r.get(1),
+        departement: r.get(2),
+        postcodes: r
+            .get::<String, _>(3)
+            .split('|')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+        lat: r.get(4),
+        lon: r.get(5),
+        merged_into: r.get(6),
+    })
+    .collect();
     Ok(Inputs {
         departements,
         centres,

@@ -88,6 +88,9 @@ async fn with_reference(pool: Pool) -> Pool {
     communes::import_file(&pool, &repo().join("data/communes.csv"))
         .await
         .unwrap();
+    communes::import_former(&pool, &repo().join("data/communes-anciennes.csv"))
+        .await
+        .unwrap();
     pool
 }
 
