@@ -119,6 +119,7 @@ bench: build
 	cargo bench -p creneau --bench snapshot
 	node tests/support/size-report.mjs
 	node tests/support/bench-render.mjs
+	node tests/support/bench-slow4g.mjs
 	@command -v wrk >/dev/null || ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk )
 	node tests/support/bench-bookings.mjs
 	node tests/support/bench-crash-cycles.mjs
