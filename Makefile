@@ -18,7 +18,7 @@ DATABASE ?= sqlite://var/creneau.db
 ADDR     ?= 127.0.0.1:8080
 CRENEAU  := target/release/creneau
 
-.PHONY: help run test bench build web origin tools rust-tools node-tools api-tools browser demo lint unit browser-test clean
+.PHONY: help run test bench bench-tools build web origin tools rust-tools node-tools api-tools browser demo lint unit browser-test clean
 
 help:
 	@echo "make run    build everything, load demo data, serve http://$(ADDR)"
@@ -115,11 +115,20 @@ test: tools browser api-tools
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: build
+# Lighthouse for the benchmarks only, in a folder of its own so that
+# `make test` does not install it.
+bench-tools: bench/lighthouse/node_modules/.package-lock.json
+
+bench/lighthouse/node_modules/.package-lock.json: bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	npm ci --prefix bench/lighthouse --no-audit --no-fund
+	@touch $@
+
+bench: build bench-tools
 	cargo bench -p creneau --bench snapshot
 	node tests/support/size-report.mjs
 	node tests/support/bench-render.mjs
 	node tests/support/bench-slow4g.mjs
+	node tests/support/bench-lighthouse.mjs
 	@command -v wrk >/dev/null || ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk )
 	node tests/support/bench-bookings.mjs
 	node tests/support/bench-crash-cycles.mjs

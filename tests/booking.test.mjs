@@ -200,6 +200,42 @@ test('a day tapped on the centre page leads, once the date of birth is given, st
   await context.close();
 });
 
+test('while a bookable centre page is read, the booking app is fetched, and "Choisir un créneau" finds it in the cache', async () => {
+  const [centre] = await bookableCentres(server.url);
+  const { page, context } = await openPage(browser);
+  // The browser's own record of each response (page.route would turn the
+  // HTTP cache off): where the booking app's WebAssembly came from.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const wasm = [];
+  cdp.on('Network.responseReceived', (e) => {
+    if (/\/reserver\/creneau-booking-[0-9a-f]+_bg\.wasm$/.test(e.response.url)) {
+      wasm.push({ cached: e.response.fromDiskCache || e.response.fromPrefetchCache || false });
+    }
+  });
+  await page.goto(`${server.url}/centre/${centre.id}`);
+  await appReady(page);
+  await page.waitForSelector('link[rel=prefetch][href$="_bg.wasm"]', { state: 'attached' });
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('_bg.wasm') && e.name.includes('/reserver/') && e.responseEnd > 0));
+  assert.deepEqual(wasm, [{ cached: false }], 'fetched once, from the network, while the page is read');
+  await press(page, 'a[href^="/reserver/centre/"]');
+  await page.waitForURL(/\/reserver\/etape\/naissance$/);
+  await appReady(page);
+  assert.equal(wasm.length, 2);
+  assert.equal(wasm[1].cached, true, 'the booking app came from the cache');
+  // A centre that cannot be booked here fetches nothing of the booking app.
+  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
+  const dep = await (await fetch(`${server.url}/data/${pointer.departement.replace('{code}', '57')}`)).json();
+  const elsewhere = dep.centres.find((c) => c.booking !== 'here');
+  const other = await openPage(browser);
+  await other.page.goto(`${server.url}/centre/${elsewhere.id}`);
+  await appReady(other.page);
+  await other.page.waitForSelector('main h2');
+  assert.equal(await other.page.locator('link[rel=prefetch]').count(), 0);
+  await other.context.close();
+  await context.close();
+});
+
 test('booking for someone else says "la personne", asks the vaccine when there is a choice, and can be managed and cancelled', async () => {
   const { page, context } = await openPage(browser);
   const centres = await bookableCentres(server.url);

@@ -96,6 +96,9 @@ pub fn CentrePage() -> impl IntoView {
                         });
                         // Into the booking app (a separate bundle): a full page load.
                         let bookable = c.booking == BookingMode::Here && !c.reserved_for_professionals && !c.doses.is_empty();
+                        if bookable && !file.days.is_empty() {
+                            super::prefetch::prefetch_booking_app();
+                        }
                         let start = (bookable && !file.days.is_empty()).then(|| view! {
                             <p><a class="button" href=format!("/reserver/centre/{}", c.id) rel="external">{td_string!(l, booking.start)}</a></p>
                         });
