@@ -14,6 +14,22 @@ import { startServer, ROOT } from './server.mjs';
 const RUNS = Number(process.argv[2] ?? 5);
 const LIGHTHOUSE = join(ROOT, 'bench/lighthouse/node_modules/.bin/lighthouse');
 
+/** One Lighthouse run into `report`; a run whose trace Chromium lost
+ * (Lighthouse's NO_NAVSTART, now and then on a loaded machine) is run again. */
+function lighthouse(url, report, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync(LIGHTHOUSE, [url, '--quiet', '--only-categories=performance', '--output=json',
+        `--output-path=${report}`, '--chrome-flags=--headless=new --no-sandbox --disable-gpu'],
+      { env: { ...process.env, CHROME_PATH: process.env.CHROMIUM || '/usr/bin/chromium' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      return;
+    } catch (e) {
+      if (attempt >= attempts) throw new Error(`Lighthouse on ${url} failed ${attempts} times: ${e.stderr}`);
+      console.error(`Lighthouse on ${url}: ${String(e.stderr).trim()} (run again)`);
+    }
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await startServer();
@@ -34,9 +50,7 @@ try {
     const runs = [];
     for (let i = 0; i < RUNS; i++) {
       const report = join(out, 'report.json');
-      execFileSync(LIGHTHOUSE, [server.url + path, '--quiet', '--only-categories=performance', '--output=json',
-        `--output-path=${report}`, '--chrome-flags=--headless=new --no-sandbox --disable-gpu'],
-      { env: { ...process.env, CHROME_PATH: process.env.CHROMIUM || '/usr/bin/chromium' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      lighthouse(server.url + path, report);
       const r = JSON.parse(readFileSync(report, 'utf8'));
       const metric = (id) => r.audits[id]?.numericValue ?? NaN;
       runs.push({

@@ -38,7 +38,9 @@ export async function startServer(extra = []) {
     '--dist', join(ROOT, 'dist'), '--out', join(dir, 'snapshot'), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-65536); });
-  await waitFor(`${url}/healthz`, 30000).catch((e) => { child.kill(); throw new Error(`${e.message}\n${log}`); });
+  // The first generation (6,228 files, each compressed twice) is written
+  // before the socket opens: about 15 s on an idle machine, more on a busy one.
+  await waitFor(`${url}/healthz`, 120000).catch((e) => { child.kill(); throw new Error(`${e.message}\n${log}`); });
   return {
     url,
     dir,

@@ -162,44 +162,50 @@ fn came_over_https(req: &Request, trusted: &[std::net::IpAddr]) -> bool {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
-/// The CSP, allowing each inline `<script>` of `index.html` by its SHA-256
-/// (Trunk writes its loader inline) and WebAssembly compilation, and
-/// nothing inline otherwise.
+/// The CSP, allowing each inline `<script>` and `<style>` of the pages by
+/// its SHA-256 (Trunk writes its loader inline; the stylesheet is inlined
+/// for the first paint) and WebAssembly compilation, and nothing inline
+/// otherwise (no `style` attributes).
 pub fn content_security_policy(index_files: &[PathBuf]) -> HeaderValue {
     let pages: Vec<String> = index_files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap_or_default())
         .collect();
-    let mut scripts: Vec<&str> = pages.iter().flat_map(|html| inline_scripts(html)).collect();
-    scripts.dedup();
-    let hashes: String = scripts
-        .iter()
-        .map(|s| {
-            format!(
-                " 'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
-            )
-        })
-        .collect();
+    let hashes = |tag: &str| {
+        let mut bodies: Vec<&str> = pages.iter().flat_map(|html| inline(html, tag)).collect();
+        bodies.sort_unstable();
+        bodies.dedup();
+        bodies
+            .iter()
+            .map(|s| {
+                format!(
+                    " 'sha256-{}'",
+                    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+                )
+            })
+            .collect::<String>()
+    };
+    let (scripts, styles) = (hashes("script"), hashes("style"));
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'{styles}; img-src 'self' data:; \
          font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     HeaderValue::from_str(&policy).expect("ascii policy")
 }
 
-/// The bodies of `<script>` elements that have no `src`.
-fn inline_scripts(html: &str) -> Vec<&str> {
+/// The bodies of `<tag>` elements (`script` or `style`) that have no `src`.
+fn inline<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close_tag) = (format!("<{tag}"), format!("</{tag}>"));
     let mut out = Vec::new();
     let mut rest = html;
-    while let Some(start) = rest.find("<script") {
+    while let Some(start) = rest.find(&open) {
         let after = &rest[start..];
         let Some(tag_end) = after.find('>') else {
             break;
         };
         let tag = &after[..tag_end];
         let body_start = tag_end + 1;
-        let Some(close) = after[body_start..].find("</script>") else {
+        let Some(close) = after[body_start..].find(&close_tag) else {
             break;
         };
         if !tag.contains(" src=") {
@@ -224,9 +230,9 @@ mod tests {
     }
 
     #[test]
-    fn inline_scripts_are_found_and_external_ones_skipped() {
-        let html =
-            r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
-        assert_eq!(inline_scripts(html), ["import x from '/x.js';"]);
+    fn inline_scripts_and_styles_are_found_and_external_ones_skipped() {
+        let html = r#"<style>main{color:#000}</style><script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        assert_eq!(inline(html, "script"), ["import x from '/x.js';"]);
+        assert_eq!(inline(html, "style"), ["main{color:#000}"]);
     }
 }
