@@ -68,6 +68,24 @@ test('a postcode leads to the centres around its arrondissement, sorted by dista
   await context.close();
 });
 
+test('while a postcode is typed, its département\'s files and its neighbours\' are fetched before Enter', async () => {
+  const { page, context } = await openPage(browser);
+  const fetched = new Set();
+  page.on('request', (r) => {
+    const m = r.url().match(/\/dep\/(\w+)\.json$/);
+    if (m) fetched.add(m[1]);
+  });
+  await page.goto(server.url + '/');
+  await appReady(page);
+  await page.focus('#lieu');
+  await page.keyboard.type('750', { delay: 50 });
+  await page.waitForFunction(() => performance.getEntriesByType('resource').filter((e) => /\/dep\/(75|92)\.json$/.test(e.name) && e.responseEnd > 0).length === 2);
+  const deps = [...fetched].sort();
+  assert.deepEqual(deps.filter((d) => !['75', '77', '78', '91', '92', '93', '94', '95'].includes(d)), [], `only Paris's neighbours: ${deps}`);
+  assert.equal(page.url(), server.url + '/', 'nothing sent yet');
+  await context.close();
+});
+
 test('a commune typed without accents, an ambiguous name, and département names', async () => {
   const { page, context } = await openPage(browser);
   // The commune of that very name comes first, before those it begins.

@@ -37,7 +37,10 @@ test('the shell shows a heading, a message and the phone line before the app loa
 test('on the home page the shell is the search form: typed before the app, kept with the focus after', async () => {
   const { page, context } = await openPage(browser);
   const release = await holdWasm(page);
+  const index = page.waitForRequest(/\/data\/v\/[^/]+\/index\.json$/);
   await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+  // The pointer and the index are fetched while the WebAssembly loads.
+  await index;
   assert.equal(await page.locator('h1').innerText(), 'Où souhaitez-vous être vacciné ?');
   assert.equal(await page.locator('#shell-message').isVisible(), false);
   // Decided in <head>, before the body is parsed: nothing on the first

@@ -10,8 +10,8 @@
 //! `/?q=…`) is answered here as if typed.
 
 use creneau_model::search::{
-    departements_within, find_departements, find_places, parse_query, Query, QueryProblem,
-    DEFAULT_RADIUS_KM,
+    departements_near_postcode, departements_within, find_departements, find_places, parse_query,
+    Query, QueryProblem, DEFAULT_RADIUS_KM,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -65,8 +65,9 @@ impl ShellSearch {
 
 /// Fetch, while the person types, what the search will need, so that Enter
 /// finds it in the browser's cache: the pointer and index at once, the
-/// search shard of what is typed, and for a complete postcode naming one
-/// place, the département files around it. Errors are left for the search
+/// search shard of what is typed, the département files near the
+/// département a postcode's first digits name, and for a complete postcode
+/// naming one place, the files its circle touches. Errors are left for the search
 /// itself to report.
 async fn warm(input: String) -> Result<(), api::ApiError> {
     let pointer = api::pointer().await?;
@@ -87,22 +88,35 @@ async fn warm(input: String) -> Result<(), api::ApiError> {
             Ok(None)
         }
     };
-    let (index, shard) = futures::join!(api::index(), shard);
-    let (index, shard) = (index?.1, shard?);
-    let (Ok(query @ Query::Postcode(_)), Some(shard)) = (query, shard) else {
-        return Ok(());
-    };
-    let found = find_places(&shard.places, &query);
-    if let [one] = found.places.as_slice() {
-        if let (Some(lat), Some(lon)) = (one.lat, one.lon) {
-            let codes: Vec<String> = departements_within(
-                &index.departements,
-                (lat, lon),
-                f64::from(DEFAULT_RADIUS_KM),
-            )
+    let radius = f64::from(DEFAULT_RADIUS_KM);
+    // The first digits of a postcode name its département: the files near
+    // it, fetched alongside the shard while the rest is typed (a round
+    // trip less after Enter on a slow line).
+    let near = async {
+        let (_, index) = api::index().await?;
+        let digits = key.split(' ').next().unwrap_or("");
+        let codes: Vec<String> = departements_near_postcode(&index.departements, digits, radius)
             .into_iter()
             .map(str::to_string)
             .collect();
+        if !codes.is_empty() {
+            api::departements(&pointer, &codes).await?;
+        }
+        Ok::<_, api::ApiError>(index)
+    };
+    let (index, shard) = futures::join!(near, shard);
+    let (index, shard) = (index?, shard?);
+    // A complete postcode naming one place: the files its circle touches
+    // (most already fetched above).
+    let (Ok(query @ Query::Postcode(_)), Some(shard)) = (query, shard) else {
+        return Ok(());
+    };
+    if let [one] = find_places(&shard.places, &query).places.as_slice() {
+        if let (Some(lat), Some(lon)) = (one.lat, one.lon) {
+            let codes: Vec<String> = departements_within(&index.departements, (lat, lon), radius)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             api::departements(&pointer, &codes).await?;
         }
     }

@@ -264,6 +264,63 @@ pub fn departements_within(
         .collect()
 }
 
+/// The départements a search for a postcode beginning with `digits` may
+/// need, known before the postcode is complete: those within `radius_km`
+/// of the centres of the département the first digits name (both Corsicas
+/// for "20", an overseas one by three digits). Empty until that is known.
+/// Only for fetching ahead: the search itself uses [`departements_within`].
+pub fn departements_near_postcode<'a>(
+    departements: &'a [DepartementEntry],
+    digits: &str,
+    radius_km: f64,
+) -> Vec<&'a str> {
+    if digits.len() < 2 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let named: Vec<&str> = match &digits[..2] {
+        "20" => vec!["2A", "2B"],
+        "97" | "98" if digits.len() < 3 => return Vec::new(),
+        "97" | "98" => vec![&digits[..3]],
+        _ => vec![&digits[..2]],
+    };
+    let boxes: Vec<[f64; 4]> = departements
+        .iter()
+        .filter(|d| named.contains(&d.code.as_str()))
+        .filter_map(|d| d.bbox)
+        .collect();
+    departements
+        .iter()
+        .filter(|d| {
+            d.bbox.is_some_and(|b| {
+                boxes
+                    .iter()
+                    .any(|a| distance_between_boxes_km(*a, b) <= radius_km)
+            })
+        })
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
+/// The distance between the nearest points of two boxes
+/// (`[min_lat, min_lon, max_lat, max_lon]`); 0 when they overlap.
+fn distance_between_boxes_km(a: [f64; 4], b: [f64; 4]) -> f64 {
+    // On each axis, the nearest coordinates: the facing edges, or one
+    // shared value where the ranges overlap.
+    let nearest = |a_min: f64, a_max: f64, b_min: f64, b_max: f64| {
+        if a_max < b_min {
+            (a_max, b_min)
+        } else if b_max < a_min {
+            (a_min, b_max)
+        } else {
+            let shared = a_min.max(b_min);
+            (shared, shared)
+        }
+    };
+    let (lat_a, lat_b) = nearest(a[0], a[2], b[0], b[2]);
+    let (lon_a, lon_b) = nearest(a[1], a[3], b[1], b[3]);
+    distance_km((lat_a, lon_a), (lat_b, lon_b))
+}
+
 /// Radii offered, km.
 pub const RADII_KM: [u32; 5] = [10, 20, 30, 50, 100];
 pub const DEFAULT_RADIUS_KM: u32 = 20;
@@ -643,6 +700,29 @@ mod tests {
         assert_eq!(departements_within(&deps, paris, 20.0), ["75", "92"]);
         assert_eq!(departements_within(&deps, paris, 0.5), ["75"]);
         assert_eq!(departements_within(&deps, (43.3, 5.4), 100.0), ["13"]);
+        // Before the postcode is complete: "75…" needs Paris and the
+        // départements near Paris's centres, never Marseille's.
+        assert_eq!(departements_near_postcode(&deps, "750", 20.0), ["75", "92"]);
+        assert_eq!(departements_near_postcode(&deps, "13", 20.0), ["13"]);
+        assert!(departements_near_postcode(&deps, "7", 20.0).is_empty());
+        assert!(departements_near_postcode(&deps, "97", 20.0).is_empty());
+        let corsica = vec![
+            dep("2A", [41.4, 8.6, 42.3, 9.4]),
+            dep("2B", [42.0, 8.6, 43.0, 9.5]),
+            dep("06", [43.5, 6.6, 44.3, 7.7]),
+        ];
+        assert_eq!(
+            departements_near_postcode(&corsica, "201", 20.0),
+            ["2A", "2B"]
+        );
+        assert_eq!(
+            distance_between_boxes_km([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 2.0, 2.0]),
+            0.0
+        );
+        assert!(
+            (distance_between_boxes_km([0.0, 0.0, 1.0, 1.0], [2.0, 0.0, 3.0, 1.0]) - 111.2).abs()
+                < 1.0
+        );
     }
 
     #[test]
