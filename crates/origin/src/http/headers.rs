@@ -76,13 +76,16 @@ fn cache_control(path: &str, headers: &HeaderMap) -> &'static str {
     }
 }
 
-/// Trunk names built assets `name-<16 hex>.ext`.
+/// Trunk names built assets `name-<hex hash>.ext`.
 fn has_content_hash(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
+    // Trunk writes a 64-bit hash in hex without its leading zeros: 16
+    // digits, sometimes fewer (one file in sixteen has 15).
+    stem.rsplit_once('-').is_some_and(|(_, h)| {
+        (10..=16).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 /// A weak validator from what the file service already knows: size,
@@ -225,6 +228,12 @@ mod tests {
         assert!(has_content_hash("/creneau-web-0123456789abcdef_bg.wasm"));
         assert!(has_content_hash("/creneau-web-0123456789abcdef.js"));
         assert!(has_content_hash("/style-0123456789abcdef.css"));
+        assert!(has_content_hash(
+            "/reserver/creneau-booking-cf58efda68e5be_bg.wasm"
+        ));
+        assert!(has_content_hash("/print-d06b23ada2fb445.css"));
+        assert!(!has_content_hash("/reserver/gerer"));
+        assert!(!has_content_hash("/favicon.svg"));
         assert!(!has_content_hash("/index.html"));
         assert!(!has_content_hash("/centre/12"));
     }
