@@ -141,9 +141,14 @@ pub fn BirthPage() -> impl IntoView {
     // A refusal is final on this page: the form gives way to the reason
     // (one <h1> either way).
     let form = std::cell::RefCell::new(Some(form.into_any()));
-    (move || match refused.get() {
-        Some(refusal) => view! { <NotEligible refusal/> }.into_any(),
-        None => form.borrow_mut().take().unwrap_or_else(|| ().into_any()),
+    // Shown once the rule is known, whole: the rule arriving above a form
+    // already drawn would push the date boxes down as the person reaches
+    // for them.
+    let ready = Memo::new(move |_| rule.get().is_some());
+    (move || match (ready.get(), refused.get()) {
+        (false, _) => view! { <p>{td_string!(l, centre.loading)}</p> }.into_any(),
+        (true, Some(refusal)) => view! { <NotEligible refusal/> }.into_any(),
+        (true, None) => form.borrow_mut().take().unwrap_or_else(|| ().into_any()),
     })
     .into_any()
 }
