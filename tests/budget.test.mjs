@@ -11,8 +11,9 @@ import { startServer, launchBrowser, openPage, appReady, ROOT } from './support/
 // communes, the shell's search form and its take-over, the list kept when
 // an update fails, tappable days, the département page's filters and
 // distances, and fetching while the person types: 262,340 B (+8.2 KB,
-// mostly view code, by twiggy). The issue's goal is 200 KB, then 150 KB:
-// that needs the redesign (one download for the journey), not done yet.
+// mostly view code, by twiggy); 263,165 B with the stylesheet written into
+// the page. The issue's goal is 200 KB, then 150 KB: that needs a smaller
+// app or a split that shares the runtime, not done yet.
 const BUDGET = 260 * 1024;
 const FIRST_SEARCH_BUDGET = 60 * 1024;
 // The booking app, loaded only to book: 38 KiB more than the finder's first
