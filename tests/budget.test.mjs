@@ -12,9 +12,12 @@ import { startServer, launchBrowser, openPage, appReady, ROOT } from './support/
 // an update fails, tappable days, the département page's filters and
 // distances, and fetching while the person types: 262,340 B (+8.2 KB,
 // mostly view code, by twiggy); 263,165 B with the stylesheet written into
-// the page. The issue's goal is 200 KB, then 150 KB: that needs a smaller
-// app or a split that shares the runtime, not done yet.
-const BUDGET = 260 * 1024;
+// the page; 264,409 → 267,164 B (+2.7 KB) with centres shown twenty at a
+// time (ui/centre_list), which took the results page's Lighthouse Total
+// Blocking Time from 637 to 272 ms. The issue's goal is 200 KB, then
+// 150 KB: that needs a smaller app or a split that shares the runtime,
+// not done (see docs/architecture.md).
+const BUDGET = 262 * 1024;
 const FIRST_SEARCH_BUDGET = 60 * 1024;
 // The booking app, loaded only to book: 38 KiB more than the finder's first
 // load since it gained the eligibility step, the timeout warning, the step

@@ -2,7 +2,7 @@
 // snapshot, with the freshness line; deep links; focus and titles; axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { startServer, launchBrowser, openPage, appReady, showAllCentres } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
 
 let server, browser;
@@ -48,6 +48,9 @@ test('a département lists every centre of its snapshot file, soonest slot first
   await page.goto(server.url + '/departement/13');
   await appReady(page);
   await page.waitForSelector('.results');
+  assert.equal(await page.locator('.results > li').count(), Math.min(file.centres.length, 20), 'twenty at a time');
+  const status = await page.locator('[role=status]').innerText();
+  await showAllCentres(page);
   const names = await page.locator('.results > li h2').allInnerTexts();
   assert.equal(names.length, file.centres.length);
   assert.deepEqual([...names].sort(), file.centres.map((c) => c.name).sort());
@@ -56,7 +59,6 @@ test('a département lists every centre of its snapshot file, soonest slot first
   const slotOf = new Map(file.centres.map((c) => [c.name, c.next_slot]));
   assert.equal(slotOf.get(names[0]), bookable[0].next_slot, 'soonest free slot first');
   assert.match(await page.locator('.freshness').innerText(), /^Disponibilités mises à jour à \d{1,2}\u00a0h(\u00a0\d{2})?$/);
-  const status = await page.locator('[role=status]').innerText();
   assert.match(status, new RegExp(`^${file.centres.length} centres, dont ${bookable.length} avec des créneaux libres$`));
   // Centres without a slot say so in words, not only by colour.
   const unavailable = page.locator('.result-unavailable');
@@ -84,6 +86,7 @@ test('a département takes the filters and orders of results, with distances fro
   await page.waitForURL(/\/departement\/13\?tri=distance&acces=1$/);
   const summary = `${accessible.length} centres sur ${file.centres.length} correspondent à vos critères`;
   await page.waitForFunction((t) => document.querySelector('.result-count')?.innerText === t, summary);
+  await showAllCentres(page);
   const items = await page.locator('.results > li').allInnerTexts();
   assert.equal(items.length, accessible.length);
   for (const t of items) assert.match(t, /Accessible en fauteuil roulant/);

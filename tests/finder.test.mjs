@@ -3,7 +3,7 @@
 // filters in the URL; the centre page; errors; axe on every view and state.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { startServer, launchBrowser, openPage, appReady, showAllCentres } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
 
 let server, browser;
@@ -54,9 +54,16 @@ test('a postcode leads to the centres around its arrondissement, sorted by dista
   await page.waitForSelector('.result-count');
   assert.match(await page.title(), /^Centres de vaccination près de Paris 11e Arrondissement \(75\) – Créneau$/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading');
+  const total = Number((await page.locator('.result-count').innerText()).match(/^(\d+) centres trouvés à moins de 20 km$/)[1]);
+  assert.ok(total > 40, `${total} centres near Paris 11e`);
+  assert.equal(await page.locator('[role=status]').innerText(), `${total} centres trouvés à moins de 20 km`);
+  // Twenty cards at a time: the rest one tap away, focus on the first new card.
+  assert.equal(await page.locator('.results > li').count(), 20);
+  await page.getByRole('button', { name: `Afficher 20 centres de plus (${total - 20} restants)` }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.results > li').length === 40);
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelector('.results > li:nth-child(21) h2')), true, 'focus on the first new card');
+  assert.equal(await page.locator('[role=status]').innerText(), `40 centres affichés sur ${total}`);
   const count = await page.locator('.results > li').count();
-  assert.ok(count > 5, `${count} centres near Paris 11e`);
-  assert.equal(await page.locator('[role=status]').innerText(), `${count} centres trouvés à moins de 20 km`);
   // Neighbouring départements are included within the radius.
   const text = await page.locator('.results').innerText();
   assert.match(text, /9[234]\d{3}/, 'a centre of Hauts-de-Seine, Seine-Saint-Denis or Val-de-Marne');
@@ -186,7 +193,8 @@ test('filters live in the URL and survive a reload', async () => {
   await page.goto(server.url + '/centres?lieu=Lyon&lat=45.764&lon=4.8357&rayon=20');
   await appReady(page);
   await page.waitForSelector('.result-count');
-  const all = await page.locator('.results > li').count();
+  const found = async () => Number((await page.locator('.result-count').innerText()).match(/^(\d+) centres? trouvés? à moins de 20 km$/)[1]);
+  const all = await found();
   assert.equal(await page.locator('details.filters').getAttribute('open'), null, 'filters folded when none is set');
   await page.click('details.filters summary');
   await page.check('#acces');
@@ -195,8 +203,9 @@ test('filters live in the URL and survive a reload', async () => {
   await page.click('text=Appliquer');
   await page.waitForURL(/tri=creneau&vaccin=moderna&acces=1/);
   await page.waitForSelector('.result-count');
-  const filtered = await page.locator('.results > li').count();
+  const filtered = await found();
   assert.ok(filtered < all, `${filtered} < ${all}`);
+  assert.equal(await page.locator('.results > li').count(), Math.min(filtered, 20));
   const texts = await page.locator('.results > li').allInnerTexts();
   for (const t of texts) {
     assert.match(t, /Moderna/);
@@ -205,7 +214,7 @@ test('filters live in the URL and survive a reload', async () => {
   await page.reload();
   await appReady(page);
   await page.waitForSelector('.result-count');
-  assert.equal(await page.locator('.results > li').count(), filtered);
+  assert.equal(await found(), filtered);
   assert.notEqual(await page.locator('details.filters').getAttribute('open'), null, 'filters shown when set');
   assert.equal(await page.isChecked('#acces'), true);
   assert.equal(await page.inputValue('#vaccin'), 'moderna');
@@ -219,6 +228,7 @@ test('a filter change that cannot reach the data keeps the list shown, said to b
   await appReady(page);
   await page.waitForSelector('.result-count');
   const before = await page.locator('.results > li').allInnerTexts();
+  const summary = await page.locator('.result-count').innerText();
   assert.ok(before.length > 0);
   await page.route('**/data/**', (route) => route.abort('internetdisconnected'));
   await page.click('details.filters summary');
@@ -228,7 +238,7 @@ test('a filter change that cannot reach the data keeps the list shown, said to b
   await page.waitForSelector('.notice-warning');
   assert.match(await page.locator('.notice-warning').innerText(), /^Ces résultats n’ont pas pu être mis à jour : Impossible de joindre le service\. Vérifiez votre connexion internet, puis réessayez\. La liste ci-dessous est la précédente/);
   assert.deepEqual(await page.locator('.results > li').allInnerTexts(), before, 'the list is kept');
-  assert.equal(await page.locator('.result-count').innerText(), `${before.length} centres trouvés à moins de 20 km`);
+  assert.equal(await page.locator('.result-count').innerText(), summary);
   await assertNoAxeViolations(page, 'update failed, list kept');
   await context.close();
 });
@@ -240,6 +250,7 @@ test('the injection filter keeps only centres booking that injection, and says w
     await page.goto(url);
     await appReady(page);
     await page.waitForSelector('.result-count');
+    await showAllCentres(page);
     return page.locator('.results > li').allInnerTexts();
   };
   const all = await centres(base);

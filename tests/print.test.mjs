@@ -24,7 +24,9 @@ test('a results page prints the list without the header, footer, filters or swit
   }
   const results = await page.locator('.results > li').count();
   assert.ok(results > 0);
-  assert.equal(await shown(page, '.results > li'), results, 'every centre prints');
+  assert.equal(await shown(page, '.results > li'), results, 'every centre shown prints');
+  assert.equal(await page.locator('.results + p button').count(), 1, 'Lyon has more than twenty centres');
+  assert.equal(await page.$eval('.results + p button', (b) => b.checkVisibility()), false, '"Afficher plus" is not printed');
   assert.equal(await shown(page, '.result-count'), 1);
   assert.equal(await shown(page, '.freshness'), 1, 'the time of the availability prints with it');
   const size = await page.evaluate(() => getComputedStyle(document.body).fontSize);

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use crate::api;
 use crate::finder::filters::{self, Applied, FiltersForm};
 use crate::i18n::*;
-use crate::ui::centre::{km, CentreItem};
+use crate::ui::centre_list::CentreList;
 use crate::ui::freshness::Freshness;
 use crate::ui::heading::PageHeading;
 use crate::ui::language::locale;
@@ -101,12 +101,7 @@ pub fn DepartementPage() -> impl IntoView {
                             <Freshness generated_at=pointer.generated_at.clone()/>
                             <p class="result-count">{summary}</p>
                             {has_middle.then(|| view! { <p class="hint">{td_string!(l, departement.distances)}</p> })}
-                            <ul class="results">
-                                {hits.into_iter().map(|hit| match hit.distance_km {
-                                    Some(d) => view! { <CentreItem centre=hit.centre distance=km(d)/> }.into_any(),
-                                    None => view! { <CentreItem centre=hit.centre/> }.into_any(),
-                                }).collect_view()}
-                            </ul>
+                            <CentreList hits/>
                         }.into_any()
                     }
                     Err(error) => {

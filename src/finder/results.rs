@@ -13,7 +13,7 @@ use leptos_router::params::ParamsMap;
 use crate::api;
 use crate::finder::filters::{self, Applied, FiltersForm};
 use crate::i18n::*;
-use crate::ui::centre::{km, CentreItem};
+use crate::ui::centre_list::CentreList;
 use crate::ui::freshness::Freshness;
 use crate::ui::heading::PageHeading;
 use crate::ui::language::{lang, locale, singular};
@@ -231,15 +231,7 @@ pub fn ResultsPage() -> impl IntoView {
                     <Freshness generated_at=pointer.generated_at.clone()/>
                     <h2 class="result-count">{summary}</h2>
                     {empty}
-                    <ul class="results">
-                        {hits.into_iter().map(|hit| {
-                            let distance = hit.distance_km.map(km);
-                            match distance {
-                                Some(d) => view! { <CentreItem centre=hit.centre distance=d/> }.into_any(),
-                                None => view! { <CentreItem centre=hit.centre/> }.into_any(),
-                            }
-                        }).collect_view()}
-                    </ul>
+                    <CentreList hits/>
                 }.into_any()
             })}
         </Suspense>

@@ -118,7 +118,8 @@ pub fn CentreItem(
         .map(|phone| view! { <PhoneLine phone/> });
     view! {
         <li class=class>
-            <h2>{centre.name.clone()}</h2>
+            // Focusable from script only: "Afficher plus" moves focus here.
+            <h2 tabindex="-1">{centre.name.clone()}</h2>
             <p>{address}{distance.map(|d| td_string!(l, centre.distance, d))}</p>
             <p><strong>{availability}</strong></p>
             // Said the same way on the card, the centre page and the booking app.

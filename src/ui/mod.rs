@@ -7,6 +7,8 @@
 //!   ARIA, written once;
 //! - [`error_summary`]: "Il y a un problème", linking to each field in error;
 //! - [`centre`]: a centre in a list, its address and hours (both flows);
+//! - [`centre_list`]: centres twenty at a time, "Afficher plus" moving focus
+//!   to the first new one;
 //! - [`geolocation`]: "Autour de moi", with a plain message when refused;
 //! - [`freshness`]: "Disponibilités mises à jour à 14 h 32";
 //! - [`problem`]: what to show when the snapshot cannot be read;
@@ -17,6 +19,7 @@
 //! - [`not_found`]: any address neither app knows.
 
 pub mod centre;
+pub mod centre_list;
 pub mod error_summary;
 pub mod form;
 pub mod freshness;

@@ -76,3 +76,13 @@ export async function openPage(browser, options = {}) {
 export async function appReady(page) {
   await page.waitForFunction(() => !document.getElementById('shell-message') && document.querySelector('h1#page-heading'));
 }
+
+/** Press "Afficher … de plus" under a list of centres until every one is shown. */
+export async function showAllCentres(page) {
+  const more = page.locator('button', { hasText: /^Afficher (\d+ centres de plus|le dernier centre)/ });
+  for (let i = 0; i < 100 && await more.count(); i++) {
+    const before = await page.locator('.results > li').count();
+    await more.click();
+    await page.waitForFunction((n) => document.querySelectorAll('.results > li').length > n, before);
+  }
+}
