@@ -733,3 +733,101 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
     let stored = all_answered_bookings_are_stored(&database, &confirmed).await;
     println!("PostgreSQL killed and restarted: {} answered 201 ({before_restart} before the kill), {stored} stored", confirmed.len());
 }
+
+/// Two origins on one PostgreSQL, serving one snapshot folder (a shared
+/// volume): only the one holding the publisher lock writes generations;
+/// `kill -9` it and the other publishes within an interval, while a reader
+/// polling through the survivor never sees the pointer go backwards nor a
+/// file it names missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_one_origin_publishes_and_another_takes_over_when_it_dies() {
+    let name = "creneau_test_leader";
+    let Some(pool) = common::postgres_with_reference(name).await else {
+        return;
+    };
+    let server_url = std::env::var("CRENEAU_TEST_POSTGRES").unwrap();
+    let database = format!("{}/{name}", server_url.rsplit_once('/').unwrap().0);
+    let (a_dir, b_dir, shared) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let interval = Duration::from_secs(2);
+    let out = shared.path().to_str().unwrap();
+    let extra = ["--out", out, "--interval", "2", "--grace", "60"];
+    let (mut a, _, _) = serve_store(a_dir.path(), pool, database.clone(), &extra).await;
+    let pool = creneau::store::connect(&database).await.unwrap();
+    let (b, b_addr, _) = serve_store(b_dir.path(), pool, database.clone(), &extra).await;
+    let log = |dir: &std::path::Path| std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    let published = |dir: &std::path::Path| log(dir).matches("snapshot published").count();
+    assert!(log(a_dir.path()).contains("this origin is now the snapshot publisher"));
+    assert!(log(b_dir.path()).contains("another origin publishes the snapshot"));
+    tokio::time::sleep(interval * 3).await;
+    assert!(published(a_dir.path()) >= 2, "{}", log(a_dir.path()));
+    assert_eq!(published(b_dir.path()), 0, "only the lock holder publishes");
+
+    // A reader through the survivor: the pointer, then the index it names.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (addr, stop) = (b_addr.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut versions: Vec<String> = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let answer = get(&addr, "/data/latest.json").await;
+                assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+                let body = answer.split("\r\n\r\n").nth(1).unwrap();
+                let pointer: serde_json::Value = serde_json::from_str(body).unwrap();
+                let version = pointer["version"].as_str().unwrap().to_string();
+                if let Some(last) = versions.last() {
+                    assert!(
+                        &version >= last,
+                        "the pointer went back: {last} → {version}"
+                    );
+                }
+                let index = get(
+                    &addr,
+                    &format!("/data/{}", pointer["index"].as_str().unwrap()),
+                )
+                .await;
+                assert!(
+                    index.starts_with("HTTP/1.1 200"),
+                    "the index of {version}: {index}"
+                );
+                if versions.last() != Some(&version) {
+                    versions.push(version);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            versions
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.kill().unwrap();
+    let killed = Instant::now();
+    while published(b_dir.path()) == 0 {
+        assert!(
+            killed.elapsed() < interval * 3,
+            "no takeover after {:?}: {}",
+            killed.elapsed(),
+            log(b_dir.path())
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let takeover = killed.elapsed();
+    println!("the second origin published {takeover:?} after the first was killed (interval {interval:?})");
+    assert!(log(b_dir.path()).contains("this origin is now the snapshot publisher"));
+    assert!(
+        takeover <= interval + Duration::from_secs(1),
+        "takeover within one interval: {takeover:?}"
+    );
+    tokio::time::sleep(interval * 2).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let versions = reader
+        .await
+        .expect("the reader saw no missing file and no pointer going back");
+    assert!(
+        versions.len() >= 3,
+        "the reader saw generations by both: {versions:?}"
+    );
+    drop(b);
+}

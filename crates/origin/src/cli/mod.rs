@@ -296,7 +296,13 @@ impl Cli {
                 once,
                 publish: args,
             } => {
+                // The same lock as `serve`'s publisher: on PostgreSQL, a
+                // generation is written by one process at a time.
+                let mut leadership = publish::Leadership::for_store(&self.database);
                 if once {
+                    if !leadership.lead().await {
+                        anyhow::bail!("another process publishes the snapshot of this store (it holds the publisher lock); nothing written");
+                    }
                     let p =
                         publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
                     println!(
@@ -307,12 +313,15 @@ impl Cli {
                         p.bytes
                     );
                 } else {
-                    // One now, then every interval.
-                    publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+                    // One now (when leading), then every interval.
+                    if leadership.lead().await {
+                        publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+                    }
                     publish::run(
                         pool,
                         args.options()?,
                         Duration::from_secs(args.interval.max(1)),
+                        leadership,
                     )
                     .await;
                 }
@@ -343,7 +352,7 @@ impl Cli {
                 let deleted = operations::purge(&pool, chrono::Utc::now(), days).await?;
                 println!("{deleted} bookings deleted");
             }
-            Command::Serve(args) => serve::serve(pool, args).await?,
+            Command::Serve(args) => serve::serve(pool, &self.database, args).await?,
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use crate::booking::{self, Bookings};
 use crate::store::Pool;
 use crate::{http, publish, server};
 
-pub async fn serve(pool: Pool, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs {
         addr,
         dist,
@@ -36,12 +36,22 @@ pub async fn serve(pool: Pool, args: ServeArgs) -> anyhow::Result<()> {
     }
     if !no_publisher {
         // The first generation is written before the socket opens, so
-        // the app never meets a missing pointer.
-        publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+        // the app never meets a missing pointer; with several origins on
+        // one PostgreSQL, only by the one that leads (the others serve
+        // what it publishes).
+        let mut leadership = publish::Leadership::for_store(database);
+        if leadership.lead().await {
+            publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+        } else {
+            tracing::info!(
+                "another origin publishes the snapshot; this one takes over if it stops"
+            );
+        }
         tokio::spawn(publish::run(
             pool.clone(),
             args.options()?,
             Duration::from_secs(args.interval.max(1)),
+            leadership,
         ));
     }
     let config = http::Config {

@@ -8,8 +8,10 @@
 //! - [`build`]: the generation's files; pure (store rows in, files out), so
 //!   it is benchmarked and tested without a database or a disk.
 //! - [`write`]: compress, write aside, swap the pointer, prune.
+//! - [`leader`]: which of several origins on one PostgreSQL publishes.
 
 pub mod build;
+pub mod leader;
 pub mod load;
 pub mod write;
 
@@ -20,6 +22,7 @@ use chrono::{DateTime, Utc};
 use creneau_model::snapshot::EligibilityRule;
 
 pub use self::build::{build, later_days, version_id, Centre, File, Generation, Inputs};
+pub use self::leader::Leadership;
 pub use self::load::load;
 pub use self::write::{compressed, precompress_dir, write, Published};
 use crate::store::Pool;
@@ -84,17 +87,22 @@ async fn publish_once_untimed(
     .await?
 }
 
-/// Publish now and then every `interval`, until the process stops. A failed
-/// generation is logged and the previous one stays served.
-pub async fn run(pool: Pool, options: Options, interval: Duration) {
+/// Publish every `interval`, while this origin leads, until the process
+/// stops. A failed generation is logged and the previous one stays served;
+/// an origin that does not lead checks again at each tick, so it takes over
+/// within one interval of the publisher's death.
+pub async fn run(pool: Pool, options: Options, interval: Duration, mut leadership: Leadership) {
     // The first tick one interval from now: `serve` has just published the
-    // first generation itself, and an immediate second one would compete
-    // with the first bookings for both cores (measured: a restart under load
-    // booked 450 a second instead of 3,600 while it ran).
+    // first generation itself (when it leads), and an immediate second one
+    // would compete with the first bookings for both cores (measured: a
+    // restart under load booked 450 a second instead of 3,600 while it ran).
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        if !leadership.lead().await {
+            continue;
+        }
         let started = std::time::Instant::now();
         match publish_once(&pool, &options, Utc::now()).await {
             Ok(p) => {
