@@ -10,6 +10,7 @@ SHELL := /bin/bash
 TRUNK_VERSION        := 0.21.14
 WASM_BINDGEN_VERSION := 0.2.130
 SCHEMATHESIS_VERSION := 4.32.5
+MOTO_VERSION := 5.2.5
 CARGO_BIN            := $(HOME)/.cargo/bin
 export PATH          := $(CURDIR)/node_modules/.bin:$(CARGO_BIN):$(PATH)
 SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,15 +30,17 @@ help:
 
 tools: rust-tools node-tools
 
-# The API fuzzer, from its Python package, in a virtual environment of its own.
-api-tools: .venv/.schemathesis-$(SCHEMATHESIS_VERSION)
+# Python test tools, from their packages, in one virtual environment: the API
+# fuzzer, and moto's S3-compatible server for the snapshot upload tests.
+API_TOOLS := .venv/.tools-$(SCHEMATHESIS_VERSION)-$(MOTO_VERSION)
+api-tools: $(API_TOOLS)
 
-.venv/.schemathesis-$(SCHEMATHESIS_VERSION):
+$(API_TOOLS):
 	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv )
 	rm -rf .venv
 	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	.venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)" "moto[server,s3]==$(MOTO_VERSION)"
 	@touch $@
 
 rust-tools:
@@ -100,10 +103,10 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --release --workspace --all-targets -- -D warnings
 
-unit: lint
+unit: lint api-tools
 	cargo build --release --benches -p creneau
 	url=$$(tests/support/postgres.sh start) && \
-	  CRENEAU_TEST_POSTGRES=$$url cargo test --release --workspace; \
+	  CRENEAU_TEST_POSTGRES=$$url CRENEAU_TEST_MOTO=$(CURDIR)/.venv/bin/moto_server cargo test --release --workspace; \
 	  status=$$?; tests/support/postgres.sh stop; exit $$status
 
 browser-test: build browser node-tools api-tools

@@ -215,6 +215,17 @@ pub struct PublishArgs {
     /// absent. The booking API applies them; the snapshot tells the app.
     #[arg(long)]
     pub eligibility: Option<PathBuf>,
+    /// Also upload each generation to S3-compatible object storage,
+    /// pointer last by compare-and-swap (`creneau snapshot --to`, `creneau
+    /// serve --publish-to`). Endpoint, region and credentials from the
+    /// AWS_* environment variables (AWS_ENDPOINT_URL, AWS_ALLOW_HTTP=true
+    /// for a local server, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).
+    #[arg(
+        long = "publish-to",
+        visible_alias = "to",
+        value_name = "s3://BUCKET/PREFIX"
+    )]
+    pub publish_to: Option<String>,
 }
 
 impl PublishArgs {
@@ -232,6 +243,12 @@ impl PublishArgs {
             grace: Duration::from_secs(self.grace),
             brotli_quality: self.brotli_quality.min(11),
             eligibility: self.eligibility()?.rule(),
+            remote: match &self.publish_to {
+                Some(url) => Some(std::sync::Arc::new(tokio::sync::Mutex::new(
+                    publish::Remote::from_url(url)?,
+                ))),
+                None => None,
+            },
         })
     }
 }
@@ -299,12 +316,12 @@ impl Cli {
                 // The same lock as `serve`'s publisher: on PostgreSQL, a
                 // generation is written by one process at a time.
                 let mut leadership = publish::Leadership::for_store(&self.database);
+                let options = args.options()?;
                 if once {
                     if !leadership.lead().await {
                         anyhow::bail!("another process publishes the snapshot of this store (it holds the publisher lock); nothing written");
                     }
-                    let p =
-                        publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+                    let p = publish::publish_once(&pool, &options, chrono::Utc::now()).await?;
                     println!(
                         "published {} in {}: {} files, {} bytes",
                         p.version,
@@ -312,14 +329,20 @@ impl Cli {
                         p.files,
                         p.bytes
                     );
+                    if let (Some(u), Some(to)) = (&p.uploaded, &args.publish_to) {
+                        println!(
+                            "uploaded to {to}: {} objects ({} bytes), {} already there, {} removed",
+                            u.objects, u.bytes, u.skipped, u.deleted
+                        );
+                    }
                 } else {
                     // One now (when leading), then every interval.
                     if leadership.lead().await {
-                        publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+                        publish::publish_once(&pool, &options, chrono::Utc::now()).await?;
                     }
                     publish::run(
                         pool,
-                        args.options()?,
+                        options,
                         Duration::from_secs(args.interval.max(1)),
                         leadership,
                     )

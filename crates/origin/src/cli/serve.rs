@@ -40,8 +40,9 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
         // one PostgreSQL, only by the one that leads (the others serve
         // what it publishes).
         let mut leadership = publish::Leadership::for_store(database);
+        let options = args.options()?;
         if leadership.lead().await {
-            publish::publish_once(&pool, &args.options()?, chrono::Utc::now()).await?;
+            publish::publish_once(&pool, &options, chrono::Utc::now()).await?;
         } else {
             tracing::info!(
                 "another origin publishes the snapshot; this one takes over if it stops"
@@ -49,7 +50,7 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
         }
         tokio::spawn(publish::run(
             pool.clone(),
-            args.options()?,
+            options,
             Duration::from_secs(args.interval.max(1)),
             leadership,
         ));

@@ -9,13 +9,16 @@
 //!   it is benchmarked and tested without a database or a disk.
 //! - [`write`]: compress, write aside, swap the pointer, prune.
 //! - [`leader`]: which of several origins on one PostgreSQL publishes.
+//! - [`remote`]: the same generation uploaded to S3-compatible storage.
 
 pub mod build;
 pub mod leader;
 pub mod load;
+pub mod remote;
 pub mod write;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +27,7 @@ use creneau_model::snapshot::EligibilityRule;
 pub use self::build::{build, later_days, version_id, Centre, File, Generation, Inputs};
 pub use self::leader::Leadership;
 pub use self::load::load;
+pub use self::remote::{Remote, Uploaded};
 pub use self::write::{compressed, precompress_dir, write, Published};
 use crate::store::Pool;
 
@@ -36,6 +40,8 @@ pub struct Options {
     pub brotli_quality: u32,
     /// Who may book, carried by the pointer for the booking flow.
     pub eligibility: EligibilityRule,
+    /// Where each generation is also uploaded (`--publish-to`).
+    pub remote: Option<Arc<tokio::sync::Mutex<Remote>>>,
 }
 
 impl Default for Options {
@@ -46,6 +52,7 @@ impl Default for Options {
             grace: Duration::from_secs(300),
             brotli_quality: 5,
             eligibility: crate::booking::eligibility::Eligibility::default().rule(),
+            remote: None,
         }
     }
 }
@@ -72,19 +79,30 @@ async fn publish_once_untimed(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Published> {
     let inputs = load(pool, now).await?;
-    let options = options.clone();
-    tokio::task::spawn_blocking(move || {
-        let later = later_days(options.eligibility.second_dose_window_days);
-        let mut generation = build(&inputs, now, options.horizon_days, later);
-        generation.pointer.eligibility = Some(options.eligibility);
-        write(
-            &generation,
-            &options.out,
-            options.brotli_quality,
-            options.grace,
-        )
+    let local = options.clone();
+    let (mut published, files, pointer) = tokio::task::spawn_blocking(move || {
+        let later = later_days(local.eligibility.second_dose_window_days);
+        let mut generation = build(&inputs, now, local.horizon_days, later);
+        generation.pointer.eligibility = Some(local.eligibility);
+        let published = write(&generation, &local.out, local.brotli_quality, local.grace)?;
+        let files: Vec<String> = generation
+            .version_files
+            .iter()
+            .chain(&generation.search_files)
+            .map(|f| f.path.clone())
+            .collect();
+        anyhow::Ok((published, files, generation.pointer))
     })
-    .await?
+    .await??;
+    if let Some(remote) = &options.remote {
+        let mut remote = remote.lock().await;
+        published.uploaded = Some(
+            remote
+                .publish(&options.out, &files, &pointer, options.grace)
+                .await?,
+        );
+    }
+    Ok(published)
 }
 
 /// Publish every `interval`, while this origin leads, until the process
@@ -106,7 +124,8 @@ pub async fn run(pool: Pool, options: Options, interval: Duration, mut leadershi
         let started = std::time::Instant::now();
         match publish_once(&pool, &options, Utc::now()).await {
             Ok(p) => {
-                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, pruned = p.pruned, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
+                let uploaded = p.uploaded.unwrap_or_default();
+                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, pruned = p.pruned, uploaded = uploaded.objects, upload_skipped = uploaded.skipped, upload_deleted = uploaded.deleted, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
             }
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "snapshot generation failed; the previous one stays served")

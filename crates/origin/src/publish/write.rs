@@ -109,6 +109,8 @@ pub struct Published {
     pub files: usize,
     pub bytes: u64,
     pub pruned: usize,
+    /// What was uploaded, with `--publish-to`.
+    pub uploaded: Option<super::Uploaded>,
 }
 
 /// Write a generation: version directory (built aside, then renamed into
@@ -190,6 +192,7 @@ pub fn write(
         files: 3 * (generation.version_files.len() + 1),
         bytes,
         pruned,
+        uploaded: None,
     })
 }
 
