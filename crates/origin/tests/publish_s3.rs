@@ -133,11 +133,13 @@ fn snapshot_to(
     out: &std::path::Path,
     addr: &str,
     to: &str,
+    extra: &[&str],
 ) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_creneau"))
         .args(["--database", database, "snapshot", "--once", "--out"])
         .arg(out)
         .args(["--to", to])
+        .args(extra)
         .env("AWS_ENDPOINT_URL", format!("http://{addr}"))
         .envs(ENV)
         .output()
@@ -164,7 +166,7 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
     let store = client(&addr, "snap");
 
     // 1. The first generation: every object, then the pointer.
-    let first = snapshot_to(&database, &out, &addr, "s3://snap/fr");
+    let first = snapshot_to(&database, &out, &addr, "s3://snap/fr", &[]);
     let said = String::from_utf8_lossy(&first.stdout).to_string();
     assert!(
         first.status.success(),
@@ -259,7 +261,7 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
 
     // 2. A second generation uploads what is new, not the search shards
     // already there.
-    let second = snapshot_to(&database, &out, &addr, "s3://snap/fr");
+    let second = snapshot_to(&database, &out, &addr, "s3://snap/fr", &[]);
     let said = String::from_utf8_lossy(&second.stdout).to_string();
     assert!(
         second.status.success(),
@@ -290,6 +292,33 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
     let after: Pointer = get_json(&store, "fr/latest.json").await;
     assert!(after.version > pointer.version);
 
+    // Pruning: with no grace, a third generation leaves only itself in
+    // the bucket (and locally).
+    let versions = |store: Arc<dyn ObjectStore>| async move {
+        let listing = store
+            .list_with_delimiter(Some(&ObjectPath::from("fr/v")))
+            .await
+            .unwrap();
+        listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versions(store.clone()).await.len(), 2);
+    let third = snapshot_to(&database, &out, &addr, "s3://snap/fr", &["--grace", "0"]);
+    assert!(
+        third.status.success(),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    let after: Pointer = get_json(&store, "fr/latest.json").await;
+    assert_eq!(
+        versions(store.clone()).await,
+        vec![after.version.clone()],
+        "superseded generations removed"
+    );
+
     // 3. A pointer newer than the generation is left alone, and the
     // command says why.
     let mut newer = after.clone();
@@ -301,7 +330,7 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
         )
         .await
         .unwrap();
-    let refused = snapshot_to(&database, &out, &addr, "s3://snap/fr");
+    let refused = snapshot_to(&database, &out, &addr, "s3://snap/fr", &[]);
     assert!(!refused.status.success());
     let why = String::from_utf8_lossy(&refused.stderr);
     assert!(
