@@ -37,6 +37,10 @@ pub struct Pointer {
     pub centre: String,
     /// Path template of a search shard; `{shard}` is replaced.
     pub search: String,
+    /// Path of this generation's SMART Scheduling Links manifest (also
+    /// at the stable `$bulk-publish`); for other finders, not the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smart: Option<String>,
     /// Who may book, from the publisher's `config/eligibility.toml`: the
     /// booking flow states the rule and asks first (a policy change is a
     /// file, published with the next generation).

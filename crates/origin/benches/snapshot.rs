@@ -85,6 +85,7 @@ fn france() -> Inputs {
         taken: HashMap::new(),
         places: vec![],
         demo: true,
+        public_url: publish::DEFAULT_PUBLIC_URL.to_string(),
     }
 }
 

@@ -226,6 +226,37 @@ async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
     let centre = get(&ctx, &format!("/data/{}", pointer.centre_path("1")), &[]).await;
     assert_eq!(centre.status(), StatusCode::OK);
 
+    // SMART Scheduling Links: the stable manifest briefly cached, as the
+    // pointer; its NDJSON files immutable, with their media type.
+    let manifest = get(&ctx, "/data/$bulk-publish", &[]).await;
+    assert_eq!(manifest.status(), StatusCode::OK);
+    assert_eq!(header(&manifest, header::CONTENT_TYPE), "application/json");
+    assert_eq!(
+        header(&manifest, header::CACHE_CONTROL),
+        "public, max-age=30, stale-while-revalidate=30"
+    );
+    let smart = pointer
+        .smart
+        .as_deref()
+        .unwrap()
+        .replace("$bulk-publish", "locations.ndjson");
+    let locations = get(
+        &ctx,
+        &format!("/data/{smart}"),
+        &[(header::ACCEPT_ENCODING, "br")],
+    )
+    .await;
+    assert_eq!(locations.status(), StatusCode::OK);
+    assert_eq!(
+        header(&locations, header::CONTENT_TYPE),
+        "application/fhir+ndjson"
+    );
+    assert_eq!(header(&locations, header::CONTENT_ENCODING), "br");
+    assert_eq!(
+        header(&locations, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+
     let missing = get(&ctx, "/data/v/nope/index.json", &[]).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let traversal = get(&ctx, "/data/../test.db", &[]).await;

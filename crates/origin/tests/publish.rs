@@ -206,6 +206,218 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     // No personal data: the snapshot carries no booking table at all, and
     // centre files only counts and times.
     assert!(!String::from_utf8_lossy(&std::fs::read(&path).unwrap()).contains("birth"));
+
+    assert_smart_scheduling_links(&out, &pointer, &reunion);
+}
+
+/// The SMART Scheduling Links files of a generation follow the
+/// specification (smart-on-fhir/smart-scheduling-links, specification.md):
+/// the manifest's shape and full URLs, minified NDJSON, ids, required
+/// fields, references between resources, timestamps with offsets, the
+/// COVID-19 serviceType, product and dose extensions, deep links, phones
+/// and capacities; and the slots agree with the snapshot's own counts.
+fn assert_smart_scheduling_links(
+    out: &std::path::Path,
+    pointer: &Pointer,
+    reunion: &DepartementFile,
+) {
+    use serde_json::Value;
+    use std::collections::{HashMap, HashSet};
+    let public = publish::DEFAULT_PUBLIC_URL;
+    let manifest_path = pointer
+        .smart
+        .as_ref()
+        .expect("the pointer names the manifest");
+    let manifest: Value = read(&out.join(manifest_path));
+    let stable: Value = read(&out.join("$bulk-publish"));
+    assert_eq!(
+        manifest, stable,
+        "the stable $bulk-publish is this generation's"
+    );
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(manifest["transactionTime"].as_str().unwrap()).is_ok()
+    );
+    assert_eq!(manifest["request"], format!("{public}/data/$bulk-publish"));
+    assert_eq!(manifest["error"], serde_json::json!([]));
+    let valid_id = |id: &str| {
+        !id.is_empty()
+            && id.len() <= 64
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+    };
+    let with_offset = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t).is_ok()
+            && (t.ends_with('Z') || t[t.len() - 6..].starts_with(['+', '-']))
+    };
+    let extension = |resource: &Value, url: &str| -> Vec<Value> {
+        resource["extension"]
+            .as_array()
+            .map(|e| e.iter().filter(|x| x["url"] == url).cloned().collect())
+            .unwrap_or_default()
+    };
+    let lines = |url: &str| -> Vec<Value> {
+        let relative = url
+            .strip_prefix(&format!("{public}/data/"))
+            .unwrap_or_else(|| panic!("{url} is a full URL of this site"));
+        std::fs::read_to_string(out.join(relative))
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let value: Value = serde_json::from_str(line).unwrap();
+                assert_eq!(serde_json::to_string(&value).unwrap(), line, "minified");
+                value
+            })
+            .collect()
+    };
+    let mut locations: HashMap<String, Value> = HashMap::new();
+    let mut schedules: HashMap<String, Value> = HashMap::new();
+    let mut slot_files = Vec::new();
+    for output in manifest["output"].as_array().unwrap() {
+        let url = output["url"].as_str().unwrap();
+        match output["type"].as_str().unwrap() {
+            "Location" => {
+                for l in lines(url) {
+                    assert_eq!(l["resourceType"], "Location");
+                    let id = l["id"].as_str().unwrap().to_string();
+                    assert!(valid_id(&id), "{id}");
+                    assert!(!l["name"].as_str().unwrap().is_empty());
+                    assert_eq!(l["telecom"][0]["system"], "phone");
+                    assert!(l["telecom"][0]["value"].as_str().unwrap().starts_with('+'));
+                    for field in ["city", "state", "postalCode"] {
+                        assert!(
+                            !l["address"][field].as_str().unwrap().is_empty(),
+                            "{id} {field}"
+                        );
+                    }
+                    assert!(l["address"]["line"].is_array());
+                    if !l["position"].is_null() {
+                        assert!(
+                            l["position"]["latitude"].is_f64()
+                                && l["position"]["longitude"].is_f64()
+                        );
+                    }
+                    assert!(locations.insert(id.clone(), l).is_none(), "{id} twice");
+                }
+            }
+            "Schedule" => {
+                for sc in lines(url) {
+                    assert_eq!(sc["resourceType"], "Schedule");
+                    let id = sc["id"].as_str().unwrap().to_string();
+                    assert!(valid_id(&id), "{id}");
+                    let coding = &sc["serviceType"][0]["coding"];
+                    assert_eq!(
+                        coding[0]["system"],
+                        "http://terminology.hl7.org/CodeSystem/service-type"
+                    );
+                    assert_eq!(coding[0]["code"], "57");
+                    assert_eq!(
+                        coding[1]["system"],
+                        "http://fhir-registry.smarthealthit.org/CodeSystem/service-type"
+                    );
+                    assert_eq!(coding[1]["code"], "covid19-immunization");
+                    let product = extension(&sc, publish::smart::PRODUCT);
+                    assert_eq!(product.len(), 1, "{id}: one product");
+                    assert_eq!(
+                        product[0]["valueCoding"]["system"],
+                        "http://hl7.org/fhir/sid/cvx"
+                    );
+                    assert!(["207", "208"]
+                        .contains(&product[0]["valueCoding"]["code"].as_str().unwrap()));
+                    let doses = extension(&sc, publish::smart::DOSE);
+                    assert!(
+                        !doses.is_empty()
+                            && doses
+                                .iter()
+                                .all(|d| [1, 2].contains(&d["valueInteger"].as_i64().unwrap()))
+                    );
+                    let actor = sc["actor"][0]["reference"].as_str().unwrap();
+                    assert!(
+                        locations.contains_key(actor.strip_prefix("Location/").unwrap()),
+                        "{actor}"
+                    );
+                    assert!(schedules.insert(id.clone(), sc).is_none(), "{id} twice");
+                }
+            }
+            "Slot" => slot_files.push((
+                url.to_string(),
+                output["extension"]["state"][0]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )),
+            other => panic!("unknown output type {other}"),
+        }
+    }
+    assert!(!locations.is_empty() && !schedules.is_empty() && !slot_files.is_empty());
+    let mut slot_ids = HashSet::new();
+    let mut capacity_by_schedule: HashMap<String, i64> = HashMap::new();
+    for (url, state) in &slot_files {
+        for slot in lines(url) {
+            assert_eq!(slot["resourceType"], "Slot");
+            let id = slot["id"].as_str().unwrap().to_string();
+            assert!(valid_id(&id) && slot_ids.insert(id.clone()), "{id}");
+            assert_eq!(slot["status"], "free");
+            let (start, end) = (
+                slot["start"].as_str().unwrap(),
+                slot["end"].as_str().unwrap(),
+            );
+            assert!(with_offset(start) && with_offset(end), "{start} {end}");
+            assert!(
+                chrono::DateTime::parse_from_rfc3339(start).unwrap()
+                    < chrono::DateTime::parse_from_rfc3339(end).unwrap()
+            );
+            let schedule = slot["schedule"]["reference"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("Schedule/")
+                .unwrap();
+            let location = schedules[schedule]["actor"][0]["reference"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("Location/")
+                .unwrap();
+            assert_eq!(
+                &locations[location]["address"]["state"], state,
+                "{url}: slots of its département"
+            );
+            let link = extension(&slot, publish::smart::DEEP_LINK);
+            assert!(link[0]["valueUrl"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{public}/reserver/centre/")));
+            assert!(
+                !extension(&slot, publish::smart::BOOKING_PHONE)[0]["valueString"]
+                    .as_str()
+                    .unwrap()
+                    .is_empty()
+            );
+            let capacity = extension(&slot, publish::smart::CAPACITY)[0]["valueInteger"]
+                .as_i64()
+                .unwrap();
+            assert!(capacity >= 1);
+            *capacity_by_schedule
+                .entry(schedule.to_string())
+                .or_default() += capacity;
+        }
+    }
+    // A bookable centre of La Réunion: its slots, in local time (+04:00),
+    // hold the free places the snapshot counts, under each vaccine.
+    let booked = reunion
+        .centres
+        .iter()
+        .find(|c| c.next_slot.is_some())
+        .unwrap();
+    let location = publish::smart::fhir_id(&booked.id);
+    assert_eq!(locations[&location]["address"]["state"], "974");
+    for vaccine in &booked.vaccines {
+        let schedule = format!("{location}.{vaccine}");
+        assert_eq!(
+            capacity_by_schedule[&schedule],
+            i64::from(booked.free_by_day.iter().sum::<u32>()),
+            "{schedule}"
+        );
+    }
+    let some_slot = lines(&slot_files.iter().find(|(_, s)| s == "974").unwrap().0).remove(0);
+    assert!(some_slot["start"].as_str().unwrap().ends_with("+04:00"));
 }
 
 #[tokio::test]

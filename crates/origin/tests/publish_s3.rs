@@ -259,6 +259,36 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
         .unwrap();
     assert_eq!(unpacked, plain.to_vec(), "the .gz twin is the same file");
 
+    // SMART Scheduling Links: the stable manifest, and an NDJSON file
+    // with its media type.
+    let manifest = store
+        .get(&ObjectPath::from("fr/$bulk-publish"))
+        .await
+        .unwrap();
+    assert_eq!(
+        manifest
+            .attributes
+            .get(&Attribute::CacheControl)
+            .map(|v| v.as_ref()),
+        Some(creneau::publish::remote::POINTER_CACHE)
+    );
+    let smart = pointer
+        .smart
+        .as_deref()
+        .unwrap()
+        .replace("$bulk-publish", "locations.ndjson");
+    let locations = store
+        .get(&ObjectPath::from(format!("fr/{smart}")))
+        .await
+        .unwrap();
+    assert_eq!(
+        locations
+            .attributes
+            .get(&Attribute::ContentType)
+            .map(|v| v.as_ref()),
+        Some("application/fhir+ndjson")
+    );
+
     // 2. A second generation uploads what is new, not the search shards
     // already there.
     let second = snapshot_to(&database, &out, &addr, "s3://snap/fr", &[]);

@@ -226,6 +226,11 @@ pub struct PublishArgs {
         value_name = "s3://BUCKET/PREFIX"
     )]
     pub publish_to: Option<String>,
+    /// The site's public address: the SMART Scheduling Links manifest
+    /// (`/data/$bulk-publish`) names its files and the booking flow by
+    /// full URL.
+    #[arg(long, default_value = publish::DEFAULT_PUBLIC_URL)]
+    pub public_url: String,
 }
 
 impl PublishArgs {
@@ -249,6 +254,7 @@ impl PublishArgs {
                 ))),
                 None => None,
             },
+            public_url: self.public_url.clone(),
         })
     }
 }

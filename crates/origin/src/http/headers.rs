@@ -23,7 +23,23 @@ pub async fn caching(req: Request, next: Next) -> Response {
         return response;
     }
     let cache = cache_control(&path, response.headers());
+    let ok = response.status() == StatusCode::OK;
     let headers = response.headers_mut();
+    // Types the file server cannot guess: the SMART Scheduling Links
+    // manifest (no extension) and its NDJSON files.
+    if path.starts_with("/data/") && ok {
+        if path.ends_with("/$bulk-publish") {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        } else if path.ends_with(".ndjson") {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/fhir+ndjson"),
+            );
+        }
+    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     if response.status() != StatusCode::OK {
@@ -64,7 +80,7 @@ fn cache_control(path: &str, headers: &HeaderMap) -> &'static str {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
-    if path == "/data/latest.json" {
+    if path == "/data/latest.json" || path == "/data/$bulk-publish" {
         "public, max-age=30, stale-while-revalidate=30"
     } else if path.starts_with("/data/") {
         // Generations and search directories are never rewritten in place.

@@ -14,6 +14,8 @@ use creneau_model::snapshot::{
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::smart;
+
 /// A centre as the publisher needs it.
 #[derive(Clone, Debug)]
 pub struct Centre {
@@ -32,6 +34,9 @@ pub struct Inputs {
     pub taken: HashMap<String, HashMap<i64, u32>>,
     pub places: Vec<Place>,
     pub demo: bool,
+    /// Where the site is served (`--public-url`): the SMART Scheduling
+    /// Links files name themselves and the booking flow by full URL.
+    pub public_url: String,
 }
 
 /// One file of a generation, its path relative to the snapshot root.
@@ -47,6 +52,9 @@ pub struct Generation {
     /// Content-addressed search directory (`search/<hash>`) and its shards.
     pub search_dir: String,
     pub search_files: Vec<File>,
+    /// The SMART Scheduling Links manifest, also written at the stable
+    /// `$bulk-publish` once the pointer names this generation.
+    pub smart_manifest: Vec<u8>,
 }
 
 /// The version id of a generation made at `now`: sortable, safe in a path.
@@ -85,7 +93,12 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         .iter()
         .filter_map(|(code, _, tz)| Some((code.as_str(), slots::time_zone(tz)?)))
         .collect();
-    let computed: Vec<(CentreSummary, Vec<u8>)> = inputs
+    let departement_names: HashMap<&str, &str> = inputs
+        .departements
+        .iter()
+        .map(|(code, name, _)| (code.as_str(), name.as_str()))
+        .collect();
+    let computed: Vec<(CentreSummary, Vec<u8>, smart::CentreResources)> = inputs
         .centres
         .par_iter()
         .map(|centre| {
@@ -96,6 +109,18 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
             let taken = inputs.taken.get(&centre.summary.id);
             let (summary, file, later_days) =
                 centre_availability(centre, tz, taken, now, horizon_start, horizon_days, later);
+            let resources = smart::centre_resources(
+                &summary,
+                &centre.departement,
+                departement_names
+                    .get(centre.departement.as_str())
+                    .copied()
+                    .unwrap_or_default(),
+                tz,
+                &file,
+                centre.rules.slot_minutes,
+                &inputs.public_url,
+            );
             let body = json(&CentreFile {
                 schema_version: SCHEMA_VERSION,
                 version: version.clone(),
@@ -107,13 +132,24 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
                 days: file,
                 later_days,
             });
-            (summary, body)
+            (summary, body, resources)
         })
         .collect();
 
     let mut files = Vec::with_capacity(computed.len() + inputs.departements.len() + 1);
     let mut by_dep: HashMap<&str, Vec<CentreSummary>> = HashMap::new();
-    for (centre, (summary, body)) in inputs.centres.iter().zip(computed) {
+    let (mut locations, mut schedules) = (String::new(), String::new());
+    let mut slots_by_dep: std::collections::BTreeMap<&str, String> = Default::default();
+    for (centre, (summary, body, resources)) in inputs.centres.iter().zip(computed) {
+        locations.push_str(&resources.location);
+        resources
+            .schedules
+            .iter()
+            .for_each(|l| schedules.push_str(l));
+        if !resources.slots.is_empty() {
+            let slots = slots_by_dep.entry(centre.departement.as_str()).or_default();
+            resources.slots.iter().for_each(|l| slots.push_str(l));
+        }
         files.push(File {
             path: format!("{base}/centre/{}.json", summary.id),
             body,
@@ -179,6 +215,40 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         }),
     });
 
+    // SMART Scheduling Links: the resources, then the manifest naming them.
+    let smart_base = format!(
+        "{}/data/{base}/smart",
+        inputs.public_url.trim_end_matches('/')
+    );
+    let mut smart_listed = vec![
+        ("Location", format!("{smart_base}/locations.ndjson"), None),
+        ("Schedule", format!("{smart_base}/schedules.ndjson"), None),
+    ];
+    files.push(File {
+        path: format!("{base}/smart/locations.ndjson"),
+        body: locations.into_bytes(),
+    });
+    files.push(File {
+        path: format!("{base}/smart/schedules.ndjson"),
+        body: schedules.into_bytes(),
+    });
+    for (dep, slots) in slots_by_dep {
+        smart_listed.push((
+            "Slot",
+            format!("{smart_base}/slots-{dep}.ndjson"),
+            Some(dep.to_string()),
+        ));
+        files.push(File {
+            path: format!("{base}/smart/slots-{dep}.ndjson"),
+            body: slots.into_bytes(),
+        });
+    }
+    let smart_manifest = smart::manifest(&generated_at, &inputs.public_url, &smart_listed);
+    files.push(File {
+        path: format!("{base}/smart/$bulk-publish"),
+        body: smart_manifest.clone(),
+    });
+
     let (search_dir, search_files) = search_index(&inputs.places);
     let pointer = Pointer {
         schema_version: SCHEMA_VERSION,
@@ -189,6 +259,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         departement: format!("{base}/dep/{{code}}.json"),
         centre: format!("{base}/centre/{{id}}.json"),
         search: format!("{search_dir}/{{shard}}.json"),
+        smart: Some(format!("{base}/smart/$bulk-publish")),
         eligibility: None,
     };
     Generation {
@@ -196,6 +267,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         version_files: files,
         search_dir,
         search_files,
+        smart_manifest,
     }
 }
 

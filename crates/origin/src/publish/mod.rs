@@ -10,11 +10,13 @@
 //! - [`write`]: compress, write aside, swap the pointer, prune.
 //! - [`leader`]: which of several origins on one PostgreSQL publishes.
 //! - [`remote`]: the same generation uploaded to S3-compatible storage.
+//! - [`smart`]: the availability as SMART Scheduling Links (FHIR NDJSON).
 
 pub mod build;
 pub mod leader;
 pub mod load;
 pub mod remote;
+pub mod smart;
 pub mod write;
 
 use std::path::PathBuf;
@@ -31,6 +33,9 @@ pub use self::remote::{Remote, Uploaded};
 pub use self::write::{compressed, precompress_dir, write, Published};
 use crate::store::Pool;
 
+/// `--public-url` unless told: the address `make run` serves.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 #[derive(Clone, Debug)]
 pub struct Options {
     pub out: PathBuf,
@@ -42,6 +47,8 @@ pub struct Options {
     pub eligibility: EligibilityRule,
     /// Where each generation is also uploaded (`--publish-to`).
     pub remote: Option<Arc<tokio::sync::Mutex<Remote>>>,
+    /// Where the site is served, for the SMART Scheduling Links' full URLs.
+    pub public_url: String,
 }
 
 impl Default for Options {
@@ -53,6 +60,7 @@ impl Default for Options {
             brotli_quality: 5,
             eligibility: crate::booking::eligibility::Eligibility::default().rule(),
             remote: None,
+            public_url: DEFAULT_PUBLIC_URL.to_string(),
         }
     }
 }
@@ -78,7 +86,8 @@ async fn publish_once_untimed(
     options: &Options,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Published> {
-    let inputs = load(pool, now).await?;
+    let mut inputs = load(pool, now).await?;
+    inputs.public_url = options.public_url.clone();
     let local = options.clone();
     let (mut published, files, pointer) = tokio::task::spawn_blocking(move || {
         let later = later_days(local.eligibility.second_dose_window_days);

@@ -130,6 +130,22 @@ impl Remote {
         let mut uploaded = self.upload(root, files).await?;
         uploaded.bytes += self.swap(pointer, condition).await?;
         uploaded.objects += 1;
+        // The SMART Scheduling Links manifest's stable copy, once the
+        // pointer names its generation (a plain put: the pointer's swap
+        // already decided who publishes).
+        let manifest = tokio::fs::read(root.join("$bulk-publish"))
+            .await
+            .context("reading $bulk-publish")?;
+        uploaded.bytes += manifest.len() as u64;
+        self.store
+            .put_opts(
+                &self.path("$bulk-publish"),
+                PutPayload::from(manifest),
+                options("$bulk-publish", POINTER_CACHE, None, PutMode::Overwrite),
+            )
+            .await
+            .context("uploading $bulk-publish")?;
+        uploaded.objects += 1;
         uploaded.deleted = self.prune(&pointer.version, &pointer.search, grace).await?;
         Ok(uploaded)
     }
@@ -232,7 +248,7 @@ impl Remote {
         let size = body.len() as u64;
         match self
             .store
-            .put_opts(&pointer_path, PutPayload::from(body), options(POINTER_CACHE, None, mode))
+            .put_opts(&pointer_path, PutPayload::from(body), options("latest.json", POINTER_CACHE, None, mode))
             .await
         {
             Ok(_) => Ok(size),
@@ -330,16 +346,29 @@ async fn upload(
         .put_opts(
             &location,
             PutPayload::from(body),
-            options(IMMUTABLE_CACHE, encoding, PutMode::Overwrite),
+            options(
+                location.as_ref(),
+                IMMUTABLE_CACHE,
+                encoding,
+                PutMode::Overwrite,
+            ),
         )
         .await
         .with_context(|| format!("uploading {location}"))?;
     Ok((location.to_string(), size))
 }
 
-fn options(cache: &str, encoding: Option<&'static str>, mode: PutMode) -> PutOptions {
+/// An object's headers: its media type by the name of the file it
+/// stores (a `.br`/`.gz` twin has its original's, plus its encoding).
+fn options(name: &str, cache: &str, encoding: Option<&'static str>, mode: PutMode) -> PutOptions {
+    let original = name.trim_end_matches(".br").trim_end_matches(".gz");
+    let media_type = if original.ends_with(".ndjson") {
+        "application/fhir+ndjson"
+    } else {
+        "application/json"
+    };
     let mut attributes = Attributes::new();
-    attributes.insert(Attribute::ContentType, "application/json".into());
+    attributes.insert(Attribute::ContentType, media_type.into());
     attributes.insert(Attribute::CacheControl, cache.to_string().into());
     if let Some(encoding) = encoding {
         attributes.insert(Attribute::ContentEncoding, encoding.into());

@@ -180,6 +180,12 @@ pub fn write(
         std::fs::rename(&tmp, &target)?;
     }
     bytes += (body.len() + br.len() + gz.len()) as u64;
+    // The SMART Scheduling Links manifest at its stable address, swapped
+    // the same way once the files it names are in place.
+    let manifest = out.join("$bulk-publish");
+    let tmp = out.join(".$bulk-publish.tmp");
+    std::fs::write(&tmp, &generation.smart_manifest)?;
+    std::fs::rename(&tmp, &manifest)?;
     // The grace period of the generation this one replaces counts from now,
     // when readers start to see the new pointer: stamp the directory so
     // (its own time is when staging last added an entry, possibly long ago).
