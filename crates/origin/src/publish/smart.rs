@@ -12,11 +12,11 @@
 //! - each vaccine it gives is a `Schedule` with the COVID-19 immunization
 //!   `serviceType`, its CVX `vaccine-product` and the injections it books
 //!   as `vaccine-dose`;
-//! - each run of free slots (consecutive slots with the same free places)
-//!   is one coarse `Slot` from the run's first start to its last end, with
-//!   `slot-capacity` the places in it, a `booking-deep-link` to the
-//!   booking flow and a `booking-phone`; one Slot file per département,
-//!   marked with `extension.state`.
+//! - each day with free places is one coarse `Slot` from its first free
+//!   start to its last free end, with `slot-capacity` the day's free
+//!   places, a `booking-deep-link` to the booking flow and a
+//!   `booking-phone`; one Slot file per département, marked with
+//!   `extension.state`.
 //!
 //! Centres booked on another platform or by phone only have a Location and
 //! Schedules but no Slots: their availability is not known here.
@@ -167,34 +167,42 @@ pub fn centre_resources(
             public_url.trim_end_matches('/'),
             summary.id
         );
+        // One coarse Slot a day and Schedule, from its first free start to
+        // its last free end, holding the day's free places: the
+        // specification allows slots "as broad as the clinic's operating
+        // hours for the day", and one a run made France's Slot files 18.6 MB
+        // rather than 12.9.
         for day in days {
             let Ok(date) = day.date.parse::<NaiveDate>() else {
                 continue;
             };
-            for run in &day.runs {
-                let Ok(time) = NaiveTime::parse_from_str(&run.start, "%H:%M") else {
-                    continue;
-                };
-                let Some(start) = tz.from_local_datetime(&date.and_time(time)).earliest() else {
-                    continue;
-                };
-                let end = start
-                    + chrono::Duration::minutes(i64::from(slot_minutes) * i64::from(run.count));
-                for schedule in &schedule_ids {
-                    slots.push(line(&json!({
-                        "resourceType": "Slot",
-                        "id": bounded(format!("{schedule}.{}.{}", date.format("%Y%m%d"), time.format("%H%M"))),
-                        "schedule": {"reference": format!("Schedule/{schedule}")},
-                        "status": "free",
-                        "start": start.to_rfc3339_opts(SecondsFormat::Secs, false),
-                        "end": end.to_rfc3339_opts(SecondsFormat::Secs, false),
-                        "extension": [
-                            {"url": DEEP_LINK, "valueUrl": deep_link},
-                            {"url": BOOKING_PHONE, "valueString": phone},
-                            {"url": CAPACITY, "valueInteger": run.free * run.count},
-                        ],
-                    })));
-                }
+            let local = |start: &str, slots: u32| {
+                let time = NaiveTime::parse_from_str(start, "%H:%M").ok()?;
+                let at = tz.from_local_datetime(&date.and_time(time)).earliest()?;
+                Some(at + chrono::Duration::minutes(i64::from(slot_minutes) * i64::from(slots)))
+            };
+            let (Some(first), Some(last)) = (day.runs.first(), day.runs.last()) else {
+                continue;
+            };
+            let (Some(start), Some(end)) = (local(&first.start, 0), local(&last.start, last.count))
+            else {
+                continue;
+            };
+            let capacity: u32 = day.runs.iter().map(|r| r.free * r.count).sum();
+            for schedule in &schedule_ids {
+                slots.push(line(&json!({
+                    "resourceType": "Slot",
+                    "id": bounded(format!("{schedule}.{}", date.format("%Y%m%d"))),
+                    "schedule": {"reference": format!("Schedule/{schedule}")},
+                    "status": "free",
+                    "start": start.to_rfc3339_opts(SecondsFormat::Secs, false),
+                    "end": end.to_rfc3339_opts(SecondsFormat::Secs, false),
+                    "extension": [
+                        {"url": DEEP_LINK, "valueUrl": deep_link},
+                        {"url": BOOKING_PHONE, "valueString": phone},
+                        {"url": CAPACITY, "valueInteger": capacity},
+                    ],
+                })));
             }
         }
     }
