@@ -85,7 +85,7 @@ fn france() -> Inputs {
         taken: HashMap::new(),
         places: vec![],
         demo: true,
-        public_url: publish::DEFAULT_PUBLIC_URL.to_string(),
+        public_url: Some(publish::DEFAULT_PUBLIC_URL.to_string()),
     }
 }
 
@@ -135,7 +135,12 @@ fn main() {
         let inputs = if n == france.centres.len() {
             france.clone()
         } else {
-            scaled(&france, n)
+            // Without SMART Scheduling Links: every scaled centre has slots,
+            // and their Slot lines would be about 1 GB (see the line below).
+            Inputs {
+                public_url: None,
+                ..scaled(&france, n)
+            }
         };
         let generation = publish::build(&inputs, now, 28, publish::later_days(7));
         let files = generation.version_files.len();
@@ -203,6 +208,37 @@ fn main() {
         compute_without.as_secs_f64() * 1e3,
         compute_with.as_secs_f64() * 1e3,
         compute_with.as_secs_f64() / compute_without.as_secs_f64(),
+        bytes(&without) as f64 / 1e6,
+        bytes(&with) as f64 / 1e6,
+    );
+    println!("{line}");
+    writeln!(report, "{line}").unwrap();
+    // What the SMART Scheduling Links files cost (France, same run).
+    let no_smart = Inputs {
+        public_url: None,
+        ..france.clone()
+    };
+    let without = publish::build(&no_smart, now, 28, publish::later_days(7));
+    let compute_without = measure(5, || {
+        std::hint::black_box(publish::build(&no_smart, now, 28, publish::later_days(7)));
+    });
+    let compress = |inputs: &Inputs| {
+        measure(3, || {
+            let g = publish::build(inputs, now, 28, publish::later_days(7));
+            let n: usize = g
+                .version_files
+                .par_iter()
+                .map(|f| publish::compressed(&f.body, 5).0.len())
+                .sum();
+            std::hint::black_box(n);
+        })
+    };
+    let line = format!(
+        "\nSMART Scheduling Links (France): compute {:.0} ms without, {:.0} ms with; + compress {:.0} ms without, {:.0} ms with; raw {:.1} MB without, {:.1} MB with. The 100,000 row is without them (`--no-smart-links`).",
+        compute_without.as_secs_f64() * 1e3,
+        compute_with.as_secs_f64() * 1e3,
+        compress(&no_smart).as_secs_f64() * 1e3,
+        compress(&france).as_secs_f64() * 1e3,
         bytes(&without) as f64 / 1e6,
         bytes(&with) as f64 / 1e6,
     );

@@ -336,12 +336,24 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
             .collect::<Vec<_>>()
     };
     assert_eq!(versions(store.clone()).await.len(), 2);
-    let third = snapshot_to(&database, &out, &addr, "s3://snap/fr", &["--grace", "0"]);
+    let third = snapshot_to(
+        &database,
+        &out,
+        &addr,
+        "s3://snap/fr",
+        &["--grace", "0", "--no-smart-links"],
+    );
     assert!(
         third.status.success(),
         "{}",
         String::from_utf8_lossy(&third.stderr)
     );
+    // SMART Scheduling Links turned off: no manifest left naming pruned files.
+    assert!(matches!(
+        store.head(&ObjectPath::from("fr/$bulk-publish")).await,
+        Err(object_store::Error::NotFound { .. })
+    ));
+    assert!(!out.join("$bulk-publish").exists());
     let after: Pointer = get_json(&store, "fr/latest.json").await;
     assert_eq!(
         versions(store.clone()).await,

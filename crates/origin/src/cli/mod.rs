@@ -231,6 +231,10 @@ pub struct PublishArgs {
     /// full URL.
     #[arg(long, default_value = publish::DEFAULT_PUBLIC_URL)]
     pub public_url: String,
+    /// Do not write the SMART Scheduling Links files (about 13 MB a
+    /// generation for France's 2,000 centres, most of it Slots).
+    #[arg(long)]
+    pub no_smart_links: bool,
 }
 
 impl PublishArgs {
@@ -254,7 +258,7 @@ impl PublishArgs {
                 ))),
                 None => None,
             },
-            public_url: self.public_url.clone(),
+            public_url: (!self.no_smart_links).then(|| self.public_url.clone()),
         })
     }
 }

@@ -36,7 +36,8 @@ pub struct Inputs {
     pub demo: bool,
     /// Where the site is served (`--public-url`): the SMART Scheduling
     /// Links files name themselves and the booking flow by full URL.
-    pub public_url: String,
+    /// `None`: no SMART Scheduling Links (`--no-smart-links`).
+    pub public_url: Option<String>,
 }
 
 /// One file of a generation, its path relative to the snapshot root.
@@ -54,7 +55,7 @@ pub struct Generation {
     pub search_files: Vec<File>,
     /// The SMART Scheduling Links manifest, also written at the stable
     /// `$bulk-publish` once the pointer names this generation.
-    pub smart_manifest: Vec<u8>,
+    pub smart_manifest: Option<Vec<u8>>,
 }
 
 /// The version id of a generation made at `now`: sortable, safe in a path.
@@ -98,7 +99,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         .iter()
         .map(|(code, name, _)| (code.as_str(), name.as_str()))
         .collect();
-    let computed: Vec<(CentreSummary, Vec<u8>, smart::CentreResources)> = inputs
+    let computed: Vec<(CentreSummary, Vec<u8>, Option<smart::CentreResources>)> = inputs
         .centres
         .par_iter()
         .map(|centre| {
@@ -109,18 +110,20 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
             let taken = inputs.taken.get(&centre.summary.id);
             let (summary, file, later_days) =
                 centre_availability(centre, tz, taken, now, horizon_start, horizon_days, later);
-            let resources = smart::centre_resources(
-                &summary,
-                &centre.departement,
-                departement_names
-                    .get(centre.departement.as_str())
-                    .copied()
-                    .unwrap_or_default(),
-                tz,
-                &file,
-                centre.rules.slot_minutes,
-                &inputs.public_url,
-            );
+            let resources = inputs.public_url.as_deref().map(|public_url| {
+                smart::centre_resources(
+                    &summary,
+                    &centre.departement,
+                    departement_names
+                        .get(centre.departement.as_str())
+                        .copied()
+                        .unwrap_or_default(),
+                    tz,
+                    &file,
+                    centre.rules.slot_minutes,
+                    public_url,
+                )
+            });
             let body = json(&CentreFile {
                 schema_version: SCHEMA_VERSION,
                 version: version.clone(),
@@ -141,14 +144,16 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
     let (mut locations, mut schedules) = (String::new(), String::new());
     let mut slots_by_dep: std::collections::BTreeMap<&str, String> = Default::default();
     for (centre, (summary, body, resources)) in inputs.centres.iter().zip(computed) {
-        locations.push_str(&resources.location);
-        resources
-            .schedules
-            .iter()
-            .for_each(|l| schedules.push_str(l));
-        if !resources.slots.is_empty() {
-            let slots = slots_by_dep.entry(centre.departement.as_str()).or_default();
-            resources.slots.iter().for_each(|l| slots.push_str(l));
+        if let Some(resources) = resources {
+            locations.push_str(&resources.location);
+            resources
+                .schedules
+                .iter()
+                .for_each(|l| schedules.push_str(l));
+            if !resources.slots.is_empty() {
+                let slots = slots_by_dep.entry(centre.departement.as_str()).or_default();
+                resources.slots.iter().for_each(|l| slots.push_str(l));
+            }
         }
         files.push(File {
             path: format!("{base}/centre/{}.json", summary.id),
@@ -216,37 +221,37 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
     });
 
     // SMART Scheduling Links: the resources, then the manifest naming them.
-    let smart_base = format!(
-        "{}/data/{base}/smart",
-        inputs.public_url.trim_end_matches('/')
-    );
-    let mut smart_listed = vec![
-        ("Location", format!("{smart_base}/locations.ndjson"), None),
-        ("Schedule", format!("{smart_base}/schedules.ndjson"), None),
-    ];
-    files.push(File {
-        path: format!("{base}/smart/locations.ndjson"),
-        body: locations.into_bytes(),
-    });
-    files.push(File {
-        path: format!("{base}/smart/schedules.ndjson"),
-        body: schedules.into_bytes(),
-    });
-    for (dep, slots) in slots_by_dep {
-        smart_listed.push((
-            "Slot",
-            format!("{smart_base}/slots-{dep}.ndjson"),
-            Some(dep.to_string()),
-        ));
+    let smart_manifest = inputs.public_url.as_deref().map(|public_url| {
+        let smart_base = format!("{}/data/{base}/smart", public_url.trim_end_matches('/'));
+        let mut listed = vec![
+            ("Location", format!("{smart_base}/locations.ndjson"), None),
+            ("Schedule", format!("{smart_base}/schedules.ndjson"), None),
+        ];
         files.push(File {
-            path: format!("{base}/smart/slots-{dep}.ndjson"),
-            body: slots.into_bytes(),
+            path: format!("{base}/smart/locations.ndjson"),
+            body: std::mem::take(&mut locations).into_bytes(),
         });
-    }
-    let smart_manifest = smart::manifest(&generated_at, &inputs.public_url, &smart_listed);
-    files.push(File {
-        path: format!("{base}/smart/$bulk-publish"),
-        body: smart_manifest.clone(),
+        files.push(File {
+            path: format!("{base}/smart/schedules.ndjson"),
+            body: std::mem::take(&mut schedules).into_bytes(),
+        });
+        for (dep, slots) in std::mem::take(&mut slots_by_dep) {
+            listed.push((
+                "Slot",
+                format!("{smart_base}/slots-{dep}.ndjson"),
+                Some(dep.to_string()),
+            ));
+            files.push(File {
+                path: format!("{base}/smart/slots-{dep}.ndjson"),
+                body: slots.into_bytes(),
+            });
+        }
+        let manifest = smart::manifest(&generated_at, public_url, &listed);
+        files.push(File {
+            path: format!("{base}/smart/$bulk-publish"),
+            body: manifest.clone(),
+        });
+        manifest
     });
 
     let (search_dir, search_files) = search_index(&inputs.places);
@@ -259,7 +264,9 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         departement: format!("{base}/dep/{{code}}.json"),
         centre: format!("{base}/centre/{{id}}.json"),
         search: format!("{search_dir}/{{shard}}.json"),
-        smart: Some(format!("{base}/smart/$bulk-publish")),
+        smart: smart_manifest
+            .is_some()
+            .then(|| format!("{base}/smart/$bulk-publish")),
         eligibility: None,
     };
     Generation {

@@ -108,6 +108,6 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         taken,
         places,
         demo,
-        public_url: String::new(),
+        public_url: None,
     })
 }

@@ -47,8 +47,9 @@ pub struct Options {
     pub eligibility: EligibilityRule,
     /// Where each generation is also uploaded (`--publish-to`).
     pub remote: Option<Arc<tokio::sync::Mutex<Remote>>>,
-    /// Where the site is served, for the SMART Scheduling Links' full URLs.
-    pub public_url: String,
+    /// Where the site is served, for the SMART Scheduling Links' full
+    /// URLs; `None`: no SMART Scheduling Links.
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -60,7 +61,7 @@ impl Default for Options {
             brotli_quality: 5,
             eligibility: crate::booking::eligibility::Eligibility::default().rule(),
             remote: None,
-            public_url: DEFAULT_PUBLIC_URL.to_string(),
+            public_url: Some(DEFAULT_PUBLIC_URL.to_string()),
         }
     }
 }

@@ -133,19 +133,27 @@ impl Remote {
         // The SMART Scheduling Links manifest's stable copy, once the
         // pointer names its generation (a plain put: the pointer's swap
         // already decided who publishes).
-        let manifest = tokio::fs::read(root.join("$bulk-publish"))
-            .await
-            .context("reading $bulk-publish")?;
-        uploaded.bytes += manifest.len() as u64;
-        self.store
-            .put_opts(
-                &self.path("$bulk-publish"),
-                PutPayload::from(manifest),
-                options("$bulk-publish", POINTER_CACHE, None, PutMode::Overwrite),
-            )
-            .await
-            .context("uploading $bulk-publish")?;
-        uploaded.objects += 1;
+        if pointer.smart.is_some() {
+            let manifest = tokio::fs::read(root.join("$bulk-publish"))
+                .await
+                .context("reading $bulk-publish")?;
+            uploaded.bytes += manifest.len() as u64;
+            self.store
+                .put_opts(
+                    &self.path("$bulk-publish"),
+                    PutPayload::from(manifest),
+                    options("$bulk-publish", POINTER_CACHE, None, PutMode::Overwrite),
+                )
+                .await
+                .context("uploading $bulk-publish")?;
+            uploaded.objects += 1;
+        } else {
+            // Turned off: no manifest naming objects that will be pruned.
+            match self.store.delete(&self.path("$bulk-publish")).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e).context("removing $bulk-publish"),
+            }
+        }
         uploaded.deleted = self.prune(&pointer.version, &pointer.search, grace).await?;
         Ok(uploaded)
     }

@@ -182,10 +182,18 @@ pub fn write(
     bytes += (body.len() + br.len() + gz.len()) as u64;
     // The SMART Scheduling Links manifest at its stable address, swapped
     // the same way once the files it names are in place.
-    let manifest = out.join("$bulk-publish");
-    let tmp = out.join(".$bulk-publish.tmp");
-    std::fs::write(&tmp, &generation.smart_manifest)?;
-    std::fs::rename(&tmp, &manifest)?;
+    match &generation.smart_manifest {
+        Some(body) => {
+            let tmp = out.join(".$bulk-publish.tmp");
+            std::fs::write(&tmp, body)?;
+            std::fs::rename(&tmp, out.join("$bulk-publish"))?;
+        }
+        // Turned off: no manifest naming files that will be pruned.
+        None => match std::fs::remove_file(out.join("$bulk-publish")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        },
+    }
     // The grace period of the generation this one replaces counts from now,
     // when readers start to see the new pointer: stamp the directory so
     // (its own time is when staging last added an entry, possibly long ago).
