@@ -645,8 +645,13 @@ async fn stop(mut server: Serving) {
     let _ = server.wait();
 }
 
+/// Held by each test of this file that uses the test PostgreSQL: one of
+/// them kills and restarts the server, which must not happen under another.
+static POSTGRES_SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_booking() {
+    let _server = POSTGRES_SERVER.lock().await;
     let name = "creneau_test_crash";
     let Some(pool) = common::postgres_with_reference(name).await else {
         return;
@@ -741,6 +746,7 @@ async fn on_postgresql_killing_the_origin_or_the_database_loses_no_confirmed_boo
 /// file it names missing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgresql_one_origin_publishes_and_another_takes_over_when_it_dies() {
+    let _server = POSTGRES_SERVER.lock().await;
     let name = "creneau_test_leader";
     let Some(pool) = common::postgres_with_reference(name).await else {
         return;
