@@ -1,12 +1,15 @@
 //! Reading the availability snapshot: the `latest.json` pointer, then the
-//! files it names, from static files (a CDN in production); and, for the
-//! booking flow only, the origin's booking API.
+//! files it leads to (index → département file → centre file, each named by
+//! its content), from static files (a CDN in production); and, for the
+//! booking flow only, the origin's booking API. Files come back as of the
+//! browser's clock: today's slots already past are dropped here, once.
 
 use creneau_model::booking::{
     ApiProblem, Booking, BookingRequest, CancelRequest, MoveRequest, ReferenceCheck,
 };
 use creneau_model::snapshot::{
-    shard_of, CentreFile, DepartementFile, Index, Pointer, SearchShard, SCHEMA_VERSION,
+    centre_directory_shard, shard_of, CentreDirectory, CentreFile, DepartementFile, Index, Pointer,
+    SearchShard, SCHEMA_VERSION,
 };
 use serde::de::DeserializeOwned;
 
@@ -68,13 +71,25 @@ pub async fn index() -> Result<(Pointer, Index), ApiError> {
     Ok((pointer, index))
 }
 
+/// The browser's clock, by which past slots are dropped.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// A département's file as the index names it, as of now.
+async fn departement_file(index: &Index, code: &str) -> Result<DepartementFile, ApiError> {
+    let path = index.departement_path(code).ok_or(ApiError::NotFound)?;
+    let file: DepartementFile = get_json(path).await?;
+    Ok(file.at(now()))
+}
+
 /// One département's centres.
 pub async fn departement(code: &str) -> Result<(Pointer, DepartementFile), ApiError> {
     if code.is_empty() || code.len() > 3 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ApiError::NotFound);
     }
-    let pointer = pointer().await?;
-    let file = get_json(&pointer.departement_path(&code.to_ascii_uppercase())).await?;
+    let (pointer, index) = index().await?;
+    let file = departement_file(&index, &code.to_ascii_uppercase()).await?;
     Ok((pointer, file))
 }
 
@@ -91,14 +106,10 @@ pub async fn pointer_revalidated() -> Result<Pointer, ApiError> {
 
 /// Several départements' files, fetched together.
 pub async fn departements(
-    pointer: &Pointer,
+    index: &Index,
     codes: &[String],
 ) -> Result<Vec<DepartementFile>, ApiError> {
-    let paths: Vec<String> = codes
-        .iter()
-        .map(|code| pointer.departement_path(code))
-        .collect();
-    let fetches = paths.iter().map(|path| get_json::<DepartementFile>(path));
+    let fetches = codes.iter().map(|code| departement_file(index, code));
     futures::future::join_all(fetches)
         .await
         .into_iter()
@@ -121,7 +132,8 @@ pub async fn search_shard(pointer: &Pointer, query: &str) -> Result<SearchShard,
     }
 }
 
-/// One centre's file, with its free slot runs.
+/// One centre's file, with its free slot runs: the centre directory names
+/// its département, whose file names the centre's.
 pub async fn centre(id: &str) -> Result<(Pointer, CentreFile), ApiError> {
     if id.is_empty()
         || id.len() > 64
@@ -132,8 +144,52 @@ pub async fn centre(id: &str) -> Result<(Pointer, CentreFile), ApiError> {
         return Err(ApiError::NotFound);
     }
     let pointer = pointer().await?;
-    let file = get_json(&pointer.centre_path(id)).await?;
-    Ok((pointer, file))
+    let index: Paths = get_json(&pointer.index).await?;
+    let shard = centre_directory_shard(id, index.centre_directory_shards);
+    let directory: CentreDirectory = get_json(
+        &index
+            .centre_directory
+            .replace("{shard}", &shard.to_string()),
+    )
+    .await?;
+    let code = directory.centres.get(id).ok_or(ApiError::NotFound)?;
+    let path = index
+        .departements
+        .iter()
+        .find(|d| &d.code == code)
+        .ok_or(ApiError::Decode)?;
+    let departement: Paths = get_json(&path.file).await?;
+    let path = departement
+        .centres
+        .into_iter()
+        .find(|c| c.code == id)
+        .ok_or(ApiError::NotFound)?;
+    let file: CentreFile = get_json(&path.file).await?;
+    Ok((pointer, file.at(now())))
+}
+
+/// Only the paths of an index or a département file: the booking app
+/// follows them to a centre's file without carrying the code to read the
+/// rest (serde skips the other fields).
+#[derive(serde::Deserialize)]
+struct Paths {
+    #[serde(default)]
+    centre_directory: String,
+    #[serde(default)]
+    centre_directory_shards: u32,
+    #[serde(default)]
+    departements: Vec<Named>,
+    #[serde(default)]
+    centres: Vec<Named>,
+}
+
+/// A département (`code`) or a centre (`id`) and its file.
+#[derive(serde::Deserialize)]
+struct Named {
+    #[serde(default, alias = "id")]
+    code: String,
+    #[serde(default)]
+    file: String,
 }
 
 /// Why a booking request did not give a booking.

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, ROOT } from './support/server.mjs';
+import { bookOne } from './support/slots.mjs';
 
 const SCHEMATHESIS = join(ROOT, '.venv/bin/schemathesis');
 
@@ -26,21 +27,8 @@ after(async () => { await server?.stop(); });
 
 /** One real booking, so lookup, cancel and move have a reference to work on. */
 async function aBooking(base) {
-  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
-  const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', '57')}`)).json();
-  const centre = dep.centres.find((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1));
-  const file = await (await fetch(`${base}/data/${pointer.centre.replace('{id}', centre.id)}`)).json();
-  const day = file.days.find((d) => d.runs.length > 0);
-  const answer = await fetch(`${base}/api/v1/bookings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': `fuzz-${Date.now()}` },
-    body: JSON.stringify({
-      centre: centre.id, slot: `${day.date}T${day.runs[0].start}`, vaccine: centre.vaccines[0], booked_by: 'self',
-      person: { first_name: 'Jeanne', last_name: 'Essai', birth_date: '1940-03-02' },
-    }),
-  });
-  const body = await answer.json();
-  assert.equal(answer.status, 201, JSON.stringify(body));
+  const { status, body } = await bookOne(base, '57');
+  assert.equal(status, 201, JSON.stringify(body));
   return body.reference;
 }
 

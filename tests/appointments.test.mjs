@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
+import { snapshotIndex, departementFile, centreFile } from './support/snapshot.mjs';
 
 let server, browser;
 before(async () => {
@@ -17,16 +18,11 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
 
-async function snapshot(path) {
-  return (await fetch(`${server.url}/data/${path}`)).json();
-}
-
 /** Centres booked here, open to the public, with free places, one vaccine; `doses` as asked. */
 async function centres(doses) {
-  const pointer = await snapshot('latest.json');
   const found = [];
   for (const code of ['57', '54', '67', '88', '75', '13', '69']) {
-    const dep = await snapshot(pointer.departement.replace('{code}', code));
+    const dep = await departementFile(server.url, code);
     found.push(...dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot
       && c.vaccines.length === 1 && JSON.stringify(c.doses ?? [1, 2]) === JSON.stringify(doses)));
   }
@@ -142,9 +138,8 @@ test('a second injection alone, after a first given elsewhere: its date asked, o
   assert.equal(await page.locator('#step-indicator').innerText(), 'Étape 2 sur 8');
   await assertNoAxeViolations(page, 'first injection date');
   // A date in the future: said in words, what was typed kept.
-  const pointer = await snapshot('latest.json');
-  const file = await snapshot(pointer.centre.replace('{id}', centre.id));
-  const today = (await snapshot(pointer.index)).horizon_start;
+  const file = await centreFile(server.url, centre.id);
+  const today = (await snapshotIndex(server.url)).index.horizon_start;
   const future = addDays(today, 3).split('-');
   await page.fill('#premiere-jour', String(Number(future[2])));
   await page.fill('#premiere-mois', String(Number(future[1])));
@@ -192,8 +187,7 @@ test('a second injection alone, after a first given elsewhere: its date asked, o
 
 /** Book through the API (a person who booked earlier); returns the reference. */
 async function bookedEarlier(centre, first) {
-  const pointer = await snapshot('latest.json');
-  const file = await snapshot(pointer.centre.replace('{id}', centre.id));
+  const file = await centreFile(server.url, centre.id);
   // The horizon's last day, away from the other tests' bookings: its
   // second injection lies after the horizon (the centre file's later_days).
   const day = file.days[file.days.length - 1];
@@ -229,7 +223,7 @@ test('"Gérer mon rendez-vous" moves the second appointment in its window and ca
   await page.waitForSelector('#move-days a');
   const firstDay = booking.appointments[0].at.slice(0, 10);
   const days = await page.locator('#move-days a').evaluateAll((as) => as.map((a) => a.href.match(/jour=([\d-]+)/)[1]));
-  const index = await snapshot((await snapshot('latest.json')).index);
+  const { index } = await snapshotIndex(server.url);
   const horizonEnd = addDays(index.horizon_start, index.horizon_days);
   assert.ok(days.some((day) => day >= horizonEnd), `days after the horizon are offered: ${days}`);
   for (const day of days) assert.ok(day >= addDays(firstDay, 21) && day <= addDays(firstDay, 28), day);

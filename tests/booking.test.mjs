@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, launchBrowser, openPage, appReady, ROOT } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
+import { departementFile } from './support/snapshot.mjs';
 
 let server, browser;
 before(async () => {
@@ -17,10 +18,9 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 /** Centres booked here with free days, from the snapshot (département 57). */
 async function bookableCentres(base) {
-  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
   const found = [];
   for (const code of ['57', '54', '67', '88']) {
-    const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', code)}`)).json();
+    const dep = await departementFile(base, code);
     found.push(...dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1)));
   }
   return found;
@@ -224,8 +224,7 @@ test('while a bookable centre page is read, the booking app is fetched, and "Cho
   assert.equal(wasm.length, 2);
   assert.equal(wasm[1].cached, true, 'the booking app came from the cache');
   // A centre that cannot be booked here fetches nothing of the booking app.
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  const dep = await (await fetch(`${server.url}/data/${pointer.departement.replace('{code}', '57')}`)).json();
+  const dep = await departementFile(server.url, '57');
   const elsewhere = dep.centres.find((c) => c.booking !== 'here');
   const other = await openPage(browser);
   await other.page.goto(`${server.url}/centre/${elsewhere.id}`);

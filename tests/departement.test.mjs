@@ -4,14 +4,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, appReady, showAllCentres } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
+import { departementFile } from './support/snapshot.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
-async function snapshotFile(template, value) {
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  return (await fetch(`${server.url}/data/${pointer[template].replace(/\{\w+\}/, value)}`)).json();
+async function snapshotFile(kind, code) {
+  assert.equal(kind, 'departement');
+  return departementFile(server.url, code);
 }
 
 test('the list of départements leads to one by keyboard', async () => {

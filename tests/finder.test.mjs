@@ -79,14 +79,14 @@ test('while a postcode is typed, its département\'s files and its neighbours\' 
   const { page, context } = await openPage(browser);
   const fetched = new Set();
   page.on('request', (r) => {
-    const m = r.url().match(/\/dep\/(\w+)\.json$/);
+    const m = r.url().match(/\/dep\/(\w+)\.[0-9a-f]+\.json$/);
     if (m) fetched.add(m[1]);
   });
   await page.goto(server.url + '/');
   await appReady(page);
   await page.focus('#lieu');
   await page.keyboard.type('750', { delay: 50 });
-  await page.waitForFunction(() => performance.getEntriesByType('resource').filter((e) => /\/dep\/(75|92)\.json$/.test(e.name) && e.responseEnd > 0).length === 2);
+  await page.waitForFunction(() => performance.getEntriesByType('resource').filter((e) => /\/dep\/(75|92)\.[0-9a-f]+\.json$/.test(e.name) && e.responseEnd > 0).length === 2);
   const deps = [...fetched].sort();
   assert.deepEqual(deps.filter((d) => !['75', '77', '78', '91', '92', '93', '94', '95'].includes(d)), [], `only Paris's neighbours: ${deps}`);
   assert.equal(page.url(), server.url + '/', 'nothing sent yet');

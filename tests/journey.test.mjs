@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
 import { assertNoAxeViolations } from './support/axe.mjs';
+import { departementFile } from './support/snapshot.mjs';
 
 let server, browser;
 before(async () => {
@@ -21,8 +22,7 @@ const NBSP = '\u00a0';
 
 /** A centre booked here, first injections, one vaccine, free days (département 57). */
 async function bookableCentre(index = 0) {
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  const dep = await (await fetch(`${server.url}/data/${pointer.departement.replace('{code}', '57')}`)).json();
+  const dep = await departementFile(server.url, '57');
   const found = dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot
     && (c.doses ?? [1, 2]).includes(1) && c.vaccines.length === 1);
   assert.ok(found.length > index, 'the demo data has bookable centres in 57');

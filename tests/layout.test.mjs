@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, appReady } from './support/server.mjs';
+import { departementFile, centreFile } from './support/snapshot.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -44,10 +45,9 @@ test('at 320 px wide, with text at 200 %, nothing needs horizontal scrolling', a
 });
 
 test('at 320 px with 200 % text: opening hours, filters, booking headings and a long e-mail fit', async () => {
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  const dep = await (await fetch(`${server.url}/data/${pointer.departement.replace('{code}', '57')}`)).json();
+  const dep = await departementFile(server.url, '57');
   const centre = dep.centres.find((c) => c.booking === 'here' && c.next_slot && (c.doses ?? [1, 2]).includes(1));
-  const file = await (await fetch(`${server.url}/data/${pointer.centre.replace('{id}', centre.id)}`)).json();
+  const file = await centreFile(server.url, centre.id);
   const day = file.days[1].date;
   const later = new Date(Date.parse(day) + 28 * 864e5).toISOString().slice(0, 10);
   // Answers as the booking flow keeps them in the tab, with long names and
@@ -172,7 +172,6 @@ test('nothing moves once shown: no layout shift from the shell to the page', asy
 });
 
 async function firstCentre() {
-  const pointer = await (await fetch(server.url + '/data/latest.json')).json();
-  const file = await (await fetch(server.url + '/data/' + pointer.departement.replace('{code}', '75'))).json();
+  const file = await departementFile(server.url, '75');
   return file.centres.find((c) => c.next_slot && c.booking === 'here' && !c.reserved_for_professionals).id;
 }

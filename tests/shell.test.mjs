@@ -37,7 +37,7 @@ test('the shell shows a heading, a message and the phone line before the app loa
 test('on the home page the shell is the search form: typed before the app, kept with the focus after', async () => {
   const { page, context } = await openPage(browser);
   const release = await holdWasm(page);
-  const index = page.waitForRequest(/\/data\/v\/[^/]+\/index\.json$/);
+  const index = page.waitForRequest(/\/data\/index\/[0-9a-f]+\.json$/);
   await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
   // The pointer and the index are fetched while the WebAssembly loads.
   await index;

@@ -53,7 +53,7 @@ pub fn DayPage() -> impl IntoView {
             Suspend::new(async move {
                 match data.await {
                     Ok((pointer, file)) => {
-                        watch.showing(&pointer.version);
+                        watch.showing(&pointer);
                         let c = file.centre.clone();
                         if c.booking != BookingMode::Here || c.reserved_for_professionals || c.doses.is_empty() {
                             return view! {

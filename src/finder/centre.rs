@@ -76,7 +76,7 @@ pub fn CentrePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((pointer, file)) => {
-                        watch.showing(&pointer.version);
+                        watch.showing(&pointer);
                         let c = file.centre.clone();
                         title.set(c.name.clone());
                         announcer.say("");

@@ -85,7 +85,7 @@ pub fn DepartementPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((pointer, name, code, (total, with_slots, has_middle), hits)) => {
-                        watch.showing(&pointer.version);
+                        watch.showing(&pointer);
                         title.set(td_string!(l, departement.title_named, name = &name, code = &code));
                         let summary = if hits.len() == total {
                             td_string!(l, departement.summary, count = total, with_slots)

@@ -100,7 +100,7 @@ async fn warm(input: String) -> Result<(), api::ApiError> {
             .map(str::to_string)
             .collect();
         if !codes.is_empty() {
-            api::departements(&pointer, &codes).await?;
+            api::departements(&index, &codes).await?;
         }
         Ok::<_, api::ApiError>(index)
     };
@@ -117,7 +117,7 @@ async fn warm(input: String) -> Result<(), api::ApiError> {
                 .into_iter()
                 .map(str::to_string)
                 .collect();
-            api::departements(&pointer, &codes).await?;
+            api::departements(&index, &codes).await?;
         }
     }
     Ok(())

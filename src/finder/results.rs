@@ -138,7 +138,7 @@ pub fn ResultsPage() -> impl IntoView {
                     .into_iter()
                     .map(str::to_string)
                     .collect();
-            let files = api::departements(&pointer, &codes).await?;
+            let files = api::departements(&index, &codes).await?;
             let hits = nearby(
                 files.into_iter().flat_map(|f| f.centres),
                 (q.lat, q.lon),
@@ -200,7 +200,7 @@ pub fn ResultsPage() -> impl IntoView {
                         }
                     },
                 };
-                watch.showing(&pointer.version);
+                watch.showing(&pointer);
                 let count = hits.len();
                 let summary = match count {
                     0 => td_string!(l, results.count_none, km = radius),

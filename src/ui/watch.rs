@@ -1,13 +1,16 @@
 //! Keeping availability fresh without moving it under the reader.
 //!
 //! While the page is open, `latest.json` is read again about every 60 s.
-//! When a newer generation exists than the one on screen, a notice offers
-//! "Nouvelles disponibilités : actualiser" instead of swapping the list.
+//! When a newer generation names another index than the one on screen (the
+//! index is named by its content, so only a change in availability changes
+//! it), a notice offers "Nouvelles disponibilités : actualiser" instead of
+//! swapping the list; a minute with nothing new offers nothing.
 //! When the pointer cannot be read, what is shown stays, a notice says so
 //! with a retry and the phone line, and further tries back off (60 s, 120 s,
 //! … up to 10 min) with random jitter, so a million open tabs that lost the
 //! CDN together do not come back in step.
 
+use creneau_model::snapshot::Pointer;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -23,8 +26,9 @@ const MAX_BACKOFF_SECONDS: f64 = 600.0;
 /// What the pages and the watcher share.
 #[derive(Clone, Copy)]
 pub struct SnapshotWatch {
-    /// Version of the snapshot the current view shows (set by the view).
-    pub shown: RwSignal<Option<String>>,
+    /// Version and index of the snapshot the current view shows (set by
+    /// the view).
+    pub shown: RwSignal<Option<(String, String)>>,
     /// A newer version exists.
     pub newer: RwSignal<bool>,
     /// The last try to read the pointer failed.
@@ -36,9 +40,10 @@ pub struct SnapshotWatch {
 }
 
 impl SnapshotWatch {
-    /// Called by a view when it renders data of this version.
-    pub fn showing(&self, version: &str) {
-        self.shown.set(Some(version.to_string()));
+    /// Called by a view when it renders data of this pointer's generation.
+    pub fn showing(&self, pointer: &Pointer) {
+        self.shown
+            .set(Some((pointer.version.clone(), pointer.index.clone())));
         self.newer.set(false);
     }
     /// Read by a view's data source so it refetches on "actualiser".
@@ -84,7 +89,9 @@ pub fn provide_snapshot_watch() {
                     failures = 0;
                     watch.offline.set(false);
                     let shown = watch.shown.get_untracked();
-                    if shown.is_some_and(|v| v < pointer.version) {
+                    if shown.is_some_and(|(version, index)| {
+                        version < pointer.version && index != pointer.index
+                    }) {
                         watch.newer.set(true);
                     }
                 }

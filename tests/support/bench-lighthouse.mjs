@@ -10,6 +10,7 @@ import { writeFileSync, mkdirSync, readFileSync, mkdtempSync, rmSync } from 'nod
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startServer, ROOT } from './server.mjs';
+import { departementFile } from './snapshot.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const LIGHTHOUSE = join(ROOT, 'bench/lighthouse/node_modules/.bin/lighthouse');
@@ -34,8 +35,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await startServer();
 try {
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  const dep = await (await fetch(`${server.url}/data/${pointer.departement.replace('{code}', '75')}`)).json();
+  const dep = await departementFile(server.url, '75');
   const centre = dep.centres.find((c) => c.booking === 'here' && c.next_slot && !c.reserved_for_professionals) ?? dep.centres[0];
   const pages = [
     ['home', '/'],

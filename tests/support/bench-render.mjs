@@ -6,6 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, launchBrowser, appReady, ROOT } from './server.mjs';
+import { snapshotIndex, departementPath } from './snapshot.mjs';
 
 const RUNS = Number(process.argv[2] ?? 9);
 const SLOWDOWN = 4;
@@ -44,7 +45,7 @@ async function renderTimes(browser, url, code, expected, replaceWith) {
   for (let i = 0; i < RUNS; i++) {
     const { context, page } = await slowPage(browser);
     if (replaceWith) {
-      await page.route(`**/dep/${code}.json`, (route) => route.fulfill({ contentType: 'application/json', body: replaceWith }));
+      await page.route(`**/dep/${code}.*.json`, (route) => route.fulfill({ contentType: 'application/json', body: replaceWith }));
     }
     await page.goto(url);
     await appReady(page);
@@ -77,10 +78,9 @@ async function searchTimes(browser, base, text, urlPattern) {
 const server = await startServer();
 const browser = await launchBrowser();
 try {
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  const index = await (await fetch(`${server.url}/data/${pointer.index}`)).json();
+  const { index } = await snapshotIndex(server.url);
   const largest = [...index.departements].sort((a, b) => b.centres - a.centres)[0];
-  const depPath = pointer.departement.replace('{code}', largest.code);
+  const depPath = departementPath(index, largest.code);
   const file = await (await fetch(`${server.url}/data/${depPath}`)).json();
   // The same département grown to 2,000 centres: a worst case far beyond
   // any real one (the largest of January 2021 had a few dozen).

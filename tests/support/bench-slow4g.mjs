@@ -6,6 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, launchBrowser, ROOT } from './server.mjs';
+import { departementFile } from './snapshot.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
 // How long a person reads a centre page before tapping "Choisir un créneau".
@@ -47,8 +48,7 @@ async function slowPage(browser) {
 const server = await startServer();
 const browser = await launchBrowser();
 try {
-  const pointer = await (await fetch(`${server.url}/data/latest.json`)).json();
-  const dep = await (await fetch(`${server.url}/data/${pointer.departement.replace('{code}', '75')}`)).json();
+  const dep = await departementFile(server.url, '75');
   const bookable = dep.centres.find((c) => c.booking === 'here' && c.next_slot && !c.reserved_for_professionals);
   const runs = [];
   for (let i = 0; i < RUNS; i++) {

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ROOT } from './server.mjs';
+import { departementPath } from './snapshot.mjs';
 
 const br = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 let snap = process.argv[2];
@@ -23,17 +24,18 @@ if (!snap) {
 const file = (p) => readFileSync(join(snap, p));
 const pointer = JSON.parse(file('latest.json'));
 const index = JSON.parse(file(pointer.index));
-const deps = index.departements.map((d) => ({ code: d.code, size: statSync(join(snap, pointer.departement.replace('{code}', d.code))).size }));
+const deps = index.departements.map((d) => ({ code: d.code, file: d.file, size: statSync(join(snap, d.file)).size }));
 deps.sort((a, b) => a.size - b.size);
 const median = deps[Math.floor(deps.length / 2)];
-const paris = JSON.parse(file(pointer.departement.replace('{code}', '75')));
-const centreId = paris.centres.find((c) => c.next_slot)?.id ?? paris.centres[0].id;
+const parisPath = departementPath(index, '75');
+const paris = JSON.parse(file(parisPath));
+const centre = paris.centres.find((c) => c.next_slot) ?? paris.centres[0];
 const rows = [
   ['pointer latest.json', file('latest.json')],
   ['index', file(pointer.index)],
-  ['département 75 (Paris)', file(pointer.departement.replace('{code}', '75'))],
-  [`département ${median.code} (median)`, file(pointer.departement.replace('{code}', median.code))],
-  [`centre ${centreId}`, file(pointer.centre.replace('{id}', centreId))],
+  ['département 75 (Paris)', file(parisPath)],
+  [`département ${median.code} (median)`, file(median.file)],
+  [`centre ${centre.id}`, file(centre.file)],
   ['search shard cp-75 (first postcode search)', file(pointer.search.replace('{shard}', 'cp-75'))],
   ['search shard nom-saint-de (largest kind)', file(pointer.search.replace('{shard}', 'nom-saint-de'))],
 ];

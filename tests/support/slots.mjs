@@ -2,14 +2,15 @@
 // ahead, read from a running server's snapshot as the app reads it: one
 // [centre id, local time "YYYY-MM-DDTHH:MM", vaccine] each. The booking
 // benchmarks send their load to these.
+import { snapshotIndex, departementFile, centreFile } from './snapshot.mjs';
+
 export async function bookableSlots(base) {
-  const pointer = await (await fetch(`${base}/data/latest.json`)).json();
-  const index = await (await fetch(`${base}/data/${pointer.index}`)).json();
+  const { index } = await snapshotIndex(base);
   const out = [];
   for (const d of index.departements) {
-    const dep = await (await fetch(`${base}/data/${pointer.departement.replace('{code}', d.code)}`)).json();
+    const dep = await departementFile(base, d.code);
     for (const c of dep.centres.filter((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1))) {
-      const file = await (await fetch(`${base}/data/${pointer.centre.replace('{id}', c.id)}`)).json();
+      const file = await centreFile(base, c.id);
       for (const day of file.days.slice(0, 14)) {
         for (const run of day.runs) {
           const [h, m] = run.start.split(':').map(Number);
@@ -22,4 +23,22 @@ export async function bookableSlots(base) {
     }
   }
   return out;
+}
+
+/** One booking through the API at the first centre of département `code`
+ * booked here with free first injections, at its first free time: the
+ * answer's status and body. */
+export async function bookOne(base, code, person = { first_name: 'Jeanne', last_name: 'Essai', birth_date: '1940-03-02' }) {
+  const dep = await departementFile(base, code);
+  const centre = dep.centres.find((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1));
+  const file = await centreFile(base, centre.id);
+  const day = file.days.find((d) => d.runs.length > 0);
+  const answer = await fetch(`${base}/api/v1/bookings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': `test-${Date.now()}-${String(Math.random()).slice(2)}` },
+    body: JSON.stringify({
+      centre: centre.id, slot: `${day.date}T${day.runs[0].start}`, vaccine: centre.vaccines[0], booked_by: 'self', person,
+    }),
+  });
+  return { status: answer.status, body: await answer.json() };
 }

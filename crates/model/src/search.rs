@@ -468,6 +468,7 @@ mod tests {
     fn centre(id: &str, lat: f64, lon: f64, next: Option<&str>) -> CentreSummary {
         CentreSummary {
             id: id.into(),
+            file: None,
             name: id.into(),
             address: String::new(),
             postcode: String::new(),
@@ -484,6 +485,7 @@ mod tests {
             reserved_for_professionals: false,
             hours_published: true,
             next_slot: next.map(str::to_string),
+            today: None,
             free_by_day: vec![if next.is_some() { 3 } else { 0 }, 0, 0, 0, 0, 0, 0, 5],
             opening_date: None,
             closing_date: None,
@@ -684,6 +686,7 @@ mod tests {
     fn radius_selects_neighbouring_departements() {
         let dep = |code: &str, bbox: [f64; 4]| DepartementEntry {
             code: code.into(),
+            file: String::new(),
             name: code.into(),
             time_zone: "Europe/Paris".into(),
             centres: 1,

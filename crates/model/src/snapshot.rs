@@ -3,12 +3,21 @@
 //! and `docs/snapshot.schema.json` is their JSON Schema.
 //!
 //! Layout under the snapshot root (`/data/` when served):
-//! - `latest.json`: the [`Pointer`], replaced atomically each generation.
-//! - `v/<version>/index.json`: the [`Index`] of départements.
-//! - `v/<version>/dep/<code>.json`: a [`DepartementFile`] of centre summaries.
-//! - `v/<version>/centre/<id>.json`: a [`CentreFile`] with free slot times.
-//! - `search/<hash>/<shard>.json`: [`SearchShard`]s of communes by prefix,
-//!   content-addressed so they are written once, not every minute.
+//! - `latest.json`: the [`Pointer`], replaced atomically each generation;
+//!   the only file that names a time.
+//! - `index/<hash>.json`: the [`Index`] of départements, naming each one's file.
+//! - `dep/<code>.<hash>.json`: a [`DepartementFile`] of centre summaries,
+//!   naming each centre's file.
+//! - `centre/<id>.<hash>.json`: a [`CentreFile`] with free slot times.
+//! - `ids/<hash>/<n>.json`: the [`CentreDirectory`], each centre's
+//!   département by id, so a link to a centre finds its file.
+//! - `search/<hash>/<shard>.json`: [`SearchShard`]s of communes by prefix.
+//!
+//! Every file but the pointer is named by a hash of its content, and none
+//! changes merely because the clock moved (a day's slots already past stay
+//! in it; the reader drops them: [`CentreSummary::at`], [`CentreFile::at`]).
+//! So a generation writes only what changed: a booking rewrites its centre's
+//! file, its département's, the index and the pointer.
 //!
 //! Nothing here ever holds personal data: counts and times only.
 
@@ -17,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::hours::WeekHours;
 
 /// Bumped on any change a reader of the previous version would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// `latest.json`: where the current generation is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,10 +40,6 @@ pub struct Pointer {
     pub demo: bool,
     /// Path of the index, relative to the snapshot root.
     pub index: String,
-    /// Path template of a département file; `{code}` is replaced.
-    pub departement: String,
-    /// Path template of a centre file; `{id}` is replaced.
-    pub centre: String,
     /// Path template of a search shard; `{shard}` is replaced.
     pub search: String,
     /// Path of this generation's SMART Scheduling Links manifest (also
@@ -84,12 +89,6 @@ pub fn second_dose_interval(vaccine: &str) -> Option<u32> {
 }
 
 impl Pointer {
-    pub fn departement_path(&self, code: &str) -> String {
-        self.departement.replace("{code}", code)
-    }
-    pub fn centre_path(&self, id: &str) -> String {
-        self.centre.replace("{id}", id)
-    }
     pub fn search_path(&self, shard: &str) -> String {
         self.search.replace("{shard}", shard)
     }
@@ -132,23 +131,62 @@ pub fn vaccine_name(code: &str) -> &str {
         .map_or(code, |(_, name, _)| name)
 }
 
-/// `index.json`: the départements and the horizon.
+/// `index/<hash>.json`: the départements, their files, and the horizon.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub schema_version: u32,
-    pub version: String,
-    pub generated_at: String,
     pub demo: bool,
     /// First date of the horizon (YYYY-MM-DD, Paris date).
     pub horizon_start: String,
     pub horizon_days: u32,
     pub vaccines: Vec<Vaccine>,
     pub departements: Vec<DepartementEntry>,
+    /// Path template of the [`CentreDirectory`] shards; `{shard}` is
+    /// replaced by [`centre_directory_shard`] of the centre's id.
+    pub centre_directory: String,
+    /// How many shards the centre directory has (at least 1).
+    pub centre_directory_shards: u32,
+}
+
+impl Index {
+    /// The file of a département, by its code ("2A", "974").
+    pub fn departement_path(&self, code: &str) -> Option<&str> {
+        self.departements
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.file.as_str())
+    }
+
+    /// The centre directory shard that lists `id`.
+    pub fn centre_directory_path(&self, id: &str) -> String {
+        let shard = centre_directory_shard(id, self.centre_directory_shards);
+        self.centre_directory.replace("{shard}", &shard.to_string())
+    }
+}
+
+/// The shard of the centre directory that lists `id`: the 32-bit FNV-1a
+/// hash of its UTF-8 bytes, modulo the number of shards. Spelled out here
+/// because it is part of the format: any reader must compute the same.
+pub fn centre_directory_shard(id: &str, shards: u32) -> u32 {
+    let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % shards.max(1)
+}
+
+/// `ids/<hash>/<n>.json`: centre id → département code, for the centres
+/// whose id falls in shard `n`. Changes only when centres come or go.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CentreDirectory {
+    pub schema_version: u32,
+    pub centres: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DepartementEntry {
     pub code: String,
+    /// Path of its [`DepartementFile`], relative to the snapshot root.
+    pub file: String,
     pub name: String,
     pub time_zone: String,
     pub centres: u32,
@@ -217,6 +255,10 @@ impl BookingMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CentreSummary {
     pub id: String,
+    /// Path of its [`CentreFile`], relative to the snapshot root; in the
+    /// département file only (a file cannot name its own hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub name: String,
     pub address: String,
     pub postcode: String,
@@ -244,10 +286,18 @@ pub struct CentreSummary {
     pub reserved_for_professionals: bool,
     /// False when no weekday's hours could be known.
     pub hours_published: bool,
-    /// Next free slot, RFC 3339 with the centre's UTC offset.
+    /// As published: the first free slot after the day of `today`. As read
+    /// through [`CentreSummary::at`]: the next free slot from then. RFC 3339
+    /// with the centre's UTC offset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_slot: Option<String>,
-    /// Free slots per day of the horizon, aligned with `Index::horizon_start`.
+    /// The free slots of the centre's day of publication, from its opening,
+    /// past ones included so the file does not change as the day goes by;
+    /// [`CentreSummary::at`] drops those already past.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub today: Option<TodaySlots>,
+    /// Free slots per day of the horizon, aligned with `Index::horizon_start`;
+    /// the day of `today` counts its past slots until [`CentreSummary::at`].
     pub free_by_day: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opening_date: Option<String>,
@@ -255,22 +305,120 @@ pub struct CentreSummary {
     pub closing_date: Option<String>,
 }
 
+/// A centre's free slots on its day of publication.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodaySlots {
+    /// Local date "YYYY-MM-DD".
+    pub date: String,
+    /// Its place in `free_by_day`.
+    pub day: u32,
+    pub slot_minutes: u16,
+    pub runs: Vec<TimedRun>,
+}
+
+/// A [`SlotRun`] whose first slot is also an instant, so a reader compares
+/// it with its clock without a time zone database or a date parser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedRun {
+    /// RFC 3339 with the centre's UTC offset: "2021-01-18T08:30:00+01:00".
+    pub start: String,
+    /// The same instant in Unix seconds.
+    pub at: i64,
+    pub count: u32,
+    pub free: u32,
+}
+
+impl TodaySlots {
+    /// The runs of slots starting after `now` (Unix seconds), and the
+    /// places of the slots gone.
+    fn after(&self, now: i64) -> (Vec<TimedRun>, u32) {
+        let minutes = u32::from(self.slot_minutes.max(1));
+        let step = i64::from(minutes) * 60;
+        let mut remaining = Vec::new();
+        let mut passed_places = 0;
+        for run in &self.runs {
+            // Slots at or before `now` are gone, as the API refuses them.
+            let gone = if now < run.at {
+                0
+            } else {
+                u32::try_from((now - run.at) / step + 1)
+                    .unwrap_or(u32::MAX)
+                    .min(run.count)
+            };
+            passed_places += gone * run.free;
+            if gone < run.count {
+                remaining.push(TimedRun {
+                    start: later_local_time(&run.start, gone * minutes),
+                    at: run.at + i64::from(gone) * step,
+                    count: run.count - gone,
+                    free: run.free,
+                });
+            }
+        }
+        (remaining, passed_places)
+    }
+}
+
+/// "2021-01-18T08:30:00+01:00" moved `minutes` on: the same day and offset,
+/// since a run never crosses midnight or a change of offset.
+fn later_local_time(start: &str, minutes: u32) -> String {
+    let (Some(head), Some(local), Some(tail)) =
+        (start.get(..11), start.get(11..16), start.get(16..))
+    else {
+        return start.to_string();
+    };
+    let local = parse_hhmm(local).unwrap_or(0) + minutes;
+    format!("{head}{:02}:{:02}{tail}", local / 60, local % 60)
+}
+
+impl CentreSummary {
+    /// The summary as of `now`: today's slots already past dropped from
+    /// `today` and from its day in `free_by_day`, and `next_slot` the next
+    /// free slot from `now`. Idempotent.
+    pub fn at(&self, now: chrono::DateTime<chrono::Utc>) -> CentreSummary {
+        let mut summary = self.clone();
+        let Some(today) = &self.today else {
+            return summary;
+        };
+        let (remaining, passed) = today.after(now.timestamp());
+        if let Some(free) = summary.free_by_day.get_mut(today.day as usize) {
+            *free = free.saturating_sub(passed);
+        }
+        if let Some(first) = remaining.first() {
+            summary.next_slot = Some(first.start.clone());
+        }
+        summary.today = (!remaining.is_empty()).then(|| TodaySlots {
+            runs: remaining,
+            ..today.clone()
+        });
+        summary
+    }
+}
+
 /// Both injections, the default when a source does not say.
 pub fn both_doses() -> Vec<u8> {
     vec![1, 2]
 }
 
-/// `dep/<code>.json`
+/// `dep/<code>.<hash>.json`
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DepartementFile {
     pub schema_version: u32,
-    pub version: String,
-    pub generated_at: String,
     pub code: String,
     pub name: String,
     pub time_zone: String,
     pub horizon_start: String,
     pub centres: Vec<CentreSummary>,
+}
+
+impl DepartementFile {
+    /// The file as of `now` ([`CentreSummary::at`] for every centre).
+    pub fn at(mut self, now: chrono::DateTime<chrono::Utc>) -> DepartementFile {
+        for centre in &mut self.centres {
+            *centre = centre.at(now);
+        }
+        self
+    }
 }
 
 /// A run of consecutive slots, `slot_minutes` apart, each with the same
@@ -315,12 +463,12 @@ pub fn parse_hhmm(s: &str) -> Option<u32> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
-/// `centre/<id>.json`: a centre and its free slot times, for booking.
+/// `centre/<id>.<hash>.json`: a centre and its free slot times, for booking.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CentreFile {
     pub schema_version: u32,
-    pub version: String,
-    pub generated_at: String,
+    /// First date of the horizon, as in the index.
+    pub horizon_start: String,
     pub time_zone: String,
     pub centre: CentreSummary,
     pub hours: WeekHours,
@@ -336,6 +484,34 @@ pub struct CentreFile {
 }
 
 impl CentreFile {
+    /// The file as of `now`: the summary through [`CentreSummary::at`], and
+    /// today's times already past dropped from `days`.
+    pub fn at(mut self, now: chrono::DateTime<chrono::Utc>) -> CentreFile {
+        let Some(today) = self.centre.today.clone() else {
+            return self;
+        };
+        self.centre = self.centre.at(now);
+        let remaining: Vec<SlotRun> = self
+            .centre
+            .today
+            .iter()
+            .flat_map(|t| &t.runs)
+            .map(|run| SlotRun {
+                // The local time is the RFC 3339 string's own: "…T08:30:00+01:00".
+                start: run.start.get(11..16).unwrap_or_default().to_string(),
+                count: run.count,
+                free: run.free,
+            })
+            .collect();
+        for day in &mut self.days {
+            if day.date == today.date {
+                day.runs = remaining.clone();
+            }
+        }
+        self.days.retain(|d| !d.runs.is_empty());
+        self
+    }
+
     /// A day's free slots, on the horizon or after it.
     pub fn day(&self, date: &str) -> Option<&DaySlots> {
         self.days
@@ -469,8 +645,7 @@ mod tests {
         .expect("a summary");
         CentreFile {
             schema_version: SCHEMA_VERSION,
-            version: String::new(),
-            generated_at: String::new(),
+            horizon_start: "2021-01-18".into(),
             time_zone: "Europe/Paris".into(),
             centre: summary,
             hours: std::array::from_fn(|_| crate::hours::DayHours::Closed),
@@ -520,6 +695,105 @@ mod tests {
         assert_eq!(
             file_with(vec![], vec![]).proposed_second(first, 21, 7),
             None
+        );
+    }
+
+    #[test]
+    fn the_reader_drops_the_slots_already_past() {
+        let now = |hhmm: &str| {
+            chrono::DateTime::parse_from_rfc3339(&format!("2021-01-18T{hhmm}:00+01:00"))
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let mut file = file_with(
+            vec![
+                DaySlots {
+                    date: "2021-01-18".into(),
+                    runs: vec![
+                        SlotRun {
+                            start: "08:30".into(),
+                            count: 3,
+                            free: 2,
+                        },
+                        SlotRun {
+                            start: "14:00".into(),
+                            count: 1,
+                            free: 1,
+                        },
+                    ],
+                },
+                day("2021-01-19", "09:00", 2),
+            ],
+            vec![],
+        );
+        let at = |hhmm: &str| now(hhmm).timestamp();
+        file.centre.today = Some(TodaySlots {
+            date: "2021-01-18".into(),
+            day: 0,
+            slot_minutes: 10,
+            runs: vec![
+                TimedRun {
+                    start: "2021-01-18T08:30:00+01:00".into(),
+                    at: at("08:30"),
+                    count: 3,
+                    free: 2,
+                },
+                TimedRun {
+                    start: "2021-01-18T14:00:00+01:00".into(),
+                    at: at("14:00"),
+                    count: 1,
+                    free: 1,
+                },
+            ],
+        });
+        file.centre.next_slot = Some("2021-01-19T09:00:00+01:00".into());
+        file.centre.free_by_day = vec![7, 2];
+
+        // Before the day opens, nothing is past.
+        let early = file.clone().at(now("07:00"));
+        assert_eq!(
+            early.centre.next_slot.as_deref(),
+            Some("2021-01-18T08:30:00+01:00")
+        );
+        assert_eq!(early.centre.free_by_day, [7, 2]);
+        assert_eq!(early.days, file.days);
+
+        // At 08:40 exactly, 08:30 and 08:40 are gone: 4 places.
+        let mid = file.clone().at(now("08:40"));
+        assert_eq!(
+            mid.centre.next_slot.as_deref(),
+            Some("2021-01-18T08:50:00+01:00")
+        );
+        assert_eq!(mid.centre.free_by_day, [3, 2]);
+        assert_eq!(
+            mid.day("2021-01-18").unwrap().times(10),
+            [("08:50".into(), 2), ("14:00".into(), 1)]
+        );
+        assert_eq!(mid.clone().at(now("08:40")), mid, "idempotent");
+
+        // After the last slot of the day, the next is tomorrow's.
+        let late = file.clone().at(now("15:00"));
+        assert_eq!(
+            late.centre.next_slot.as_deref(),
+            Some("2021-01-19T09:00:00+01:00")
+        );
+        assert_eq!(late.centre.free_by_day, [0, 2]);
+        assert_eq!(late.centre.today, None);
+        assert!(late.day("2021-01-18").is_none());
+        assert_eq!(late.days.len(), 1);
+    }
+
+    #[test]
+    fn the_centre_directory_shard_is_fnv1a() {
+        // FNV-1a 32 of "" is the offset basis; of "a" the published 0xe40c292c.
+        assert_eq!(centre_directory_shard("", u32::MAX), 0x811c_9dc5);
+        assert_eq!(centre_directory_shard("a", u32::MAX), 0xe40c_292c);
+        assert_eq!(centre_directory_shard("981", 1), 0);
+        assert!(centre_directory_shard("981", 8) < 8);
+        assert_eq!(
+            centre_directory_shard("x", 0),
+            0,
+            "no shard count means one shard"
         );
     }
 

@@ -1,8 +1,10 @@
 //! Snapshot generation benchmark: France scale (the demo set, about 2,000
-//! centres × 28 days) and a country of 100,000 centres, measured in three
-//! stages: compute (slots and JSON), compress (brotli + gzip of every file),
-//! and the whole generation written to disk. Writes a Markdown report to
-//! `target/bench-snapshot.md`.
+//! centres × 28 days) and a country of 100,000 centres. The first
+//! generation, into an empty folder, in three stages: compute (slots and
+//! JSON), compress (brotli + gzip of every file), written to disk. Then the
+//! steady state: a minute later, with 2 % of the centres booked once each,
+//! the files written (only what changed) and the time to compute and write
+//! them. Writes a Markdown report to `target/bench-snapshot.md`.
 //!
 //! Run: `cargo bench -p creneau --bench snapshot` (or `make bench`).
 
@@ -14,7 +16,7 @@ use chrono::{TimeZone, Utc};
 use creneau::import::{centres, communes};
 use creneau::publish::{self, Centre, Inputs};
 use creneau_model::hours::DayHours;
-use creneau_model::slots::SlotRules;
+use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::CentreSummary;
 use rayon::prelude::*;
 
@@ -72,6 +74,8 @@ fn france() -> Inputs {
                 reserved_for_professionals: c.reserved_pro,
                 hours_published: c.hours.iter().any(|d| matches!(d, DayHours::Open { .. })),
                 next_slot: None,
+                today: None,
+                file: None,
                 free_by_day: vec![],
                 opening_date: None,
                 closing_date: None,
@@ -116,12 +120,78 @@ fn build_and_compress(inputs: &Inputs, now: chrono::DateTime<Utc>, runs: usize) 
     measure(runs, || {
         let g = publish::build(inputs, now, 28, publish::later_days(7));
         let n: usize = g
-            .version_files
+            .files
             .par_iter()
             .map(|f| publish::compressed(&f.body, 5).0.len())
             .sum();
         std::hint::black_box(n);
     })
+}
+
+/// One more place taken at each of `count` centres from the `first`
+/// (cycling), at a slot of theirs three weeks on: as many bookings.
+fn book(inputs: &mut Inputs, now: chrono::DateTime<Utc>, first: usize, count: usize) {
+    let zones: HashMap<String, chrono_tz::Tz> = inputs
+        .departements
+        .iter()
+        .filter_map(|(code, _, tz)| Some((code.clone(), tz.parse().ok()?)))
+        .collect();
+    let n = inputs.centres.len();
+    for i in 0..count {
+        let centre = &inputs.centres[(first + i) % n];
+        let tz = zones[&centre.departement];
+        let slot = (21..28).find_map(|d| {
+            let date = slots::local_date(now, tz) + chrono::Duration::days(d);
+            slots::slots_on(date, &centre.hours, centre.rules, tz)
+                .into_iter()
+                .next()
+        });
+        if let Some(slot) = slot {
+            *inputs
+                .taken
+                .entry(centre.summary.id.clone())
+                .or_default()
+                .entry(slot.starts_at.timestamp())
+                .or_default() += 1;
+        }
+    }
+}
+
+/// What steady-state generations do: after a first one in an empty folder
+/// under `root`, `runs` more, each a minute after the last with 2 % of the
+/// centres booked once; medians of the files written and of the time to
+/// compute and write (the store's read is not included).
+fn steady(
+    inputs: &Inputs,
+    now: chrono::DateTime<Utc>,
+    root: &std::path::Path,
+    runs: usize,
+) -> (usize, usize, u64, Duration) {
+    let dir = tempfile::tempdir_in(root).unwrap();
+    let mut inputs = inputs.clone();
+    let mut retention = publish::Retention::default();
+    let grace = Duration::from_secs(300);
+    let later = publish::later_days(7);
+    let g = publish::build(&inputs, now, 28, later);
+    publish::write(&g, dir.path(), 5, grace, &mut retention).unwrap();
+    let named = 3 * (g.files.len() + 1);
+    let changed = inputs.centres.len().div_ceil(50);
+    let mut written = Vec::new();
+    let mut bytes = Vec::new();
+    let mut times = Vec::new();
+    for run in 1..=runs {
+        book(&mut inputs, now, run * changed, changed);
+        let at = now + chrono::Duration::minutes(run as i64);
+        let start = Instant::now();
+        let g = publish::build(&inputs, at, 28, later);
+        let p = publish::write(&g, dir.path(), 5, grace, &mut retention).unwrap();
+        times.push(start.elapsed());
+        written.push(p.files);
+        bytes.push(p.bytes);
+    }
+    written.sort();
+    bytes.sort();
+    (named, written[runs / 2], bytes[runs / 2], median(times))
 }
 
 fn measure(runs: usize, mut f: impl FnMut()) -> Duration {
@@ -143,8 +213,10 @@ fn main() {
     let mut report = String::new();
     writeln!(report, "# Snapshot generation benchmark\n").unwrap();
     writeln!(report, "Machine: {} cores. Median of several runs; 28-day horizon; brotli quality 5 for generation files.\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).unwrap();
-    writeln!(report, "| centres | files | raw MB | compute | + compress | whole generation to disk (target/) | to tmpfs (/dev/shm) |").unwrap();
+    writeln!(report, "## First generation (an empty folder)\n").unwrap();
+    writeln!(report, "| centres | files | raw MB | compute | + compress | written to disk (target/) | to tmpfs (/dev/shm) |").unwrap();
     writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+    let mut steady_rows = Vec::new();
     for (n, runs) in [(france.centres.len(), 5), (100_000, 1)] {
         let inputs = if n == france.centres.len() {
             france.clone()
@@ -157,26 +229,17 @@ fn main() {
             }
         };
         let generation = publish::build(&inputs, now, 28, publish::later_days(7));
-        let files = generation.version_files.len();
-        let raw: usize = generation.version_files.iter().map(|f| f.body.len()).sum();
+        let files = 3 * (generation.files.len() + 1);
+        let raw: usize = generation.files.iter().map(|f| f.body.len()).sum();
         let compute = measure(runs, || {
             std::hint::black_box(publish::build(&inputs, now, 28, publish::later_days(7)));
         });
         let compress = build_and_compress(&inputs, now, runs);
-        let mut minute = 0;
-        let mut to_dir = |root: &std::path::Path| {
-            let dir = tempfile::tempdir_in(root).unwrap();
-            // Generations are pruned as in production (grace 0 here), so the
-            // folder does not grow over the runs.
+        let to_dir = |root: &std::path::Path| {
             measure(runs, || {
-                minute += 1;
-                let g = publish::build(
-                    &inputs,
-                    now + chrono::Duration::minutes(minute),
-                    28,
-                    publish::later_days(7),
-                );
-                publish::write(&g, dir.path(), 5, Duration::ZERO).unwrap();
+                let dir = tempfile::tempdir_in(root).unwrap();
+                let g = publish::build(&inputs, now, 28, publish::later_days(7));
+                publish::write(&g, dir.path(), 5, Duration::ZERO, &mut Default::default()).unwrap();
             })
         };
         let disk = to_dir(&repo().join("target"));
@@ -195,13 +258,40 @@ fn main() {
         );
         println!("{line}");
         writeln!(report, "{line}").unwrap();
+        let steady_runs = if n < 10_000 { 7 } else { 3 };
+        let (named, written, bytes, disk) =
+            steady(&inputs, now, &repo().join("target"), steady_runs);
+        let memory = if shm.is_dir() {
+            let (_, _, _, t) = steady(&inputs, now, shm, steady_runs);
+            format!("{:.0} ms", t.as_secs_f64() * 1e3)
+        } else {
+            "n/a".into()
+        };
+        steady_rows.push(format!(
+            "| {n} | {} | {named} | {written} ({:.1} %) | {:.2} MB | {:.0} ms | {memory} |",
+            n.div_ceil(50),
+            100.0 * written as f64 / named as f64,
+            bytes as f64 / 1e6,
+            disk.as_secs_f64() * 1e3
+        ));
+    }
+    writeln!(
+        report,
+        "\n## Steady state: a minute later, 2 % of the centres booked\n"
+    )
+    .unwrap();
+    writeln!(report, "Files count twins (`.br`, `.gz`) and the pointer. Compute and write, median of 7 generations (3 at 100,000); reading the store is not included. Targets: France ≤ 5 % of the files and ≤ 0.3 s; 100,000 ≤ 5 s (first generation ≤ 30 s).\n").unwrap();
+    writeln!(report, "| centres | booked | files named | files written | bytes written | to disk (target/) | to tmpfs |").unwrap();
+    writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+    for line in steady_rows {
+        println!("{line}");
+        writeln!(report, "{line}").unwrap();
     }
     // What publishing the days after the horizon for second injections
     // costs (France, same run): compute time and raw bytes, with and without.
     let without = publish::build(&france, now, 28, 0);
     let with = publish::build(&france, now, 28, publish::later_days(7));
-    let bytes =
-        |g: &publish::Generation| g.version_files.iter().map(|f| f.body.len()).sum::<usize>();
+    let bytes = |g: &publish::Generation| g.files.iter().map(|f| f.body.len()).sum::<usize>();
     let compute_without = measure(5, || {
         std::hint::black_box(publish::build(&france, now, 28, 0));
     });

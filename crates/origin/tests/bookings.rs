@@ -182,7 +182,7 @@ async fn a_booking_takes_both_injections_and_the_next_snapshot_shows_it() {
     assert!(usage.iter().all(|(_, n)| *n == 1));
     // The next generation counts the place as taken.
     let out = dir.path().join("snapshot");
-    let generation = creneau::publish::publish_once(
+    creneau::publish::publish_once(
         &ctx.pool,
         &creneau::publish::Options {
             out: out.clone(),
@@ -192,8 +192,9 @@ async fn a_booking_takes_both_injections_and_the_next_snapshot_shows_it() {
     )
     .await
     .unwrap();
+    let pointer = common::snapshot::pointer(&out);
     let file: Value = serde_json::from_slice(
-        &std::fs::read(out.join(format!("v/{}/centre/c1.json", generation.version))).unwrap(),
+        &std::fs::read(out.join(common::snapshot::centre_path(&out, &pointer, "c1"))).unwrap(),
     )
     .unwrap();
     let day = file["days"]

@@ -223,7 +223,8 @@ async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
         header(&index, header::CACHE_CONTROL),
         "public, max-age=31536000, immutable"
     );
-    let centre = get(&ctx, &format!("/data/{}", pointer.centre_path("1")), &[]).await;
+    let centre_path = common::snapshot::centre_path(&ctx.config.snapshot_dir, &pointer, "1");
+    let centre = get(&ctx, &format!("/data/{centre_path}"), &[]).await;
     assert_eq!(centre.status(), StatusCode::OK);
 
     // SMART Scheduling Links: the stable manifest briefly cached, as the
@@ -235,11 +236,24 @@ async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
         header(&manifest, header::CACHE_CONTROL),
         "public, max-age=30, stale-while-revalidate=30"
     );
-    let smart = pointer
-        .smart
-        .as_deref()
+    let listed: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            ctx.config
+                .snapshot_dir
+                .join(pointer.smart.as_deref().unwrap()),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let smart = listed["output"]
+        .as_array()
         .unwrap()
-        .replace("$bulk-publish", "locations.ndjson");
+        .iter()
+        .find(|o| o["type"] == "Location")
+        .and_then(|o| o["url"].as_str())
+        .and_then(|url| url.split_once("/data/"))
+        .map(|(_, path)| path.to_string())
+        .unwrap();
     let locations = get(
         &ctx,
         &format!("/data/{smart}"),
@@ -257,7 +271,7 @@ async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
         "public, max-age=31536000, immutable"
     );
 
-    let missing = get(&ctx, "/data/v/nope/index.json", &[]).await;
+    let missing = get(&ctx, "/data/index/0000000000000000.json", &[]).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let traversal = get(&ctx, "/data/../test.db", &[]).await;
     assert_ne!(traversal.status(), StatusCode::OK);

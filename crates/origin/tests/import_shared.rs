@@ -86,11 +86,14 @@ async fn imports_the_official_files_and_publishes_them() {
         index.departements.iter().map(|d| d.centres).sum::<u32>(),
         852
     );
-    common::assert_valid("departement", &out.join(pointer.departement_path("13")));
-    common::assert_valid("centre", &out.join(pointer.centre_path("981")));
+    common::assert_valid(
+        "departement",
+        &out.join(common::snapshot::departement_path(&out, &pointer, "13")),
+    );
+    let centre_path = out.join(common::snapshot::centre_path(&out, &pointer, "981"));
+    common::assert_valid("centre", &centre_path);
     // External-platform centres have no slots of ours: no invented availability.
     let centre: creneau_model::snapshot::CentreFile =
-        serde_json::from_slice(&std::fs::read(out.join(pointer.centre_path("981"))).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(centre_path).unwrap()).unwrap();
     assert!(centre.days.is_empty() && centre.centre.next_slot.is_none());
 }

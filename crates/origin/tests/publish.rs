@@ -79,7 +79,7 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     // Every département file and centre file is valid and consistent.
     let mut total = 0;
     for entry in &index.departements {
-        let path = out.join(pointer.departement_path(&entry.code));
+        let path = out.join(&entry.file);
         common::assert_valid("departement", &path);
         let file: DepartementFile = read(&path);
         assert_eq!(file.centres.len() as u32, entry.centres);
@@ -100,7 +100,7 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     assert_eq!(total as i64, centres);
 
     // A centre file in an overseas zone shows local times.
-    let reunion: DepartementFile = read(&out.join(pointer.departement_path("974")));
+    let reunion: DepartementFile = read(&out.join(index.departement_path("974").unwrap()));
     let booked = reunion
         .centres
         .iter()
@@ -111,8 +111,17 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
         "{:?}",
         booked.next_slot
     );
-    let path = out.join(pointer.centre_path(&booked.id));
+    let path = out.join(common::snapshot::centre_path(&out, &pointer, &booked.id));
+    assert_eq!(
+        path,
+        out.join(booked.file.as_deref().unwrap()),
+        "the directory and the département name the same file"
+    );
     common::assert_valid("centre", &path);
+    common::assert_valid(
+        "directory",
+        &out.join(index.centre_directory_path(&booked.id)),
+    );
     let file: CentreFile = read(&path);
     assert_eq!(file.time_zone, "Indian/Reunion");
     let free: u32 = file
@@ -207,7 +216,7 @@ async fn demo_snapshot_is_complete_valid_and_precompressed() {
     // centre files only counts and times.
     assert!(!String::from_utf8_lossy(&std::fs::read(&path).unwrap()).contains("birth"));
 
-    assert_smart_scheduling_links(&out, &pointer, &reunion);
+    assert_smart_scheduling_links(&out, &pointer, &reunion.clone().at(now));
 }
 
 /// The SMART Scheduling Links files of a generation follow the
@@ -400,7 +409,8 @@ fn assert_smart_scheduling_links(
         }
     }
     // A bookable centre of La Réunion: its slots, in local time (+04:00),
-    // hold the free places the snapshot counts, under each vaccine.
+    // hold the free places the snapshot counts (as of the generation's
+    // time: other finders do not drop past slots), under each vaccine.
     let booked = reunion
         .centres
         .iter()
@@ -420,8 +430,41 @@ fn assert_smart_scheduling_links(
     assert!(some_slot["start"].as_str().unwrap().ends_with("+04:00"));
 }
 
+/// One more place taken at the first centre of département `code` that
+/// has free slots, on the last day of the horizon: as a booking would.
+async fn book_in(pool: &creneau::store::Pool, out: &std::path::Path, code: &str) -> String {
+    let pointer = common::snapshot::pointer(out);
+    let departement: DepartementFile =
+        read(&out.join(common::snapshot::departement_path(out, &pointer, code)));
+    let centre = departement
+        .centres
+        .iter()
+        .find(|c| c.next_slot.is_some())
+        .expect("a centre with free slots");
+    let file: CentreFile = read(&out.join(centre.file.as_deref().unwrap()));
+    let day = file.days.last().unwrap();
+    let time_zone: chrono_tz::Tz = file.time_zone.parse().unwrap();
+    let slot = chrono::NaiveDateTime::parse_from_str(
+        &format!("{}T{}", day.date, day.runs[0].start),
+        "%Y-%m-%dT%H:%M",
+    )
+    .unwrap()
+    .and_local_timezone(time_zone)
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ($1, $2, 1) \
+         ON CONFLICT (centre_id, starts_at) DO UPDATE SET taken = slot_usage.taken + 1",
+    )
+    .bind(&centre.id)
+    .bind(slot.timestamp())
+    .execute(pool)
+    .await
+    .unwrap();
+    centre.file.clone().unwrap()
+}
+
 #[tokio::test]
-async fn superseded_generations_are_pruned_only_after_the_grace_period() {
+async fn a_generation_writes_what_changed_and_prunes_after_the_grace_period() {
     let dir = tempfile::tempdir().unwrap();
     let pool = demo_store(dir.path()).await;
     let out = dir.path().join("snapshot");
@@ -432,34 +475,61 @@ async fn superseded_generations_are_pruned_only_after_the_grace_period() {
     };
     let t0 = Utc.with_ymd_and_hms(2021, 1, 18, 7, 0, 0).unwrap();
     let first = publish::publish_once(&pool, &long, t0).await.unwrap();
-    let second = publish::publish_once(&pool, &long, t0 + chrono::Duration::minutes(1))
+    let first_pointer = common::snapshot::pointer(&out);
+
+    // A minute later, nothing booked: only the pointer and the SMART
+    // manifest (it names its time) are new. The clock alone changes no file.
+    let same = publish::publish_once(&pool, &long, t0 + chrono::Duration::minutes(1))
         .await
         .unwrap();
-    assert_ne!(first.version, second.version);
+    assert_eq!(same.files, 3 + 3, "{same:?}");
+    assert_eq!(same.unchanged, first.files / 3 - 2, "all but the manifest");
+    let pointer = common::snapshot::pointer(&out);
+    assert_eq!(pointer.index, first_pointer.index);
+
+    // A booking in Paris: its centre's file, the département's, the index,
+    // the SMART slots of 75, and the manifest; nothing else.
+    let booked = book_in(&pool, &out, "75").await;
+    let second = publish::publish_once(&pool, &long, t0 + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(second.files, 3 * 5 + 3, "{second:?}");
+    let pointer = common::snapshot::pointer(&out);
+    assert_ne!(pointer.index, first_pointer.index);
     assert!(
-        out.join("v")
-            .join(&first.version)
-            .join("index.json")
-            .exists(),
+        out.join(&first_pointer.index).exists() && out.join(&booked).exists(),
         "kept during the grace period"
     );
-    let pointer: Pointer = read(&out.join("latest.json"));
-    assert_eq!(pointer.version, second.version);
+    assert_eq!(second.pruned, 0);
 
+    // No grace: what no pointer names any more goes at the next
+    // publication (the old centre, département and index files, the
+    // SMART files replaced), and what it names stays.
     let short = publish::Options {
         grace: Duration::ZERO,
         ..long
     };
-    std::thread::sleep(Duration::from_millis(20));
-    let third = publish::publish_once(&pool, &short, t0 + chrono::Duration::minutes(2))
+    let third = publish::publish_once(&pool, &short, t0 + chrono::Duration::minutes(3))
         .await
         .unwrap();
-    assert!(third.pruned >= 2);
-    let left: Vec<String> = std::fs::read_dir(out.join("v"))
+    assert!(third.pruned >= 5, "{third:?}");
+    assert!(!out.join(&first_pointer.index).exists());
+    assert!(!out.join(format!("{}.br", first_pointer.index)).exists());
+    assert!(!out.join(&booked).exists());
+    let pointer = common::snapshot::pointer(&out);
+    let index: Index = read(&out.join(&pointer.index));
+    for entry in &index.departements {
+        assert!(out.join(&entry.file).exists(), "{}", entry.file);
+    }
+    let booked_id = booked
+        .trim_start_matches("centre/")
+        .trim_end_matches(".json")
+        .rsplit_once('.')
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    assert_eq!(left, std::slice::from_ref(&third.version));
+        .0;
+    let now_booked = common::snapshot::centre_path(&out, &pointer, booked_id);
+    assert_ne!(now_booked, booked);
+    assert!(out.join(now_booked).exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -476,34 +546,44 @@ async fn a_reader_racing_the_publisher_never_meets_a_missing_file() {
     publish::publish_once(&pool, &options, Utc::now())
         .await
         .unwrap();
+    let first_index = common::snapshot::pointer(&out).index;
 
     let stop = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicUsize::new(0));
     let reader = {
         let (out, stop, reads) = (out.clone(), stop.clone(), reads.clone());
         std::thread::spawn(move || -> Result<(), String> {
+            let read = |path: &str| -> Result<Vec<u8>, String> {
+                std::fs::read(out.join(format!("{path}.br")))
+                    .map_err(|e| format!("{path}.br: {e}"))?;
+                std::fs::read(out.join(path)).map_err(|e| format!("{path}: {e}"))
+            };
             while !stop.load(Ordering::Relaxed) {
-                let pointer: Pointer = serde_json::from_slice(
-                    &std::fs::read(out.join("latest.json")).map_err(|e| format!("pointer: {e}"))?,
-                )
-                .map_err(|e| format!("pointer torn: {e}"))?;
-                for path in [
-                    pointer.index.clone(),
-                    pointer.departement_path("75"),
-                    pointer.departement_path("974"),
-                    pointer.search_path("cp-75"),
-                ] {
-                    std::fs::read(out.join(&path)).map_err(|e| format!("{path}: {e}"))?;
-                    std::fs::read(out.join(format!("{path}.br")))
-                        .map_err(|e| format!("{path}.br: {e}"))?;
+                // As the app reads: pointer → index → département → centre.
+                let pointer: Pointer = serde_json::from_slice(&read("latest.json")?)
+                    .map_err(|e| format!("pointer torn: {e}"))?;
+                let index: Index = serde_json::from_slice(&read(&pointer.index)?)
+                    .map_err(|e| format!("index torn: {e}"))?;
+                read(&pointer.search_path("cp-75"))?;
+                for code in ["75", "974"] {
+                    let path = index.departement_path(code).ok_or("no département")?;
+                    let departement: DepartementFile = serde_json::from_slice(&read(path)?)
+                        .map_err(|e| format!("{path} torn: {e}"))?;
+                    for centre in departement.centres.iter().take(3) {
+                        read(centre.file.as_deref().ok_or("no centre file")?)?;
+                    }
                 }
                 reads.fetch_add(1, Ordering::Relaxed);
             }
             Ok(())
         })
     };
+    // Bookings in Paris and La Réunion between generations, so files are
+    // replaced and the replaced ones pruned while the reader reads.
     let start = Utc::now();
     for minute in 1..=3 {
+        book_in(&pool, &out, "75").await;
+        book_in(&pool, &out, "974").await;
         publish::publish_once(&pool, &options, start + chrono::Duration::minutes(minute))
             .await
             .unwrap();
@@ -521,9 +601,8 @@ async fn a_reader_racing_the_publisher_never_meets_a_missing_file() {
         reads.load(Ordering::Relaxed) > 10,
         "the reader ran during the swaps"
     );
-    let versions = std::fs::read_dir(out.join("v")).unwrap().count();
     assert!(
-        versions < 5,
-        "old generations were pruned ({versions} left)"
+        !out.join(&first_index).exists(),
+        "files no longer named were pruned"
     );
 }

@@ -2,7 +2,8 @@
 //! 127.0.0.1 (`make test` installs it and sets `CRENEAU_TEST_MOTO`; the test
 //! starts and stops it): `creneau snapshot --once --to s3://…` uploads a
 //! generation that reads back through the pointer chain with its types and
-//! encodings; a second uploads only what is new; a pointer newer than the
+//! encodings; after a booking, a second uploads only the files that
+//! changed; with no grace, what no pointer names is removed; a pointer newer than the
 //! generation is left alone; and a pointer changed during an upload
 //! refuses the swap (a stale publisher cannot overwrite a newer one).
 
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use creneau::publish::Remote;
 use creneau_model::snapshot::Pointer;
+use futures::TryStreamExt;
 use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
 use object_store::path::Path as ObjectPath;
 use object_store::{Attribute, ObjectStore, ObjectStoreExt, PutPayload};
@@ -146,6 +148,32 @@ fn snapshot_to(
         .unwrap()
 }
 
+/// Every file of the local snapshot folder but the pointer (relative,
+/// sorted).
+fn local_files(out: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                if !relative.starts_with("latest.json") && relative != "$bulk-publish" {
+                    found.push(relative);
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 async fn get_json<T: serde::de::DeserializeOwned>(store: &Arc<dyn ObjectStore>, path: &str) -> T {
     let found = store
         .get(&ObjectPath::from(path))
@@ -199,16 +227,26 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
         .departements
         .iter()
         .any(|d| d.code == "57" && d.centres == 1));
-    let dep: creneau_model::snapshot::DepartementFile =
-        get_json(&store, &format!("fr/{}", pointer.departement_path("57"))).await;
+    let directory: creneau_model::snapshot::CentreDirectory =
+        get_json(&store, &format!("fr/{}", index.centre_directory_path("c1"))).await;
+    assert_eq!(directory.centres["c1"], "57");
+    let dep: creneau_model::snapshot::DepartementFile = get_json(
+        &store,
+        &format!("fr/{}", index.departement_path("57").unwrap()),
+    )
+    .await;
     assert_eq!(dep.centres[0].id, "c1");
+    let first_c1 = dep.centres[0]
+        .file
+        .clone()
+        .expect("the centre's file named");
     let centre: creneau_model::snapshot::CentreFile =
-        get_json(&store, &format!("fr/{}", pointer.centre_path("c1"))).await;
+        get_json(&store, &format!("fr/{first_c1}")).await;
     assert!(!centre.days.is_empty(), "free slots published");
     let _: creneau_model::snapshot::SearchShard =
         get_json(&store, &format!("fr/{}", pointer.search_path("cp-57"))).await;
     // Types, caching and the precompressed twins.
-    let centre_path = format!("fr/{}", pointer.centre_path("c1"));
+    let centre_path = format!("fr/{first_c1}");
     let plain = store
         .get(&ObjectPath::from(centre_path.as_str()))
         .await
@@ -272,11 +310,17 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
             .map(|v| v.as_ref()),
         Some(creneau::publish::remote::POINTER_CACHE)
     );
-    let smart = pointer
-        .smart
-        .as_deref()
+    let listed: serde_json::Value =
+        serde_json::from_slice(&manifest.bytes().await.unwrap()).unwrap();
+    let smart = listed["output"]
+        .as_array()
         .unwrap()
-        .replace("$bulk-publish", "locations.ndjson");
+        .iter()
+        .find(|o| o["type"] == "Location")
+        .and_then(|o| o["url"].as_str())
+        .and_then(|url| url.split_once("/data/"))
+        .map(|(_, path)| path.to_string())
+        .unwrap();
     let locations = store
         .get(&ObjectPath::from(format!("fr/{smart}")))
         .await
@@ -289,8 +333,25 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
         Some("application/fhir+ndjson")
     );
 
-    // 2. A second generation uploads what is new, not the search shards
-    // already there.
+    // 2. A booking at c1, then a second generation: it uploads the files
+    // that changed (c1's, its département's, the index, the SMART slots
+    // of 57 and the manifest), the pointer, and nothing else.
+    let last_day = centre.days.last().unwrap();
+    let slot = chrono::NaiveDateTime::parse_from_str(
+        &format!("{}T{}", last_day.date, last_day.runs[0].start),
+        "%Y-%m-%dT%H:%M",
+    )
+    .unwrap()
+    .and_local_timezone(chrono_tz::Europe::Paris)
+    .unwrap();
+    let pool = creneau::store::connect(&database).await.unwrap();
+    sqlx::query("INSERT INTO slot_usage (centre_id, starts_at, taken) VALUES ('c1', $1, 1)")
+        .bind(slot.timestamp())
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let before = local_files(&out);
     let second = snapshot_to(&database, &out, &addr, "s3://snap/fr", &[]);
     let said = String::from_utf8_lossy(&second.stdout).to_string();
     assert!(
@@ -298,44 +359,49 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
         "{said}{}",
         String::from_utf8_lossy(&second.stderr)
     );
-    let skipped: usize = said
-        .split(", ")
-        .find_map(|part| part.strip_suffix(" already there"))
+    let new: Vec<String> = local_files(&out)
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    let uploaded: usize = said
+        .split("uploaded to s3://snap/fr: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{said}"));
-    let shards = std::fs::read_dir(
-        out.join(
-            pointer
-                .search
-                .split('/')
-                .take(2)
-                .collect::<Vec<_>>()
-                .join("/"),
-        ),
-    )
-    .unwrap()
-    .count();
     assert_eq!(
-        skipped, shards,
-        "the unchanged search shards (and twins) are not uploaded again: {said}"
+        uploaded,
+        new.len() + 2,
+        "the new files (with twins), the pointer and the stable manifest: {said} {new:?}"
     );
     let after: Pointer = get_json(&store, "fr/latest.json").await;
     assert!(after.version > pointer.version);
+    let index: creneau_model::snapshot::Index =
+        get_json(&store, &format!("fr/{}", after.index)).await;
+    let dep: creneau_model::snapshot::DepartementFile = get_json(
+        &store,
+        &format!("fr/{}", index.departement_path("57").unwrap()),
+    )
+    .await;
+    let second_c1 = dep.centres[0].file.clone().unwrap();
+    assert_ne!(second_c1, first_c1, "c1 changed");
+    let new_originals: std::collections::BTreeSet<&str> = new
+        .iter()
+        .map(|f| f.trim_end_matches(".br").trim_end_matches(".gz"))
+        .collect();
+    let kinds: Vec<&str> = new_originals
+        .iter()
+        .map(|f| f.split('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["centre", "dep", "index", "smart", "smart"],
+        "{new_originals:?}"
+    );
+    assert!(new_originals.contains(second_c1.as_str()));
 
-    // Pruning: with no grace, a third generation leaves only itself in
-    // the bucket (and locally).
-    let versions = |store: Arc<dyn ObjectStore>| async move {
-        let listing = store
-            .list_with_delimiter(Some(&ObjectPath::from("fr/v")))
-            .await
-            .unwrap();
-        listing
-            .common_prefixes
-            .iter()
-            .filter_map(|p| p.filename().map(str::to_string))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(versions(store.clone()).await.len(), 2);
+    // Pruning: with no grace, a third generation leaves in the bucket
+    // (and locally) only what its pointer names.
     let third = snapshot_to(
         &database,
         &out,
@@ -355,11 +421,26 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
     ));
     assert!(!out.join("$bulk-publish").exists());
     let after: Pointer = get_json(&store, "fr/latest.json").await;
-    assert_eq!(
-        versions(store.clone()).await,
-        vec![after.version.clone()],
-        "superseded generations removed"
+    let mut in_bucket: Vec<String> = store
+        .list(Some(&ObjectPath::from("fr")))
+        .map_ok(|m| m.location.as_ref().trim_start_matches("fr/").to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    in_bucket.retain(|f| !f.starts_with("latest.json"));
+    in_bucket.sort();
+    let kept = local_files(&out);
+    assert_eq!(in_bucket, kept, "the bucket holds what the folder holds");
+    assert!(
+        !kept.iter().any(|f| f.starts_with(&first_c1)),
+        "c1's first file removed"
     );
+    assert!(
+        !kept.iter().any(|f| f.starts_with("smart/")),
+        "SMART files removed"
+    );
+    assert!(kept.contains(&after.index), "the current generation kept");
+    assert!(kept.contains(&second_c1), "the current generation kept");
 
     // 3. A pointer newer than the generation is left alone, and the
     // command says why.

@@ -203,7 +203,8 @@ pub struct PublishArgs {
     /// Days of availability published.
     #[arg(long, default_value_t = 28)]
     pub horizon_days: u32,
-    /// Seconds a superseded generation stays readable before it is removed.
+    /// Seconds a file no longer named by the pointer stays readable before
+    /// it is removed (a reader holding the old pointer finds it meanwhile).
     #[arg(long, default_value_t = 300)]
     pub grace: u64,
     /// Brotli quality of each generation's precompressed files (0–11); 5 keeps
@@ -259,6 +260,7 @@ impl PublishArgs {
                 None => None,
             },
             public_url: (!self.no_smart_links).then(|| self.public_url.clone()),
+            retention: Default::default(),
         })
     }
 }
@@ -333,11 +335,13 @@ impl Cli {
                     }
                     let p = publish::publish_once(&pool, &options, chrono::Utc::now()).await?;
                     println!(
-                        "published {} in {}: {} files, {} bytes",
+                        "published {} in {}: {} files written ({} bytes), {} unchanged, {} removed",
                         p.version,
                         args.out.display(),
                         p.files,
-                        p.bytes
+                        p.bytes,
+                        p.unchanged,
+                        p.pruned
                     );
                     if let (Some(u), Some(to)) = (&p.uploaded, &args.publish_to) {
                         println!(

@@ -1,6 +1,9 @@
 //! A generation's files, computed from [`Inputs`]: the pointer, the index,
-//! one file per département and per centre, and the search shards. Pure:
-//! no store, no disk, no clock but the `now` it is given.
+//! one file per département and per centre, the centre directory, the
+//! search shards and the SMART Scheduling Links. Pure: no store, no disk,
+//! no clock but the `now` it is given. Every file but the pointer (and the
+//! SMART manifest) is named by its content, and depends on `now` only by
+//! its date, so an unchanged centre makes an unchanged file.
 
 use std::collections::HashMap;
 
@@ -8,8 +11,9 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 use creneau_model::hours::WeekHours;
 use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::{
-    self, shard_of, BookingMode, CentreFile, CentreSummary, DaySlots, DepartementEntry,
-    DepartementFile, Index, Place, Pointer, SearchShard, SlotRun, SCHEMA_VERSION,
+    self, shard_of, BookingMode, CentreDirectory, CentreFile, CentreSummary, DaySlots,
+    DepartementEntry, DepartementFile, Index, Place, Pointer, SearchShard, SlotRun, TimedRun,
+    TodaySlots, SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -49,10 +53,10 @@ pub struct File {
 /// A whole generation, ready to write.
 pub struct Generation {
     pub pointer: Pointer,
-    pub version_files: Vec<File>,
-    /// Content-addressed search directory (`search/<hash>`) and its shards.
-    pub search_dir: String,
-    pub search_files: Vec<File>,
+    /// Every file the pointer leads to, each named by its content (search
+    /// shards and the centre directory by their folder's), so a file
+    /// already written is never written again.
+    pub files: Vec<File>,
     /// The SMART Scheduling Links manifest, also written at the stable
     /// `$bulk-publish` once the pointer names this generation.
     pub smart_manifest: Option<Vec<u8>>,
@@ -67,6 +71,20 @@ pub fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("snapshot types serialise")
 }
 
+/// 16 hex digits of the SHA-256 of some bytes: names a file by its
+/// content (64 bits: no two different files of one snapshot collide).
+fn content_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes)[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Centres per centre-directory shard, about: a link to a centre fetches
+/// one shard of a few kilobytes whatever the country's size.
+const CENTRES_PER_DIRECTORY_SHARD: usize = 256;
+
 /// Days past the horizon a centre file covers for second injections: a
 /// first on the horizon's last day has its second up to the longest
 /// interval plus the window later.
@@ -80,13 +98,15 @@ pub fn later_days(second_dose_window_days: u32) -> u32 {
 }
 
 /// Compute a generation. Pure: no store, no disk. `later` days after the
-/// horizon are published for second injections ([`later_days`]).
+/// horizon are published for second injections ([`later_days`]). Every
+/// file but the pointer depends on `now` only through its date: the same
+/// inputs a minute later give the same files.
 pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32) -> Generation {
     let version = version_id(now);
     let generated_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let paris = chrono_tz::Europe::Paris;
     let horizon_start = slots::local_date(now, paris);
-    let base = format!("v/{version}");
+    let horizon_text = horizon_start.to_string();
 
     // Centres, each in its own zone, in parallel.
     let zones: HashMap<&str, chrono_tz::Tz> = inputs
@@ -99,7 +119,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         .iter()
         .map(|(code, name, _)| (code.as_str(), name.as_str()))
         .collect();
-    let computed: Vec<(CentreSummary, Vec<u8>, Option<smart::CentreResources>)> = inputs
+    let computed: Vec<(CentreSummary, File, Option<smart::CentreResources>)> = inputs
         .centres
         .par_iter()
         .map(|centre| {
@@ -108,34 +128,40 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
                 .copied()
                 .unwrap_or(paris);
             let taken = inputs.taken.get(&centre.summary.id);
-            let (summary, file, later_days) =
+            let (summary, days, later_days) =
                 centre_availability(centre, tz, taken, now, horizon_start, horizon_days, later);
+            let file = CentreFile {
+                schema_version: SCHEMA_VERSION,
+                horizon_start: horizon_text.clone(),
+                time_zone: tz.name().to_string(),
+                centre: summary,
+                hours: centre.hours.clone(),
+                slot_minutes: centre.rules.slot_minutes,
+                days,
+                later_days,
+            };
+            let body = json(&file);
+            let path = format!("centre/{}.{}.json", file.centre.id, content_hash(&body));
+            // Other finders read the SMART files without dropping past
+            // slots themselves: they get the availability as of now.
             let resources = inputs.public_url.as_deref().map(|public_url| {
+                let current = file.clone().at(now);
                 smart::centre_resources(
-                    &summary,
+                    &current.centre,
                     &centre.departement,
                     departement_names
                         .get(centre.departement.as_str())
                         .copied()
                         .unwrap_or_default(),
                     tz,
-                    &file,
+                    &current.days,
                     centre.rules.slot_minutes,
                     public_url,
                 )
             });
-            let body = json(&CentreFile {
-                schema_version: SCHEMA_VERSION,
-                version: version.clone(),
-                generated_at: generated_at.clone(),
-                time_zone: tz.name().to_string(),
-                centre: summary.clone(),
-                hours: centre.hours.clone(),
-                slot_minutes: centre.rules.slot_minutes,
-                days: file,
-                later_days,
-            });
-            (summary, body, resources)
+            let mut summary = file.centre;
+            summary.file = Some(path.clone());
+            (summary, File { path, body }, resources)
         })
         .collect();
 
@@ -143,7 +169,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
     let mut by_dep: HashMap<&str, Vec<CentreSummary>> = HashMap::new();
     let (mut locations, mut schedules) = (String::new(), String::new());
     let mut slots_by_dep: std::collections::BTreeMap<&str, String> = Default::default();
-    for (centre, (summary, body, resources)) in inputs.centres.iter().zip(computed) {
+    for (centre, (summary, file, resources)) in inputs.centres.iter().zip(computed) {
         if let Some(resources) = resources {
             locations.push_str(&resources.location);
             resources
@@ -155,10 +181,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
                 resources.slots.iter().for_each(|l| slots.push_str(l));
             }
         }
-        files.push(File {
-            path: format!("{base}/centre/{}.json", summary.id),
-            body,
-        });
+        files.push(file);
         by_dep
             .entry(centre.departement.as_str())
             .or_default()
@@ -176,113 +199,181 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         let b = boxes.entry(dep).or_insert([lat, lon, lat, lon]);
         *b = [b[0].min(lat), b[1].min(lon), b[2].max(lat), b[3].max(lon)];
     }
-    let mut entries = Vec::with_capacity(inputs.departements.len());
-    for (code, name, tz) in &inputs.departements {
-        let centres = by_dep.remove(code.as_str()).unwrap_or_default();
-        entries.push(DepartementEntry {
-            code: code.clone(),
-            name: name.clone(),
-            time_zone: tz.clone(),
-            centres: centres.len() as u32,
-            centres_with_slots: centres.iter().filter(|c| c.next_slot.is_some()).count() as u32,
-            bbox: boxes.get(code.as_str()).copied(),
-            free_slots: centres
+    let departement_files: Vec<(DepartementEntry, File)> = inputs
+        .departements
+        .iter()
+        .map(|(code, name, tz)| {
+            (
+                code,
+                name,
+                tz,
+                by_dep.remove(code.as_str()).unwrap_or_default(),
+            )
+        })
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(code, name, tz, centres)| {
+            let free_slots = centres
                 .iter()
                 .flat_map(|c| c.free_by_day.iter())
                 .map(|&n| u64::from(n))
-                .sum(),
-        });
-        files.push(File {
-            path: format!("{base}/dep/{code}.json"),
-            body: json(&DepartementFile {
+                .sum();
+            let with_slots = centres
+                .iter()
+                .filter(|c| c.next_slot.is_some() || c.today.is_some())
+                .count() as u32;
+            let count = centres.len() as u32;
+            let body = json(&DepartementFile {
                 schema_version: SCHEMA_VERSION,
-                version: version.clone(),
-                generated_at: generated_at.clone(),
                 code: code.clone(),
                 name: name.clone(),
                 time_zone: tz.clone(),
-                horizon_start: horizon_start.to_string(),
+                horizon_start: horizon_text.clone(),
                 centres,
-            }),
-        });
+            });
+            let path = format!("dep/{code}.{}.json", content_hash(&body));
+            let entry = DepartementEntry {
+                code: code.clone(),
+                file: path.clone(),
+                name: name.clone(),
+                time_zone: tz.clone(),
+                centres: count,
+                centres_with_slots: with_slots,
+                bbox: boxes.get(code.as_str()).copied(),
+                free_slots,
+            };
+            (entry, File { path, body })
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(departement_files.len());
+    for (entry, file) in departement_files {
+        entries.push(entry);
+        files.push(file);
     }
+
+    let (directory, directory_shards, directory_files) = centre_directory(&inputs.centres);
+    files.extend(directory_files);
+    let index_body = json(&Index {
+        schema_version: SCHEMA_VERSION,
+        demo: inputs.demo,
+        horizon_start: horizon_text.clone(),
+        horizon_days,
+        vaccines: snapshot::known_vaccines(),
+        departements: entries,
+        centre_directory: directory,
+        centre_directory_shards: directory_shards,
+    });
+    let index_path = format!("index/{}.json", content_hash(&index_body));
     files.push(File {
-        path: format!("{base}/index.json"),
-        body: json(&Index {
-            schema_version: SCHEMA_VERSION,
-            version: version.clone(),
-            generated_at: generated_at.clone(),
-            demo: inputs.demo,
-            horizon_start: horizon_start.to_string(),
-            horizon_days,
-            vaccines: snapshot::known_vaccines(),
-            departements: entries,
-        }),
+        path: index_path.clone(),
+        body: index_body,
     });
 
     // SMART Scheduling Links: the resources, then the manifest naming them.
     let smart_manifest = inputs.public_url.as_deref().map(|public_url| {
-        let smart_base = format!("{}/data/{base}/smart", public_url.trim_end_matches('/'));
+        let smart_base = format!("{}/data", public_url.trim_end_matches('/'));
+        let mut named = |stem: &str, body: Vec<u8>| {
+            let path = format!("smart/{stem}.{}.ndjson", content_hash(&body));
+            let url = format!("{smart_base}/{path}");
+            files.push(File { path, body });
+            url
+        };
         let mut listed = vec![
-            ("Location", format!("{smart_base}/locations.ndjson"), None),
-            ("Schedule", format!("{smart_base}/schedules.ndjson"), None),
+            (
+                "Location",
+                named("locations", std::mem::take(&mut locations).into_bytes()),
+                None,
+            ),
+            (
+                "Schedule",
+                named("schedules", std::mem::take(&mut schedules).into_bytes()),
+                None,
+            ),
         ];
-        files.push(File {
-            path: format!("{base}/smart/locations.ndjson"),
-            body: std::mem::take(&mut locations).into_bytes(),
-        });
-        files.push(File {
-            path: format!("{base}/smart/schedules.ndjson"),
-            body: std::mem::take(&mut schedules).into_bytes(),
-        });
         for (dep, slots) in std::mem::take(&mut slots_by_dep) {
-            listed.push((
-                "Slot",
-                format!("{smart_base}/slots-{dep}.ndjson"),
-                Some(dep.to_string()),
-            ));
-            files.push(File {
-                path: format!("{base}/smart/slots-{dep}.ndjson"),
-                body: slots.into_bytes(),
-            });
+            let url = named(&format!("slots-{dep}"), slots.into_bytes());
+            listed.push(("Slot", url, Some(dep.to_string())));
         }
-        let manifest = smart::manifest(&generated_at, public_url, &listed);
+        smart::manifest(&generated_at, public_url, &listed)
+    });
+    // The manifest names the time of its generation, so it is new each
+    // time, like the pointer: in a folder named by its hash.
+    let smart_path = smart_manifest.as_ref().map(|manifest| {
+        let path = format!("smart/{}/$bulk-publish", content_hash(manifest));
         files.push(File {
-            path: format!("{base}/smart/$bulk-publish"),
+            path: path.clone(),
             body: manifest.clone(),
         });
-        manifest
+        path
     });
 
     let (search_dir, search_files) = search_index(&inputs.places);
+    files.extend(search_files);
     let pointer = Pointer {
         schema_version: SCHEMA_VERSION,
-        version: version.clone(),
+        version,
         generated_at,
         demo: inputs.demo,
-        index: format!("{base}/index.json"),
-        departement: format!("{base}/dep/{{code}}.json"),
-        centre: format!("{base}/centre/{{id}}.json"),
+        index: index_path,
         search: format!("{search_dir}/{{shard}}.json"),
-        smart: smart_manifest
-            .is_some()
-            .then(|| format!("{base}/smart/$bulk-publish")),
+        smart: smart_path,
         eligibility: None,
     };
     Generation {
         pointer,
-        version_files: files,
-        search_dir,
-        search_files,
+        files,
         smart_manifest,
     }
 }
 
-/// Free slots of one centre: its summary (next slot, free per day), its
-/// days with free times, and (when it gives second injections) the free
-/// times of the `later` days after the horizon. Only centres booked here,
-/// open to the public, have slots; others are listed with their link or
-/// phone.
+/// The centre directory: each centre's département by id, in shards of
+/// about [`CENTRES_PER_DIRECTORY_SHARD`], in a folder named by the hash of
+/// them all (it changes only when centres come, go or move). Its path
+/// template, its shard count, its files.
+fn centre_directory(centres: &[Centre]) -> (String, u32, Vec<File>) {
+    let shards = centres
+        .len()
+        .div_ceil(CENTRES_PER_DIRECTORY_SHARD)
+        .max(1)
+        .next_power_of_two() as u32;
+    let mut maps: Vec<std::collections::BTreeMap<String, String>> =
+        vec![Default::default(); shards as usize];
+    for centre in centres {
+        let shard = snapshot::centre_directory_shard(&centre.summary.id, shards);
+        maps[shard as usize].insert(centre.summary.id.clone(), centre.departement.clone());
+    }
+    let bodies: Vec<Vec<u8>> = maps
+        .into_iter()
+        .map(|centres| {
+            json(&CentreDirectory {
+                schema_version: SCHEMA_VERSION,
+                centres,
+            })
+        })
+        .collect();
+    let mut hasher = Sha256::new();
+    for body in &bodies {
+        hasher.update(body);
+    }
+    let dir = format!("ids/{}", hex(&hasher.finalize()[..6]));
+    let files = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(n, body)| File {
+            path: format!("{dir}/{n}.json"),
+            body,
+        })
+        .collect();
+    (format!("{dir}/{{shard}}.json"), shards, files)
+}
+
+/// Free slots of one centre: its summary (today's runs, the next slot
+/// after today, free per day), its days with free times, and (when it
+/// gives second injections) the free times of the `later` days after the
+/// horizon. Today's slots are all there from the opening, past ones too,
+/// so the result depends on `now` only through its date (the reader drops
+/// past slots). Only centres booked here, open to the public, have slots;
+/// others are listed with their link or phone.
 fn centre_availability(
     centre: &Centre,
     tz: chrono_tz::Tz,
@@ -308,6 +399,10 @@ fn centre_availability(
             .and_then(|d| d.parse::<NaiveDate>().ok());
         let later = if summary.doses.contains(&2) { later } else { 0 };
         let local_today = slots::local_date(now, tz);
+        let instant = |at: DateTime<Utc>| {
+            at.with_timezone(&tz)
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        };
         for date in slots::horizon(local_today, horizon_days + later) {
             let index = (date - horizon_start).num_days();
             if index < 0 || index >= i64::from(horizon_days + later) {
@@ -317,15 +412,14 @@ fn centre_availability(
                 continue;
             }
             let on_horizon = index < i64::from(horizon_days);
+            let is_today = date == local_today;
             // Consecutive slots with the same free count make one run; a
             // booked slot or a skipped local time (the spring DST gap) starts another.
             let mut runs: Vec<SlotRun> = Vec::new();
+            let mut timed: Vec<TimedRun> = Vec::new();
             let mut run_end: Option<u32> = None;
             let step = u32::from(centre.rules.slot_minutes.max(1));
             for slot in slots::slots_on(date, &centre.hours, centre.rules, tz) {
-                if slot.starts_at <= now {
-                    continue;
-                }
                 let used = taken
                     .and_then(|t| t.get(&slot.starts_at.timestamp()))
                     .copied()
@@ -335,27 +429,46 @@ fn centre_availability(
                     continue;
                 }
                 if on_horizon {
-                    if summary.next_slot.is_none() {
-                        summary.next_slot = Some(
-                            slot.starts_at
-                                .with_timezone(&tz)
-                                .to_rfc3339_opts(SecondsFormat::Secs, false),
-                        );
+                    if summary.next_slot.is_none() && !is_today {
+                        summary.next_slot = Some(instant(slot.starts_at));
                     }
                     free_by_day[index as usize] += free;
                 }
                 let minute = slot.local.hour() * 60 + slot.local.minute();
                 match runs.last_mut() {
-                    Some(run) if run.free == free && run_end == Some(minute) => run.count += 1,
-                    _ => runs.push(SlotRun {
-                        start: slot.local.format("%H:%M").to_string(),
-                        count: 1,
-                        free,
-                    }),
+                    Some(run) if run.free == free && run_end == Some(minute) => {
+                        run.count += 1;
+                        if let Some(t) = timed.last_mut().filter(|_| is_today) {
+                            t.count += 1;
+                        }
+                    }
+                    _ => {
+                        runs.push(SlotRun {
+                            start: slot.local.format("%H:%M").to_string(),
+                            count: 1,
+                            free,
+                        });
+                        if is_today {
+                            timed.push(TimedRun {
+                                start: instant(slot.starts_at),
+                                at: slot.starts_at.timestamp(),
+                                count: 1,
+                                free,
+                            });
+                        }
+                    }
                 }
                 run_end = Some(minute + step);
             }
             if !runs.is_empty() {
+                if is_today && on_horizon {
+                    summary.today = Some(TodaySlots {
+                        date: date.to_string(),
+                        day: index as u32,
+                        slot_minutes: centre.rules.slot_minutes,
+                        runs: timed,
+                    });
+                }
                 let day = DaySlots {
                     date: date.to_string(),
                     runs,

@@ -54,6 +54,8 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
                     opening_date: c.opening_date,
                     closing_date: c.closing_date,
                     next_slot: None,
+                    today: None,
+                    file: None,
                     free_by_day: Vec::new(),
                     id: c.id,
                 },
@@ -61,11 +63,13 @@ pub async fn load(pool: &Pool, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
             }
         })
         .collect();
+    // From a day back: the snapshot lists today's slots from the opening,
+    // past ones too (the reader drops them), so their places taken count.
     let mut taken: HashMap<String, HashMap<i64, u32>> = HashMap::new();
     for r in sqlx::query(
         "SELECT centre_id, starts_at, taken FROM slot_usage WHERE starts_at >= $1 AND taken > 0",
     )
-    .bind(now.timestamp())
+    .bind((now - chrono::Duration::days(1)).timestamp())
     .fetch_all(pool)
     .await?
     {

@@ -1,13 +1,15 @@
 //! The snapshot publisher: reads the store, computes free slots over the
-//! horizon, and writes one immutable generation of JSON files (each also as
-//! `.br` and `.gz`), then swaps the `latest.json` pointer atomically and
-//! prunes generations older than a grace period, so a reader that fetched
-//! the old pointer still finds every file it names.
+//! horizon, and writes the generation's JSON files that are not there yet
+//! (each named by its content, each also as `.br` and `.gz`), then swaps
+//! the `latest.json` pointer atomically and removes files no pointer has
+//! named for a grace period, so a reader that fetched the old pointer
+//! still finds every file it names.
 //!
 //! - [`load`]: what a generation needs, read from the store.
 //! - [`build`]: the generation's files; pure (store rows in, files out), so
 //!   it is benchmarked and tested without a database or a disk.
-//! - [`write`]: compress, write aside, swap the pointer, prune.
+//! - [`write`]: compress and write what is new, swap the pointer, prune.
+//! - [`retention`]: which files may go, for the folder and the bucket.
 //! - [`leader`]: which of several origins on one PostgreSQL publishes.
 //! - [`remote`]: the same generation uploaded to S3-compatible storage.
 //! - [`smart`]: the availability as SMART Scheduling Links (FHIR NDJSON).
@@ -16,6 +18,7 @@ pub mod build;
 pub mod leader;
 pub mod load;
 pub mod remote;
+pub mod retention;
 pub mod smart;
 pub mod write;
 
@@ -30,6 +33,7 @@ pub use self::build::{build, later_days, version_id, Centre, File, Generation, I
 pub use self::leader::Leadership;
 pub use self::load::load;
 pub use self::remote::{Remote, Uploaded};
+pub use self::retention::Retention;
 pub use self::write::{compressed, precompress_dir, write, Published};
 use crate::store::Pool;
 
@@ -50,6 +54,8 @@ pub struct Options {
     /// Where the site is served, for the SMART Scheduling Links' full
     /// URLs; `None`: no SMART Scheduling Links.
     pub public_url: Option<String>,
+    /// What the local folder's last publications named (shared by clones).
+    pub retention: Arc<std::sync::Mutex<Retention>>,
 }
 
 impl Default for Options {
@@ -62,7 +68,15 @@ impl Default for Options {
             eligibility: crate::booking::eligibility::Eligibility::default().rule(),
             remote: None,
             public_url: Some(DEFAULT_PUBLIC_URL.to_string()),
+            retention: Default::default(),
         }
+    }
+}
+
+impl Options {
+    /// Forget what the last publications named (see [`Retention::forget`]).
+    pub fn forget(&self) {
+        self.retention.lock().expect("no panic while held").forget();
     }
 }
 
@@ -94,13 +108,15 @@ async fn publish_once_untimed(
         let later = later_days(local.eligibility.second_dose_window_days);
         let mut generation = build(&inputs, now, local.horizon_days, later);
         generation.pointer.eligibility = Some(local.eligibility);
-        let published = write(&generation, &local.out, local.brotli_quality, local.grace)?;
-        let files: Vec<String> = generation
-            .version_files
-            .iter()
-            .chain(&generation.search_files)
-            .map(|f| f.path.clone())
-            .collect();
+        let mut retention = local.retention.lock().expect("no panic while held");
+        let published = write(
+            &generation,
+            &local.out,
+            local.brotli_quality,
+            local.grace,
+            &mut retention,
+        )?;
+        let files: Vec<String> = generation.files.iter().map(|f| f.path.clone()).collect();
         anyhow::Ok((published, files, generation.pointer))
     })
     .await??;
@@ -126,16 +142,26 @@ pub async fn run(pool: Pool, options: Options, interval: Duration, mut leadershi
     // restart under load booked 450 a second instead of 3,600 while it ran).
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut was_leading = true;
     loop {
         ticker.tick().await;
         if !leadership.lead().await {
+            was_leading = false;
             continue;
+        }
+        if !was_leading {
+            // Another publisher may have written and removed files since.
+            options.forget();
+            if let Some(remote) = &options.remote {
+                remote.lock().await.forget();
+            }
+            was_leading = true;
         }
         let started = std::time::Instant::now();
         match publish_once(&pool, &options, Utc::now()).await {
             Ok(p) => {
                 let uploaded = p.uploaded.unwrap_or_default();
-                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, pruned = p.pruned, uploaded = uploaded.objects, upload_skipped = uploaded.skipped, upload_deleted = uploaded.deleted, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
+                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, unchanged = p.unchanged, pruned = p.pruned, uploaded = uploaded.objects, upload_skipped = uploaded.skipped, upload_deleted = uploaded.deleted, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
             }
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "snapshot generation failed; the previous one stays served")

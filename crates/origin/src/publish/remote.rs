@@ -5,8 +5,8 @@
 //! The generation is first written to the local folder as always; its
 //! files and their `.br` and `.gz` twins are then uploaded from there,
 //! each with its Content-Type, Content-Encoding and Cache-Control, in
-//! parallel, skipping objects already present (content-addressed search
-//! shards, files of a generation uploaded before a failure). The pointer
+//! parallel, skipping objects already present (every file is named by its
+//! content, so one there is the same). The pointer
 //! goes last, and only by compare-and-swap on the ETag it had when this
 //! publication began: a publisher that lost its leadership, or raced
 //! another, cannot overwrite a newer pointer. A failed upload leaves the
@@ -21,10 +21,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context};
-use chrono::{NaiveDateTime, Utc};
 use creneau_model::snapshot::Pointer;
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
@@ -35,6 +34,7 @@ use object_store::{
 };
 
 use super::build::json;
+use super::retention::Retention;
 
 /// Uploads at once: enough to hide each request's latency.
 const PARALLEL_UPLOADS: usize = 32;
@@ -50,6 +50,8 @@ pub struct Remote {
     prefix: String,
     /// Objects known to be there: listed once, then added as uploaded.
     present: Option<HashSet<String>>,
+    /// Which objects may go ([`Retention`]).
+    retention: Retention,
 }
 
 /// What one upload did.
@@ -109,7 +111,15 @@ impl Remote {
                 format!("{prefix}/")
             },
             present: None,
+            retention: Retention::default(),
         }
+    }
+
+    /// Forget what is known of the bucket: after this publisher lost the
+    /// lead, another may have uploaded and removed objects since.
+    pub fn forget(&mut self) {
+        self.present = None;
+        self.retention.forget();
     }
 
     fn path(&self, relative: &str) -> ObjectPath {
@@ -117,8 +127,8 @@ impl Remote {
     }
 
     /// Upload a generation written under `root`: the `files` it names
-    /// (relative paths, each with its `.br` and `.gz`), then the pointer;
-    /// then remove generations superseded more than `grace` ago.
+    /// (relative paths, each with its `.br` and `.gz`) not there yet, then
+    /// the pointer; then remove the objects no pointer has named for `grace`.
     pub async fn publish(
         &mut self,
         root: &Path,
@@ -154,7 +164,7 @@ impl Remote {
                 Err(e) => return Err(e).context("removing $bulk-publish"),
             }
         }
-        uploaded.deleted = self.prune(&pointer.version, &pointer.search, grace).await?;
+        uploaded.deleted = self.prune(files, grace).await?;
         Ok(uploaded)
     }
 
@@ -269,73 +279,55 @@ impl Remote {
         }
     }
 
-    /// Remove the generations superseded more than `grace` ago (a
-    /// generation's time is in its name), and search folders no pointer
-    /// has named for twice that.
-    async fn prune(
-        &mut self,
-        current: &str,
-        search: &str,
-        grace: Duration,
-    ) -> anyhow::Result<usize> {
-        let now = Utc::now().naive_utc();
-        let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
-        let time = |name: &str| NaiveDateTime::parse_from_str(name, "%Y%m%dT%H%M%S%3fZ").ok();
-        let listing = self
-            .store
-            .list_with_delimiter(Some(&self.path("v")))
-            .await?;
-        let mut versions: Vec<String> = listing
-            .common_prefixes
-            .iter()
-            .filter_map(|p| p.filename().map(str::to_string))
-            .filter(|name| time(name).is_some())
-            .collect();
-        versions.sort();
-        let mut doomed: Vec<ObjectPath> = Vec::new();
-        for pair in versions.windows(2) {
-            let (old, successor) = (&pair[0], &pair[1]);
-            if old != current && time(successor).is_some_and(|t| now - t > grace) {
-                doomed.push(self.path(&format!("v/{old}")));
-            }
-        }
-        let current_search = search.split('/').nth(1).unwrap_or_default().to_string();
-        let searches = self
-            .store
-            .list_with_delimiter(Some(&self.path("search")))
-            .await?;
-        for folder in searches.common_prefixes {
-            if folder.filename() == Some(current_search.as_str()) {
-                continue;
-            }
-            let newest = self
-                .store
-                .list(Some(&folder))
-                .map_ok(|m| m.last_modified)
-                .try_fold(None, |max: Option<chrono::DateTime<Utc>>, t| async move {
-                    Ok(Some(max.map_or(t, |m| m.max(t))))
+    /// Remove the objects (with their twins) that no pointer has named
+    /// for `grace` ([`Retention`]), `files` being what the new one names.
+    async fn prune(&mut self, files: &[String], grace: Duration) -> anyhow::Result<usize> {
+        let listed = self.retention.needs_listing().then(|| {
+            let present = self.present.iter().flatten();
+            let originals: HashSet<String> = present
+                .filter_map(|key| key.strip_prefix(&self.prefix))
+                .map(|key| {
+                    key.strip_suffix(".br")
+                        .or_else(|| key.strip_suffix(".gz"))
+                        .unwrap_or(key)
+                        .to_string()
                 })
-                .await?;
-            if newest.is_some_and(|t| now - t.naive_utc() > grace * 2) {
-                doomed.push(folder);
-            }
+                .filter(|key| key != "latest.json" && key != "$bulk-publish")
+                .collect();
+            originals.into_iter().collect()
+        });
+        let referenced = files.iter().cloned().collect();
+        let expired = self
+            .retention
+            .published(referenced, listed, SystemTime::now(), grace);
+        if expired.is_empty() {
+            return Ok(0);
         }
-        let mut deleted = 0;
-        for folder in doomed {
-            let locations = self
-                .store
-                .list(Some(&folder))
-                .map_ok(|m| m.location)
-                .boxed();
-            let gone: Vec<ObjectPath> = self.store.delete_stream(locations).try_collect().await?;
-            if let Some(present) = self.present.as_mut() {
-                for location in &gone {
-                    present.remove(location.as_ref());
+        let locations: Vec<object_store::Result<ObjectPath>> = expired
+            .iter()
+            .flat_map(|file| {
+                ["", ".br", ".gz"].map(|suffix| Ok(self.path(&format!("{file}{suffix}"))))
+            })
+            .collect();
+        let gone: Vec<ObjectPath> = self
+            .store
+            .delete_stream(futures::stream::iter(locations).boxed())
+            .or_else(|e| async move {
+                match e {
+                    // Twins of a file uploaded before a failure may be missing.
+                    object_store::Error::NotFound { path, .. } => Ok(ObjectPath::from(path)),
+                    e => Err(e),
                 }
+            })
+            .try_collect()
+            .await
+            .with_context(|| format!("removing old objects from {}", self.url))?;
+        if let Some(present) = self.present.as_mut() {
+            for location in &gone {
+                present.remove(location.as_ref());
             }
-            deleted += gone.len();
         }
-        Ok(deleted)
+        Ok(expired.len())
     }
 }
 

@@ -1,7 +1,9 @@
-//! Writing a generation: each file with its `.br` and `.gz`, the version
-//! directory built aside and renamed into place, the search directory if
-//! new, then the pointer (atomically), then pruning what is past its grace.
+//! Writing a generation: each file not there yet with its `.br` and `.gz`
+//! (the files are named by their content, so one already there is the
+//! same), then the pointer (atomically), then removing what no pointer has
+//! named for the grace period ([`Retention`]).
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -10,6 +12,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 use super::build::{json, File, Generation};
+use super::retention::Retention;
 
 /// Search shards are written once per commune list, so they get the best
 /// compression.
@@ -36,25 +39,6 @@ pub fn compressed(body: &[u8], brotli_quality: u32) -> (Vec<u8>, Vec<u8>) {
     );
     gz.write_all(body).expect("in-memory write");
     (br, gz.finish().expect("in-memory write"))
-}
-
-fn write_with_variants(root: &Path, files: &[File], brotli_quality: u32) -> anyhow::Result<u64> {
-    let written: Vec<u64> = files
-        .par_iter()
-        .map(|f| -> anyhow::Result<u64> {
-            let path = root.join(&f.path);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let (br, gz) = compressed(&f.body, brotli_quality);
-            std::fs::write(&path, &f.body)
-                .with_context(|| format!("writing {}", path.display()))?;
-            std::fs::write(with_suffix(&path, ".br"), &br)?;
-            std::fs::write(with_suffix(&path, ".gz"), &gz)?;
-            Ok((f.body.len() + br.len() + gz.len()) as u64)
-        })
-        .collect::<anyhow::Result<_>>()?;
-    Ok(written.into_iter().sum())
 }
 
 /// Write `.br` and `.gz` beside every compressible file of a folder (the
@@ -106,158 +90,177 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 #[derive(Debug)]
 pub struct Published {
     pub version: String,
+    /// Files written, twins and pointer included.
     pub files: usize,
     pub bytes: u64,
+    /// Files the generation names that were there already.
+    pub unchanged: usize,
+    /// Files removed, their grace period over (twins not counted).
     pub pruned: usize,
     /// What was uploaded, with `--publish-to`.
     pub uploaded: Option<super::Uploaded>,
 }
 
-/// Write a generation: version directory (built aside, then renamed into
-/// place), the search directory if new, then the pointer, then pruning.
+/// Write `body` at `path` by rename, so a reader or a crash sees the old
+/// file or the new one whole, never part of one.
+fn write_whole(path: &Path, body: &[u8], sync: bool) -> anyhow::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file =
+        std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    file.write_all(body)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    if sync {
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Write the generation's files not there yet, each with its twins (the
+/// plain file last: its presence says the twins are there), in parallel.
+/// Files written and bytes, and files already there.
+fn write_new_files(
+    out: &Path,
+    files: &[File],
+    brotli_quality: u32,
+) -> anyhow::Result<(usize, u64, usize)> {
+    let written: Vec<Option<u64>> = files
+        .par_iter()
+        .map(|f| -> anyhow::Result<Option<u64>> {
+            let path = out.join(&f.path);
+            if path.exists() {
+                return Ok(None);
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            // Search shards are written once per commune list: the best
+            // compression is worth its time.
+            let quality = if f.path.starts_with("search/") {
+                SEARCH_BROTLI_QUALITY
+            } else {
+                brotli_quality
+            };
+            let (br, gz) = compressed(&f.body, quality);
+            write_whole(&with_suffix(&path, ".br"), &br, false)?;
+            write_whole(&with_suffix(&path, ".gz"), &gz, false)?;
+            write_whole(&path, &f.body, false)?;
+            Ok(Some((f.body.len() + br.len() + gz.len()) as u64))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let new: Vec<u64> = written.iter().flatten().copied().collect();
+    Ok((3 * new.len(), new.iter().sum(), written.len() - new.len()))
+}
+
+/// Write a generation: the files not there yet, then the pointer
+/// (atomically), then remove what no pointer has named for `grace`.
 pub fn write(
     generation: &Generation,
     out: &Path,
     brotli_quality: u32,
     grace: Duration,
+    retention: &mut Retention,
 ) -> anyhow::Result<Published> {
-    let versions = out.join("v");
-    std::fs::create_dir_all(&versions)
-        .with_context(|| format!("creating {}", versions.display()))?;
-    let mut bytes = 0;
-
-    // Search shards: content-addressed, written once.
-    let search = out.join(&generation.search_dir);
-    if !search.exists() {
-        let staging = out.join(format!("{}.tmp", generation.search_dir));
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(&staging)?;
-        let files: Vec<File> = generation
-            .search_files
-            .iter()
-            .map(|f| File {
-                path: f.path.replacen(
-                    &generation.search_dir,
-                    &format!("{}.tmp", generation.search_dir),
-                    1,
-                ),
-                body: f.body.clone(),
-            })
-            .collect();
-        bytes += write_with_variants(out, &files, SEARCH_BROTLI_QUALITY)?;
-        std::fs::rename(&staging, &search)?;
-    }
-
-    // The version directory appears whole or not at all.
-    let version = &generation.pointer.version;
-    let staging_name = format!(".tmp-{version}");
-    let staged: Vec<File> = generation
-        .version_files
-        .iter()
-        .map(|f| File {
-            path: f
-                .path
-                .replacen(&format!("v/{version}"), &format!("v/{staging_name}"), 1),
-            body: f.body.clone(),
-        })
-        .collect();
-    let staging = versions.join(&staging_name);
-    let _ = std::fs::remove_dir_all(&staging);
-    bytes += write_with_variants(out, &staged, brotli_quality)?;
-    std::fs::rename(&staging, versions.join(version))
-        .context("moving the generation into place")?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let (mut files, mut bytes, unchanged) =
+        write_new_files(out, &generation.files, brotli_quality)?;
 
     // The pointer: each variant replaced by rename, so a reader gets the old
-    // or the new one whole.
+    // or the new one whole; the plain one last and synced.
     let body = json(&generation.pointer);
     let (br, gz) = compressed(&body, brotli_quality);
     for (suffix, content) in [(".br", &br), (".gz", &gz), ("", &body)] {
-        let target = out.join(format!("latest.json{suffix}"));
-        let tmp = out.join(format!(".latest.json{suffix}.tmp"));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(content)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target)?;
+        write_whole(&out.join(format!("latest.json{suffix}")), content, true)?;
     }
+    files += 3;
     bytes += (body.len() + br.len() + gz.len()) as u64;
     // The SMART Scheduling Links manifest at its stable address, swapped
     // the same way once the files it names are in place.
     match &generation.smart_manifest {
-        Some(body) => {
-            let tmp = out.join(".$bulk-publish.tmp");
-            std::fs::write(&tmp, body)?;
-            std::fs::rename(&tmp, out.join("$bulk-publish"))?;
-        }
+        Some(body) => write_whole(&out.join("$bulk-publish"), body, false)?,
         // Turned off: no manifest naming files that will be pruned.
         None => match std::fs::remove_file(out.join("$bulk-publish")) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         },
     }
-    // The grace period of the generation this one replaces counts from now,
-    // when readers start to see the new pointer: stamp the directory so
-    // (its own time is when staging last added an entry, possibly long ago).
-    std::fs::File::open(versions.join(version))
-        .and_then(|dir| dir.set_modified(SystemTime::now()))
-        .context("stamping the generation's publication time")?;
-    let pruned = prune(out, version, &generation.search_dir, grace)?;
+
+    let referenced: HashSet<String> = generation.files.iter().map(|f| f.path.clone()).collect();
+    let listed = retention
+        .needs_listing()
+        .then(|| list_files(out))
+        .transpose()?;
+    let expired = retention.published(referenced, listed, SystemTime::now(), grace);
+    for path in &expired {
+        remove_with_twins(out, path)?;
+    }
     Ok(Published {
-        version: version.clone(),
-        files: 3 * (generation.version_files.len() + 1),
+        version: generation.pointer.version.clone(),
+        files,
         bytes,
-        pruned,
+        unchanged,
+        pruned: expired.len(),
         uploaded: None,
     })
 }
 
-/// Remove generations (and search directories) superseded more than
-/// `grace` ago; the current one is always kept.
-fn prune(
-    out: &Path,
-    current: &str,
-    current_search: &str,
-    grace: Duration,
-) -> anyhow::Result<usize> {
-    let now = SystemTime::now();
-    let mut pruned = 0;
-    let mut versions: Vec<(String, SystemTime)> = Vec::new();
-    for entry in std::fs::read_dir(out.join("v"))? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        let modified = entry.metadata()?.modified()?;
-        if name.starts_with(".tmp-") {
-            if now.duration_since(modified).unwrap_or_default() > grace {
-                std::fs::remove_dir_all(entry.path())?;
-            }
-            continue;
-        }
-        versions.push((name, modified));
-    }
-    versions.sort();
-    // A version is superseded when the next one was published; it may go
-    // once that successor is older than the grace period.
-    for pair in versions.windows(2) {
-        let (old, successor) = (&pair[0], &pair[1]);
-        if old.0 != current && now.duration_since(successor.1).unwrap_or_default() > grace {
-            std::fs::remove_dir_all(out.join("v").join(&old.0))?;
-            pruned += 1;
-        }
-    }
-    if let Ok(entries) = std::fs::read_dir(out.join("search")) {
-        let current_name = current_search.trim_start_matches("search/");
-        for entry in entries {
+/// Every file of the snapshot folder but the pointer and the stable
+/// manifest, twins folded into their original (relative paths).
+fn list_files(out: &Path) -> anyhow::Result<Vec<String>> {
+    let mut found = HashSet::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))?
+        {
             let entry = entry?;
-            let name = entry.file_name().to_string_lossy().to_string();
-            let age = now
-                .duration_since(entry.metadata()?.modified()?)
-                .unwrap_or_default();
-            if name != current_name && age > grace * 2 {
-                std::fs::remove_dir_all(entry.path())?;
-                pruned += 1;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                stack.push(path);
+                continue;
             }
+            let Ok(relative) = path.strip_prefix(out) else {
+                continue;
+            };
+            let relative = relative.to_string_lossy();
+            let original = relative
+                .strip_suffix(".br")
+                .or_else(|| relative.strip_suffix(".gz"))
+                .unwrap_or(&relative);
+            let stable = original.trim_start_matches('.');
+            if folder == out
+                && (stable.starts_with("latest.json") || stable.starts_with("$bulk-publish"))
+            {
+                continue;
+            }
+            found.insert(original.to_string());
         }
     }
-    Ok(pruned)
+    Ok(found.into_iter().collect())
+}
+
+/// Remove a file and its twins, then its folders left empty.
+fn remove_with_twins(out: &Path, relative: &str) -> anyhow::Result<()> {
+    let path = out.join(relative);
+    for suffix in ["", ".br", ".gz"] {
+        match std::fs::remove_file(with_suffix(&path, suffix)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("removing {}", path.display()))
+            }
+            _ => {}
+        }
+    }
+    let mut folder = path.parent();
+    while let Some(dir) = folder.filter(|d| *d != out && d.starts_with(out)) {
+        // Fails, harmlessly, while the folder still holds something.
+        if std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        folder = dir.parent();
+    }
+    Ok(())
 }
 
 #[cfg(test)]

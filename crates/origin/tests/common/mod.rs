@@ -143,3 +143,50 @@ pub fn openapi_schema(name: &str) -> jsonschema::Validator {
     schema["components"] = doc["components"].clone();
     jsonschema::validator_for(&schema).unwrap()
 }
+
+/// Reading a published snapshot the way the app does: pointer → index →
+/// département file → centre file, by the paths each names.
+pub mod snapshot {
+    use std::path::Path;
+
+    use creneau_model::snapshot::{CentreDirectory, DepartementFile, Index, Pointer};
+
+    fn read<T: serde::de::DeserializeOwned>(out: &Path, path: &str) -> T {
+        let bytes = std::fs::read(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    pub fn pointer(out: &Path) -> Pointer {
+        read(out, "latest.json")
+    }
+
+    pub fn index(out: &Path, pointer: &Pointer) -> Index {
+        read(out, &pointer.index)
+    }
+
+    /// The path of a département's file.
+    pub fn departement_path(out: &Path, pointer: &Pointer, code: &str) -> String {
+        index(out, pointer)
+            .departement_path(code)
+            .unwrap_or_else(|| panic!("département {code} is not in the index"))
+            .to_string()
+    }
+
+    /// The path of a centre's file, found as a link to it finds it:
+    /// through the centre directory and its département's file.
+    pub fn centre_path(out: &Path, pointer: &Pointer, id: &str) -> String {
+        let index = index(out, pointer);
+        let directory: CentreDirectory = read(out, &index.centre_directory_path(id));
+        let code = &directory.centres[id];
+        let departement: DepartementFile = read(
+            out,
+            index.departement_path(code).expect("listed département"),
+        );
+        departement
+            .centres
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.file.clone())
+            .unwrap_or_else(|| panic!("centre {id} has no file in {code}"))
+    }
+}
