@@ -152,3 +152,36 @@ test('when the snapshot cannot be fetched the page says so with the phone line',
   assert.equal(await page.locator('.notice-warning').count(), 0);
   await context.close();
 });
+
+test('a centre page drops the day\'s times already past by the browser\'s clock', async () => {
+  // The snapshot lists a centre's slots of the day from its opening, past
+  // ones included, so its files do not change as the day goes by; the app
+  // drops those not after its own clock.
+  let centre;
+  for (const code of ['75', '13', '69', '57', '33', '59', '67', '31']) {
+    const published = await departementFile(server.url, code, 0); // as published: nothing dropped
+    centre = published.centres.find((c) => c.today && c.booking === 'here' && !c.reserved_for_professionals);
+    if (centre) break;
+  }
+  assert.ok(centre, 'a centre with free slots today in the demo data');
+  const { runs, slot_minutes: minutes, date } = centre.today;
+  const last = runs[runs.length - 1];
+  const opens = runs[0].at * 1000;
+  const closes = (last.at + last.count * minutes * 60) * 1000;
+  for (const [time, today] of [[opens - 60_000, true], [closes + 60_000, false]]) {
+    const { page, context } = await openPage(browser);
+    await page.clock.install({ time });
+    await page.goto(`${server.url}/centre/${centre.id}`);
+    await appReady(page);
+    await page.waitForSelector('ul.day-list li');
+    const day = page.locator(`ul.day-list a[href*="jour=${date}"]`);
+    assert.equal(await day.count(), today ? 1 : 0, `${date} at ${new Date(time).toISOString()}`);
+    if (today) {
+      // Its first time is the day's first ("8 h 30", as the page writes times).
+      const [h, m] = runs[0].start.slice(11, 16).split(':').map(Number);
+      const first = m === 0 ? `${h}\u00a0h` : `${h}\u00a0h\u00a0${String(m).padStart(2, '0')}`;
+      assert.ok((await day.innerText()).includes(first), `${await day.innerText()} names ${first}`);
+    }
+    await context.close();
+  }
+});

@@ -501,6 +501,17 @@ async fn a_generation_writes_what_changed_and_prunes_after_the_grace_period() {
         "kept during the grace period"
     );
     assert_eq!(second.pruned, 0);
+    // What the publisher reused of the previous generations is what a
+    // publisher starting afresh works out: the same files, at the same time.
+    let afresh = publish::Options {
+        retention: Default::default(),
+        reuse: Default::default(),
+        ..long.clone()
+    };
+    let again = publish::publish_once(&pool, &afresh, t0 + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(again.files, 3, "only the pointer: {again:?}");
 
     // No grace: what no pointer names any more goes at the next
     // publication (the old centre, département and index files, the

@@ -261,6 +261,7 @@ impl PublishArgs {
             },
             public_url: (!self.no_smart_links).then(|| self.public_url.clone()),
             retention: Default::default(),
+            reuse: Default::default(),
         })
     }
 }

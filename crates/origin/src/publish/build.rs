@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use super::smart;
 
 /// A centre as the publisher needs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Centre {
     pub summary: CentreSummary,
     pub departement: String,
@@ -47,7 +47,68 @@ pub struct Inputs {
 /// One file of a generation, its path relative to the snapshot root.
 pub struct File {
     pub path: String,
-    pub body: Vec<u8>,
+    /// `None`: the same file as in the previous generation ([`Reuse`]),
+    /// written then; its body is not kept in memory.
+    pub body: Option<Vec<u8>>,
+}
+
+impl File {
+    fn new(path: String, body: Vec<u8>) -> File {
+        File {
+            path,
+            body: Some(body),
+        }
+    }
+}
+
+/// What the previous generations computed, kept by a publisher so the next
+/// recomputes only what changed: a centre whose row, places taken and date
+/// are the same has the same file (its slots are not worked out again),
+/// and a département whose centres' files are the same has the same file.
+/// At 100,000 centres, working out every centre's slots is most of a
+/// generation's time.
+#[derive(Default)]
+pub struct Reuse {
+    /// Horizon start, horizon days, later days, public URL: any change
+    /// and nothing is reused.
+    basis: Option<(NaiveDate, u32, u32, Option<String>)>,
+    centres: HashMap<String, ReusedCentre>,
+    /// Département code → its centres' files, in order, and its entry.
+    departements: HashMap<String, (Vec<String>, DepartementEntry)>,
+}
+
+struct ReusedCentre {
+    centre: Centre,
+    taken: Option<HashMap<i64, u32>>,
+    local_today: NaiveDate,
+    summary: CentreSummary,
+    path: String,
+    /// With SMART Scheduling Links: the file (they are worked out from it
+    /// as of each generation), its resources, and until when (Unix
+    /// seconds: the next of today's slots to pass) they hold.
+    smart: Option<(CentreFile, smart::CentreResources, i64)>,
+}
+
+impl std::fmt::Debug for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reuse({} centres)", self.centres.len())
+    }
+}
+
+impl Reuse {
+    /// Forget everything (a file it names went missing, say).
+    pub fn clear(&mut self) {
+        *self = Reuse::default();
+    }
+}
+
+/// One centre's part of a generation.
+struct CentreOutput {
+    summary: CentreSummary,
+    file: File,
+    resources: Option<smart::CentreResources>,
+    /// Worked out afresh: to keep for the next generation.
+    fresh: Option<ReusedCentre>,
 }
 
 /// A whole generation, ready to write.
@@ -102,6 +163,18 @@ pub fn later_days(second_dose_window_days: u32) -> u32 {
 /// file but the pointer depends on `now` only through its date: the same
 /// inputs a minute later give the same files.
 pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32) -> Generation {
+    build_reusing(inputs, now, horizon_days, later, &mut Reuse::default())
+}
+
+/// [`build`], reusing what `reuse` kept of the previous generations and
+/// keeping this one's for the next.
+pub fn build_reusing(
+    inputs: &Inputs,
+    now: DateTime<Utc>,
+    horizon_days: u32,
+    later: u32,
+    reuse: &mut Reuse,
+) -> Generation {
     let version = version_id(now);
     let generated_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let paris = chrono_tz::Europe::Paris;
@@ -119,7 +192,18 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         .iter()
         .map(|(code, name, _)| (code.as_str(), name.as_str()))
         .collect();
-    let computed: Vec<(CentreSummary, File, Option<smart::CentreResources>)> = inputs
+    let basis = Some((
+        horizon_start,
+        horizon_days,
+        later,
+        inputs.public_url.clone(),
+    ));
+    if reuse.basis != basis {
+        reuse.clear();
+        reuse.basis = basis;
+    }
+    let previous = &reuse.centres;
+    let computed: Vec<CentreOutput> = inputs
         .centres
         .par_iter()
         .map(|centre| {
@@ -127,7 +211,67 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
                 .get(centre.departement.as_str())
                 .copied()
                 .unwrap_or(paris);
+            let departement_name = departement_names
+                .get(centre.departement.as_str())
+                .copied()
+                .unwrap_or_default();
             let taken = inputs.taken.get(&centre.summary.id);
+            let local_today = slots::local_date(now, tz);
+            let smart_of = |file: &CentreFile, public_url: &str| {
+                // Other finders read the SMART files without dropping past
+                // slots themselves: they get the availability as of now.
+                let current = file.clone().at(now);
+                let until = current
+                    .centre
+                    .today
+                    .as_ref()
+                    .and_then(|t| t.runs.first())
+                    .map_or(i64::MAX, |run| run.at);
+                let resources = smart::centre_resources(
+                    &current.centre,
+                    &centre.departement,
+                    departement_name,
+                    tz,
+                    &current.days,
+                    centre.rules.slot_minutes,
+                    public_url,
+                );
+                (resources, until)
+            };
+            if let Some(kept) = previous.get(&centre.summary.id).filter(|kept| {
+                kept.local_today == local_today
+                    && kept.taken.as_ref() == taken
+                    && kept.centre == *centre
+            }) {
+                let mut fresh = None;
+                let resources = match (&kept.smart, inputs.public_url.as_deref()) {
+                    (Some((_, resources, until)), _) if now.timestamp() < *until => {
+                        Some(resources.clone())
+                    }
+                    (Some((file, _, _)), Some(public_url)) => {
+                        let (resources, until) = smart_of(file, public_url);
+                        fresh = Some(ReusedCentre {
+                            centre: kept.centre.clone(),
+                            taken: kept.taken.clone(),
+                            local_today,
+                            summary: kept.summary.clone(),
+                            path: kept.path.clone(),
+                            smart: Some((file.clone(), resources.clone(), until)),
+                        });
+                        Some(resources)
+                    }
+                    _ => None,
+                };
+                return CentreOutput {
+                    summary: kept.summary.clone(),
+                    file: File {
+                        path: kept.path.clone(),
+                        body: None,
+                    },
+                    resources,
+                    fresh,
+                };
+            }
             let (summary, days, later_days) =
                 centre_availability(centre, tz, taken, now, horizon_start, horizon_days, later);
             let file = CentreFile {
@@ -142,34 +286,51 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
             };
             let body = json(&file);
             let path = format!("centre/{}.{}.json", file.centre.id, content_hash(&body));
-            // Other finders read the SMART files without dropping past
-            // slots themselves: they get the availability as of now.
-            let resources = inputs.public_url.as_deref().map(|public_url| {
-                let current = file.clone().at(now);
-                smart::centre_resources(
-                    &current.centre,
-                    &centre.departement,
-                    departement_names
-                        .get(centre.departement.as_str())
-                        .copied()
-                        .unwrap_or_default(),
-                    tz,
-                    &current.days,
-                    centre.rules.slot_minutes,
-                    public_url,
-                )
-            });
-            let mut summary = file.centre;
+            let smart = inputs
+                .public_url
+                .as_deref()
+                .map(|public_url| smart_of(&file, public_url));
+            let mut summary = file.centre.clone();
             summary.file = Some(path.clone());
-            (summary, File { path, body }, resources)
+            CentreOutput {
+                fresh: Some(ReusedCentre {
+                    centre: centre.clone(),
+                    taken: taken.cloned(),
+                    local_today,
+                    summary: summary.clone(),
+                    path: path.clone(),
+                    smart: smart
+                        .as_ref()
+                        .map(|(resources, until)| (file, resources.clone(), *until)),
+                }),
+                summary,
+                file: File::new(path, body),
+                resources: smart.map(|(resources, _)| resources),
+            }
         })
         .collect();
+    // Keep this generation's centres for the next, and only them.
+    let present: std::collections::HashSet<&str> = inputs
+        .centres
+        .iter()
+        .map(|c| c.summary.id.as_str())
+        .collect();
+    reuse.centres.retain(|id, _| present.contains(id.as_str()));
 
     let mut files = Vec::with_capacity(computed.len() + inputs.departements.len() + 1);
     let mut by_dep: HashMap<&str, Vec<CentreSummary>> = HashMap::new();
     let (mut locations, mut schedules) = (String::new(), String::new());
     let mut slots_by_dep: std::collections::BTreeMap<&str, String> = Default::default();
-    for (centre, (summary, file, resources)) in inputs.centres.iter().zip(computed) {
+    for (centre, output) in inputs.centres.iter().zip(computed) {
+        let CentreOutput {
+            summary,
+            file,
+            resources,
+            fresh,
+        } = output;
+        if let Some(fresh) = fresh {
+            reuse.centres.insert(centre.summary.id.clone(), fresh);
+        }
         if let Some(resources) = resources {
             locations.push_str(&resources.location);
             resources
@@ -199,7 +360,8 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         let b = boxes.entry(dep).or_insert([lat, lon, lat, lon]);
         *b = [b[0].min(lat), b[1].min(lon), b[2].max(lat), b[3].max(lon)];
     }
-    let departement_files: Vec<(DepartementEntry, File)> = inputs
+    let kept_departements = &reuse.departements;
+    let departement_files: Vec<(DepartementEntry, File, Vec<String>)> = inputs
         .departements
         .iter()
         .map(|(code, name, tz)| {
@@ -213,6 +375,21 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(code, name, tz, centres)| {
+            // A centre's file names its summary: the same files, the same
+            // département file.
+            let centre_files: Vec<String> = centres
+                .iter()
+                .map(|c| c.file.clone().unwrap_or_default())
+                .collect();
+            if let Some((_, entry)) = kept_departements.get(code).filter(|(files, entry)| {
+                *files == centre_files && entry.name == *name && entry.time_zone == *tz
+            }) {
+                let file = File {
+                    path: entry.file.clone(),
+                    body: None,
+                };
+                return (entry.clone(), file, centre_files);
+            }
             let free_slots = centres
                 .iter()
                 .flat_map(|c| c.free_by_day.iter())
@@ -242,11 +419,17 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
                 bbox: boxes.get(code.as_str()).copied(),
                 free_slots,
             };
-            (entry, File { path, body })
+            (entry, File::new(path, body), centre_files)
         })
         .collect();
+    reuse.departements.clear();
+    for (entry, _, centre_files) in &departement_files {
+        reuse
+            .departements
+            .insert(entry.code.clone(), (centre_files.clone(), entry.clone()));
+    }
     let mut entries = Vec::with_capacity(departement_files.len());
-    for (entry, file) in departement_files {
+    for (entry, file, _) in departement_files {
         entries.push(entry);
         files.push(file);
     }
@@ -264,10 +447,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         centre_directory_shards: directory_shards,
     });
     let index_path = format!("index/{}.json", content_hash(&index_body));
-    files.push(File {
-        path: index_path.clone(),
-        body: index_body,
-    });
+    files.push(File::new(index_path.clone(), index_body));
 
     // SMART Scheduling Links: the resources, then the manifest naming them.
     let smart_manifest = inputs.public_url.as_deref().map(|public_url| {
@@ -275,7 +455,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
         let mut named = |stem: &str, body: Vec<u8>| {
             let path = format!("smart/{stem}.{}.ndjson", content_hash(&body));
             let url = format!("{smart_base}/{path}");
-            files.push(File { path, body });
+            files.push(File::new(path, body));
             url
         };
         let mut listed = vec![
@@ -300,10 +480,7 @@ pub fn build(inputs: &Inputs, now: DateTime<Utc>, horizon_days: u32, later: u32)
     // time, like the pointer: in a folder named by its hash.
     let smart_path = smart_manifest.as_ref().map(|manifest| {
         let path = format!("smart/{}/$bulk-publish", content_hash(manifest));
-        files.push(File {
-            path: path.clone(),
-            body: manifest.clone(),
-        });
+        files.push(File::new(path.clone(), manifest.clone()));
         path
     });
 
@@ -359,10 +536,7 @@ fn centre_directory(centres: &[Centre]) -> (String, u32, Vec<File>) {
     let files = bodies
         .into_iter()
         .enumerate()
-        .map(|(n, body)| File {
-            path: format!("{dir}/{n}.json"),
-            body,
-        })
+        .map(|(n, body)| File::new(format!("{dir}/{n}.json"), body))
         .collect();
     (format!("{dir}/{{shard}}.json"), shards, files)
 }
@@ -529,10 +703,7 @@ fn search_index(places: &[Place]) -> (String, Vec<File>) {
     );
     let files = bodies
         .into_iter()
-        .map(|(shard, body)| File {
-            path: format!("{dir}/{shard}.json"),
-            body,
-        })
+        .map(|(shard, body)| File::new(format!("{dir}/{shard}.json"), body))
         .collect();
     (dir, files)
 }

@@ -29,7 +29,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use creneau_model::snapshot::EligibilityRule;
 
-pub use self::build::{build, later_days, version_id, Centre, File, Generation, Inputs};
+pub use self::build::{
+    build, build_reusing, later_days, version_id, Centre, File, Generation, Inputs, Reuse,
+};
 pub use self::leader::Leadership;
 pub use self::load::load;
 pub use self::remote::{Remote, Uploaded};
@@ -56,6 +58,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// What the local folder's last publications named (shared by clones).
     pub retention: Arc<std::sync::Mutex<Retention>>,
+    /// What the last generation computed, for the next (shared by clones).
+    pub reuse: Arc<std::sync::Mutex<Reuse>>,
 }
 
 impl Default for Options {
@@ -69,6 +73,7 @@ impl Default for Options {
             remote: None,
             public_url: Some(DEFAULT_PUBLIC_URL.to_string()),
             retention: Default::default(),
+            reuse: Default::default(),
         }
     }
 }
@@ -77,6 +82,7 @@ impl Options {
     /// Forget what the last publications named (see [`Retention::forget`]).
     pub fn forget(&self) {
         self.retention.lock().expect("no panic while held").forget();
+        self.reuse.lock().expect("no panic while held").clear();
     }
 }
 
@@ -106,7 +112,8 @@ async fn publish_once_untimed(
     let local = options.clone();
     let (mut published, files, pointer) = tokio::task::spawn_blocking(move || {
         let later = later_days(local.eligibility.second_dose_window_days);
-        let mut generation = build(&inputs, now, local.horizon_days, later);
+        let mut reuse = local.reuse.lock().expect("no panic while held");
+        let mut generation = build_reusing(&inputs, now, local.horizon_days, later, &mut reuse);
         generation.pointer.eligibility = Some(local.eligibility);
         let mut retention = local.retention.lock().expect("no panic while held");
         let published = write(
@@ -115,7 +122,9 @@ async fn publish_once_untimed(
             local.brotli_quality,
             local.grace,
             &mut retention,
-        )?;
+        );
+        // Whatever failed, the next generation works everything out again.
+        let published = published.inspect_err(|_| reuse.clear())?;
         let files: Vec<String> = generation.files.iter().map(|f| f.path.clone()).collect();
         anyhow::Ok((published, files, generation.pointer))
     })

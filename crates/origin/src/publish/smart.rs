@@ -85,6 +85,7 @@ fn bounded(id: String) -> String {
 
 /// One centre's resources: its Location line, its Schedule lines, its
 /// Slot lines.
+#[derive(Clone)]
 pub struct CentreResources {
     pub location: String,
     pub schedules: Vec<String>,

@@ -132,6 +132,14 @@ fn write_new_files(
             if path.exists() {
                 return Ok(None);
             }
+            let Some(body) = &f.body else {
+                // Reused from the previous generation, which wrote it; it
+                // went since (removed by hand, a disk restored).
+                anyhow::bail!(
+                    "{} is missing though the previous generation wrote it; the next generation writes every file again",
+                    path.display()
+                );
+            };
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("creating {}", parent.display()))?;
@@ -143,11 +151,11 @@ fn write_new_files(
             } else {
                 brotli_quality
             };
-            let (br, gz) = compressed(&f.body, quality);
+            let (br, gz) = compressed(body, quality);
             write_whole(&with_suffix(&path, ".br"), &br, false)?;
             write_whole(&with_suffix(&path, ".gz"), &gz, false)?;
-            write_whole(&path, &f.body, false)?;
-            Ok(Some((f.body.len() + br.len() + gz.len()) as u64))
+            write_whole(&path, body, false)?;
+            Ok(Some((body.len() + br.len() + gz.len()) as u64))
         })
         .collect::<anyhow::Result<_>>()?;
     let new: Vec<u64> = written.iter().flatten().copied().collect();
