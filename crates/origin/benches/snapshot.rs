@@ -129,17 +129,23 @@ fn build_and_compress(inputs: &Inputs, now: chrono::DateTime<Utc>, runs: usize) 
     })
 }
 
-/// One more place taken at each of `count` centres from the `first`
-/// (cycling), at a slot of theirs three weeks on: as many bookings.
+/// One more place taken at each of `count` centres booked here from the
+/// `first` of them (cycling), at a slot of theirs three weeks on: as many
+/// bookings.
 fn book(inputs: &mut Inputs, now: chrono::DateTime<Utc>, first: usize, count: usize) {
     let zones: HashMap<String, chrono_tz::Tz> = inputs
         .departements
         .iter()
         .filter_map(|(code, _, tz)| Some((code.clone(), tz.parse().ok()?)))
         .collect();
-    let n = inputs.centres.len();
+    let bookable: Vec<usize> = (0..inputs.centres.len())
+        .filter(|&i| {
+            let c = &inputs.centres[i].summary;
+            c.booking == creneau_model::snapshot::BookingMode::Here && !c.reserved_for_professionals
+        })
+        .collect();
     for i in 0..count {
-        let centre = &inputs.centres[(first + i) % n];
+        let centre = &inputs.centres[bookable[(first + i) % bookable.len()]];
         let tz = zones[&centre.departement];
         let slot = (21..28).find_map(|d| {
             let date = slots::local_date(now, tz) + chrono::Duration::days(d);
@@ -222,7 +228,13 @@ fn main() {
     writeln!(report, "| centres | files | raw MB | compute | + compress | written to disk (target/) | to tmpfs (/dev/shm) |").unwrap();
     writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|").unwrap();
     let mut steady_rows = Vec::new();
-    for (n, runs) in [(france.centres.len(), 5), (100_000, 1)] {
+    // `cargo bench -p creneau --bench snapshot -- france`: France only.
+    let sizes: &[(usize, usize)] = if std::env::args().any(|a| a == "france") {
+        &[(france.centres.len(), 5)]
+    } else {
+        &[(france.centres.len(), 5), (100_000, 1)]
+    };
+    for &(n, runs) in sizes {
         let inputs = if n == france.centres.len() {
             france.clone()
         } else {
