@@ -245,15 +245,7 @@ async fn serves_the_snapshot_precompressed_with_cache_rules_and_etags() {
         .unwrap(),
     )
     .unwrap();
-    let smart = listed["output"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["type"] == "Location")
-        .and_then(|o| o["url"].as_str())
-        .and_then(|url| url.split_once("/data/"))
-        .map(|(_, path)| path.to_string())
-        .unwrap();
+    let smart = common::snapshot::smart_output(&listed, "Location");
     let locations = get(
         &ctx,
         &format!("/data/{smart}"),

@@ -312,15 +312,7 @@ async fn a_generation_uploads_whole_pointer_last_and_never_over_a_newer_pointer(
     );
     let listed: serde_json::Value =
         serde_json::from_slice(&manifest.bytes().await.unwrap()).unwrap();
-    let smart = listed["output"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["type"] == "Location")
-        .and_then(|o| o["url"].as_str())
-        .and_then(|url| url.split_once("/data/"))
-        .map(|(_, path)| path.to_string())
-        .unwrap();
+    let smart = common::snapshot::smart_output(&listed, "Location");
     let locations = store
         .get(&ObjectPath::from(format!("fr/{smart}")))
         .await

@@ -164,6 +164,20 @@ pub mod snapshot {
         read(out, &pointer.index)
     }
 
+    /// The path (under `/data/`) of the first file of `kind` ("Location",
+    /// "Schedule", "Slot") a SMART Scheduling Links manifest lists.
+    pub fn smart_output(manifest: &serde_json::Value, kind: &str) -> String {
+        manifest["output"]
+            .as_array()
+            .expect("a manifest's output")
+            .iter()
+            .find(|o| o["type"] == kind)
+            .and_then(|o| o["url"].as_str())
+            .and_then(|url| url.split_once("/data/"))
+            .map(|(_, path)| path.to_string())
+            .unwrap_or_else(|| panic!("no {kind} file in {manifest}"))
+    }
+
     /// The path of a département's file.
     pub fn departement_path(out: &Path, pointer: &Pointer, code: &str) -> String {
         index(out, pointer)
