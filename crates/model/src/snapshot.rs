@@ -706,24 +706,7 @@ mod tests {
                 .with_timezone(&chrono::Utc)
         };
         let mut file = file_with(
-            vec![
-                DaySlots {
-                    date: "2021-01-18".into(),
-                    runs: vec![
-                        SlotRun {
-                            start: "08:30".into(),
-                            count: 3,
-                            free: 2,
-                        },
-                        SlotRun {
-                            start: "14:00".into(),
-                            count: 1,
-                            free: 1,
-                        },
-                    ],
-                },
-                day("2021-01-19", "09:00", 2),
-            ],
+            vec![morning_and_afternoon(), day("2021-01-19", "09:00", 2)],
             vec![],
         );
         let at = |hhmm: &str| now(hhmm).timestamp();
@@ -809,9 +792,9 @@ mod tests {
         assert_eq!(shard_of("7"), None);
     }
 
-    #[test]
-    fn runs_expand_to_times() {
-        let day = DaySlots {
+    /// 18 January: 08:30–08:50 with 2 places each, 14:00 with 1.
+    fn morning_and_afternoon() -> DaySlots {
+        DaySlots {
             date: "2021-01-18".into(),
             runs: vec![
                 SlotRun {
@@ -825,7 +808,12 @@ mod tests {
                     free: 1,
                 },
             ],
-        };
+        }
+    }
+
+    #[test]
+    fn runs_expand_to_times() {
+        let day = morning_and_afternoon();
         let times = day.times(10);
         assert_eq!(
             times,
