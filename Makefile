@@ -19,12 +19,13 @@ DATABASE ?= sqlite://var/creneau.db
 ADDR     ?= 127.0.0.1:8080
 CRENEAU  := target/release/creneau
 
-.PHONY: help run test bench bench-tools build web origin tools rust-tools node-tools api-tools browser demo lint unit browser-test clean
+.PHONY: help run test bench surge bench-tools build web origin tools rust-tools node-tools api-tools edge-tools browser demo lint unit browser-test clean
 
 help:
 	@echo "make run    build everything, load demo data, serve http://$(ADDR)"
 	@echo "make test   run every test (unit, integration, browser)"
 	@echo "make bench  snapshot generation benchmarks and size report"
+	@echo "make surge  the 14 January load on loopback, through the nginx edge"
 
 # --- tools -----------------------------------------------------------------
 
@@ -56,6 +57,13 @@ node-tools: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
+
+# nginx for the edge tests (deploy/nginx), from Debian; its system service
+# is left stopped: the tests run their own nginx with a prefix of its own.
+edge-tools:
+	@[ -x /usr/sbin/nginx ] && [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light libnginx-mod-http-brotli-static && \
+	    ( $(SUDO) service nginx stop >/dev/null 2>&1 || true ) )
 
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
@@ -109,10 +117,10 @@ unit: lint api-tools
 	  CRENEAU_TEST_POSTGRES=$$url CRENEAU_TEST_MOTO=$(CURDIR)/.venv/bin/moto_server cargo test --release --workspace; \
 	  status=$$?; tests/support/postgres.sh stop; exit $$status
 
-browser-test: build browser node-tools api-tools
+browser-test: build browser edge-tools node-tools api-tools
 	node --test --test-concurrency=1 tests/
 
-test: tools browser api-tools
+test: tools browser edge-tools api-tools
 	$(MAKE) unit
 	$(MAKE) browser-test
 
@@ -135,6 +143,18 @@ bench: build bench-tools
 	@command -v wrk >/dev/null || ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk )
 	node tests/support/bench-bookings.mjs
 	node tests/support/bench-crash-cycles.mjs
+
+# The 14 January surge on loopback (a measurement, a few minutes): the
+# nginx edge in front of two origins on PostgreSQL, under h2load (reads),
+# Goose (bench/citizens: people following the app) and wrk (a bookings
+# burst). Writes target/surge.md; see docs/capacity.md.
+surge-tools:
+	@command -v h2load >/dev/null && command -v wrk >/dev/null || \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nghttp2-client wrk )
+	cargo build --release --locked --manifest-path bench/citizens/Cargo.toml --target-dir target/citizens
+
+surge: build edge-tools surge-tools
+	node tests/support/surge.mjs
 
 clean:
 	rm -rf dist var target/criterion

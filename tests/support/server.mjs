@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 export const ROOT = resolve(import.meta.dirname, '../..');
 const CRENEAU = join(ROOT, 'target/release/creneau');
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => ok(port)); });
@@ -18,7 +18,7 @@ function freePort() {
   });
 }
 
-async function waitFor(url, ms) {
+export async function waitFor(url, ms) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     try { const r = await fetch(url); if (r.ok) return; } catch { /* not up yet */ }

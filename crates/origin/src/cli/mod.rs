@@ -83,6 +83,14 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Print the nginx edge's include for this build (deploy/nginx): the
+    /// Content-Security-Policy the origin sends, whose script and style
+    /// hashes change with each build. Reads --dist only, not the store.
+    EdgeCsp {
+        /// The built web app the edge serves (Trunk's output).
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -273,6 +281,10 @@ fn print_report(report: &import::Report) {
 impl Cli {
     /// Run the subcommand on the store `--database` names.
     pub async fn run(self) -> anyhow::Result<()> {
+        if let Command::EdgeCsp { dist } = &self.command {
+            print!("{}", crate::http::edge_csp_include(dist)?);
+            return Ok(());
+        }
         let pool = store::connect(&self.database).await?;
         match self.command {
             Command::Import(ImportCommand::Communes { file }) => {
@@ -391,6 +403,8 @@ impl Cli {
                 println!("{deleted} bookings deleted");
             }
             Command::Serve(args) => serve::serve(pool, &self.database, args).await?,
+            // Answered above, without the store.
+            Command::EdgeCsp { .. } => unreachable!("edge-csp needs no store"),
         }
         Ok(())
     }

@@ -82,7 +82,7 @@ pub fn app(ctx: ApiContext) -> Router {
     // Two apps: the finder (dist/) and the booking flow (dist/reserver/),
     // each with its own inline loader script to allow by hash.
     let booking_index = ctx.config.dist.join("reserver/index.html");
-    let csp = content_security_policy(&[ctx.config.dist.join("index.html"), booking_index.clone()]);
+    let csp = app_csp(&ctx.config.dist);
     let trusted = Arc::new(ctx.bookings.limits.trusted_proxies.clone());
     let snapshot = ServeDir::new(&ctx.config.snapshot_dir)
         .precompressed_br()
@@ -131,6 +131,34 @@ pub fn app(ctx: ApiContext) -> Router {
         // for the request log.
         .layer(SetRequestIdLayer::x_request_id(NextRequestId::default()))
         .with_state(ctx)
+}
+
+/// The CSP of both apps built in `dist`, each with its own inline loader
+/// script to allow by hash.
+fn app_csp(dist: &std::path::Path) -> HeaderValue {
+    content_security_policy(&[dist.join("index.html"), dist.join("reserver/index.html")])
+}
+
+/// The nginx edge's include for the build in `dist` (`deploy/nginx`): the
+/// same CSP as the origin's, in `$creneau_csp`, so that the edge's own
+/// answers (its files, its errors) carry it too.
+pub fn edge_csp_include(dist: &std::path::Path) -> anyhow::Result<String> {
+    for page in ["index.html", "reserver/index.html"] {
+        anyhow::ensure!(
+            dist.join(page).is_file(),
+            "{} is missing: build the app first (make web)",
+            dist.join(page).display()
+        );
+    }
+    let csp = app_csp(dist);
+    let csp = csp.to_str().expect("ascii policy");
+    // nginx quotes: the policy holds single quotes only.
+    anyhow::ensure!(!csp.contains('"'), "the policy holds a double quote");
+    Ok(format!(
+        "# Written by `creneau edge-csp --dist {}`: the CSP of this build.\n\
+         map $host $creneau_csp {{\n    default \"{csp}\";\n}}\n",
+        dist.display()
+    ))
 }
 
 /// Request ids for requests that come without one: a number, unique in
