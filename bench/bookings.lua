@@ -2,6 +2,10 @@
 -- Idempotency-Key) for a slot taken in turn from the list the bench wrote
 -- to $CRENEAU_SLOTS, one "centre;local time;vaccine" a line. Counts answers by status.
 -- Optional pacing: WRK_DELAY_MS per request per connection.
+-- Through the edge (the surge): CRENEAU_FORWARDED_FOR=1 gives each request
+-- its own person's address in X-Forwarded-For (the surge's edge believes
+-- it from loopback), and 503s are told apart by who shed them: the edge
+-- marks its own with X-Shed-By.
 -- Latency by status: each request carries X-Request-Id, which the server
 -- copies onto its answer, so an answer (a 503 included) is matched to the
 -- moment its request was written (wrk calls request() just before writing).
@@ -25,6 +29,7 @@ end
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
 -- Distinguishes runs against one store (warm-up, then measure): new people, new keys.
 local run = os.getenv("CRENEAU_RUN") or "0"
+local forwarded = os.getenv("CRENEAU_FORWARDED_FOR") == "1"
 local threads = {}
 -- Globals, not locals: wrk sets `id` in each thread's own Lua state.
 counter = 0
@@ -38,6 +43,7 @@ end
 
 function init(args)
   statuses = {}
+  shed_by_edge = 0
   counter = 0
   sent = {}
   -- status * 1e6 + bucket -> count: flat, because wrk's thread:get()
@@ -58,15 +64,22 @@ function request()
     s[1], s[2], s[3], run, n)
   local request_id = tostring(n)
   sent[request_id] = now_us()
-  return wrk.format("POST", "/api/v1/bookings", {
+  local headers = {
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = string.format("bench-%s-%d", run, n),
     ["X-Request-Id"] = request_id,
-  }, body)
+  }
+  if forwarded then
+    headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", 128 + id % 64, math.floor(counter / 256) % 256, counter % 256)
+  end
+  return wrk.format("POST", "/api/v1/bookings", headers, body)
 end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if status == 503 and (headers["x-shed-by"] or headers["X-Shed-By"]) == "edge" then
+    shed_by_edge = shed_by_edge + 1
+  end
   local request_id = headers["x-request-id"] or headers["X-Request-Id"]
   local at = request_id and sent[request_id]
   if at then
@@ -112,6 +125,11 @@ function done(summary, latency, requests)
     table.insert(parts, string.format('"%d":%d', code, n))
   end
   io.write(string.format('STATUSES {%s}\n', table.concat(parts, ",")))
+  local edge = 0
+  for _, t in ipairs(threads) do
+    edge = edge + (t:get("shed_by_edge") or 0)
+  end
+  io.write(string.format('SHED_BY_EDGE %d\n', edge))
   local merged = {}
   for _, t in ipairs(threads) do
     for key, n in pairs(t:get("hist")) do

@@ -44,6 +44,7 @@ export async function startEdge(origins, { clients = '' } = {}) {
   return {
     url,
     prefix,
+    pid: child.pid,
     log: () => log,
     async stop() {
       child.kill('SIGQUIT');
