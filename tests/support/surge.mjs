@@ -14,7 +14,7 @@
 // Writes target/surge.md. Run after `make build` (and with nginx, h2load,
 // wrk and the citizens tool: `make surge` installs them).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { ROOT } from './server.mjs';
@@ -25,7 +25,7 @@ import { bookableSlots } from './slots.mjs';
 const SECONDS = Number(process.env.SURGE_SECONDS ?? 60);
 const RATE = Number(process.env.SURGE_RATE ?? 8000);
 const USERS_RATE = Number(process.env.SURGE_USERS_RATE ?? 200);
-// Bookings beside the citizens: each connection books, waits 50 ms, books
+// Bookings beside the citizens: each connection books, waits 200 ms, books
 // again (at most 320 a second offered); then a burst that does not wait.
 const STEADY = { connections: 64, delayMs: 200 };
 const BURST = { connections: Number(process.env.SURGE_BURST_CONNECTIONS ?? 256), seconds: 20 };
