@@ -15,6 +15,7 @@
 //! - [`geo`]: distances and the départements' time zones.
 //! - [`text`]: search normalisation (accents, case, "St"/"Saint").
 //! - [`routes`]: both apps' addresses, so the origin answers 404 for others.
+//! - [`sms`]: a text message's encoding (GSM-7 or UCS-2) and segments.
 
 pub mod booking;
 pub mod calendar;
@@ -25,5 +26,6 @@ pub mod routes;
 pub mod search;
 #[cfg(feature = "slots")]
 pub mod slots;
+pub mod sms;
 pub mod snapshot;
 pub mod text;
