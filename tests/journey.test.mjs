@@ -191,7 +191,7 @@ test('a helper books for two people in a row: the second sees nothing of the fir
     await heading(page, 'Rendez-vous confirmé');
     assert.equal(await page.locator('[role=status]').innerText(), '', 'no "Confirmation en cours…" once confirmed');
     assert.equal(await page.locator('#booking-person').innerText(), `Rendez-vous de ${person.first} ${person.last}`);
-    assert.match(await page.locator('main').innerText(), /Première injection : \w+ \d+(er)? \w+ 20\d\d à/, 'dates with their year');
+    assert.match(await page.locator('main').innerText(), /Première injection : \p{L}+ \d+(er)? \p{L}+ 20\d\d à/u, 'dates with their year');
     const ics = decodeURIComponent((await page.getAttribute('a[download]', 'href')).split(',')[1]);
     assert.equal((ics.match(/BEGIN:VALARM/g) || []).length, 2, 'a reminder the day before each');
     assert.equal((ics.match(/TRIGGER:-P1D/g) || []).length, 2);
