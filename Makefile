@@ -11,6 +11,7 @@ TRUNK_VERSION        := 0.21.14
 WASM_BINDGEN_VERSION := 0.2.130
 SCHEMATHESIS_VERSION := 4.32.5
 MOTO_VERSION := 5.2.5
+AIOSMTPD_VERSION := 1.4.6
 CARGO_BIN            := $(HOME)/.cargo/bin
 export PATH          := $(CURDIR)/node_modules/.bin:$(CARGO_BIN):$(PATH)
 SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -32,8 +33,9 @@ help:
 tools: rust-tools node-tools
 
 # Python test tools, from their packages, in one virtual environment: the API
-# fuzzer, and moto's S3-compatible server for the snapshot upload tests.
-API_TOOLS := .venv/.tools-$(SCHEMATHESIS_VERSION)-$(MOTO_VERSION)
+# fuzzer, moto's S3-compatible server for the snapshot upload tests, and
+# aiosmtpd, the SMTP server the message tests deliver to.
+API_TOOLS := .venv/.tools-$(SCHEMATHESIS_VERSION)-$(MOTO_VERSION)-$(AIOSMTPD_VERSION)
 api-tools: $(API_TOOLS)
 
 $(API_TOOLS):
@@ -41,7 +43,7 @@ $(API_TOOLS):
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv )
 	rm -rf .venv
 	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)" "moto[server,s3]==$(MOTO_VERSION)"
+	.venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)" "moto[server,s3]==$(MOTO_VERSION)" "aiosmtpd==$(AIOSMTPD_VERSION)"
 	@touch $@
 
 rust-tools:

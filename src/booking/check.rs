@@ -65,6 +65,8 @@ fn request_of(d: &Draft) -> BookingRequest {
         },
         second_slot: (!d.second_only && !d.second_slot.is_empty()).then(|| d.second_slot.clone()),
         first_injection_date: d.second_only.then(|| d.first_dose_date()),
+        // The confirmation and reminders come in the language booked in.
+        lang: Some(lang().code().to_string()),
     }
 }
 

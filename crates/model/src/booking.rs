@@ -78,6 +78,10 @@ pub struct BookingRequest {
     /// (same vaccine); `slot` is then the second injection, booked alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_injection_date: Option<String>,
+    /// `fr` (when absent) or `en`: the language of the messages the
+    /// booking sends (confirmation, reminders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// One injection of a booking.
@@ -496,6 +500,17 @@ pub fn check_request(req: &BookingRequest, today: NaiveDate) -> Vec<FieldProblem
                 "A second injection alone has one slot: remove second_slot",
             ));
         }
+    }
+    if req
+        .lang
+        .as_deref()
+        .is_some_and(|l| crate::format::Lang::from_code(l).is_none())
+    {
+        out.push(problem(
+            "lang",
+            "La langue des messages doit être fr ou en",
+            "The language of messages must be fr or en",
+        ));
     }
     if !crate::snapshot::known_vaccines()
         .iter()

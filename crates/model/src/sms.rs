@@ -6,7 +6,9 @@
 //! message in UCS-2: the confirmation and reminder texts are written (and
 //! tested) to fit one GSM-7 segment where they can.
 //!
-//! Not used yet: the confirmation and reminder messages will be.
+//! [`gsm7_folded`] writes a text (a centre's name, a typed address) with the
+//! nearest GSM-7 letters, as French SMS services do ("Hopital" for
+//! "Hôpital"), so one such letter does not cost the message half its room.
 
 /// The default alphabet, one septet each.
 const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
@@ -60,9 +62,58 @@ pub fn length(text: &str) -> Length {
     }
 }
 
+/// The text with each character outside GSM-7 replaced by its nearest
+/// GSM-7 spelling: accents GSM-7 lacks dropped (ê → e, ç → c), ligatures
+/// spelt out (œ → oe), typographic quotes and spaces made plain; any other
+/// character left out of GSM-7 becomes `?`.
+pub fn gsm7_folded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if BASIC.contains(c) || EXTENSION.contains(c) {
+            out.push(c);
+            continue;
+        }
+        let plain: &str = match c {
+            'â' | 'á' | 'ã' => "a",
+            'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' => "i",
+            'ô' | 'ó' | 'õ' => "o",
+            'û' | 'ú' => "u",
+            'ç' => "c",
+            'ÿ' => "y",
+            'À' | 'Â' | 'Á' => "A",
+            'È' | 'Ê' | 'Ë' => "E",
+            'Î' | 'Ï' => "I",
+            'Ô' => "O",
+            'Ù' | 'Û' => "U",
+            'œ' => "oe",
+            'Œ' => "OE",
+            'æ' => "ae",
+            '’' | '‘' | '`' | '´' => "'",
+            '“' | '”' | '«' | '»' => "\"",
+            '–' | '—' | '‐' => "-",
+            '…' => "...",
+            '\u{a0}' | '\u{202f}' | '\t' => " ",
+            _ => "?",
+        };
+        out.push_str(plain);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_keeps_a_french_text_in_gsm7_and_its_gsm7_letters_as_they_are() {
+        let folded = gsm7_folded("Hôpital de Besançon, cœur de l’Île, 9\u{a0}h — é è à ù É Ç");
+        assert_eq!(
+            folded,
+            "Hopital de Besancon, coeur de l'Ile, 9 h - é è à ù É Ç"
+        );
+        assert_eq!(length(&folded).encoding, Encoding::Gsm7);
+    }
 
     #[test]
     fn french_with_e_acute_stays_in_gsm7() {

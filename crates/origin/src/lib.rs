@@ -8,6 +8,8 @@
 //! - [`publish`]: the minute-by-minute snapshot: load, build, write.
 //! - [`booking`]: booking rules, eligibility, limits, errors without status
 //!   codes.
+//! - [`notify`]: messages to people (confirmations, reminders) by e-mail
+//!   and SMS: what they say, and the sender that delivers the outbox.
 //! - [`demo`]: the shipped demonstration centres.
 //! - [`import`]: the official centres list, communes and postcodes.
 //! - [`store`]: the store (SQLite or PostgreSQL): centres mapped once, the
@@ -22,6 +24,7 @@ pub mod http;
 pub mod import;
 pub mod messages;
 pub mod metrics;
+pub mod notify;
 pub mod publish;
 pub mod server;
 pub mod store;

@@ -57,6 +57,18 @@ pub enum Value {
     Date(NaiveDate),
 }
 
+impl From<&str> for Value {
+    fn from(t: &str) -> Self {
+        Value::Text(t.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(t: String) -> Self {
+        Value::Text(t)
+    }
+}
+
 impl From<NaiveDate> for Value {
     fn from(d: NaiveDate) -> Self {
         Value::Date(d)
@@ -106,6 +118,20 @@ pub fn message_with(key: &str, values: &[(&str, Value)]) -> Message {
         }
     };
     Message::new(text(fr, Lang::Fr), text(en, Lang::En))
+}
+
+/// The message `key` in one language, its `{{ name }}` values filled (for
+/// the messages sent to people, written in their booking's language).
+pub fn text_in(lang: Lang, key: &str, values: &[(&str, Value)]) -> String {
+    let (fr, en) = &*CATALOGUES;
+    let catalogue = if lang == Lang::En { en } else { fr };
+    match catalogue.get(key) {
+        Some(template) => filled(template, values, lang),
+        None => {
+            tracing::error!(key, "no such API message");
+            key.to_string()
+        }
+    }
 }
 
 /// The message `key` in both languages.
@@ -160,7 +186,7 @@ mod tests {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let code = std::fs::read_to_string(&path).unwrap();
-                    for call in ["message(", "message_with("] {
+                    for call in ["message(", "message_with(", "text_in(lang, ", "line("] {
                         for rest in code.split(call).skip(1) {
                             // The key: a string literal, perhaps on the next line.
                             if let Some(literal) = rest.trim_start().strip_prefix('"') {

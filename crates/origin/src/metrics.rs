@@ -29,6 +29,12 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MessageLabels {
+    pub outcome: String,
+    pub channel: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     /// Answers by route template and status (429 and 503 among them).
@@ -48,6 +54,8 @@ pub struct Metrics {
     pub snapshot_age: Gauge<f64, AtomicU64>,
     /// Bookings deleted by the purge.
     pub purged: Counter,
+    /// Messages by outcome (`sent`, `retry`, `given_up`) and channel.
+    pub messages: Family<MessageLabels, Counter>,
 }
 
 /// `metric`, registered under `name` with its help text.
@@ -107,6 +115,12 @@ fn build() -> Metrics {
             "purged_bookings",
             "Bookings deleted by the purge",
             Counter::default(),
+        ),
+        messages: registered(
+            &mut r,
+            "messages",
+            "Messages to people by outcome (sent, retry, given_up) and channel",
+            Family::default(),
         ),
         registry: r,
     }

@@ -1854,3 +1854,352 @@ async fn cancels_the_second(ctx: &ApiContext) {
     assert!(taken(&ctx, "solo").await.is_empty());
     audit_is_clean(&ctx).await;
 }
+
+// ------------------------------------------------------------ messages --
+
+/// An SMS gateway on a real socket: it records each request's JSON body
+/// and answers `status`.
+async fn sms_gateway(status: u16) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |body: String| {
+            let record = record.clone();
+            async move {
+                record
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&body).unwrap());
+                StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+fn sms_sender(pool: &creneau::store::Pool, url: String) -> creneau::notify::sender::Sender {
+    let gateway = creneau::notify::sms::Gateway::new(creneau::notify::sms::GatewayConfig {
+        url,
+        method: "POST".into(),
+        content_type: "application/json".into(),
+        auth_header: None,
+        auth_env: None,
+        body: r#"{"to": {{ to }}, "text": {{ text }}, "id": {{ id }}}"#.into(),
+    })
+    .unwrap();
+    creneau::notify::sender::Sender::new(
+        pool.clone(),
+        None,
+        Some(gateway),
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(1),
+    )
+}
+
+/// The context, its booking steps writing SMS messages.
+fn with_sms(mut ctx: ApiContext, through_pool: bool) -> ApiContext {
+    let bookings = common::bookings(&ctx.pool, generous());
+    let bookings = if through_pool {
+        bookings.writing_through_pool()
+    } else {
+        bookings
+    };
+    ctx.bookings = Arc::new(bookings.with_messages(creneau::notify::compose::Channels {
+        email: false,
+        sms: true,
+        public_url: "https://creneau.example".into(),
+    }));
+    ctx
+}
+
+/// A booking's outbox rows: kind, dose, send_at, whether the recipient
+/// and text are still there, sent.
+async fn outbox_of(
+    pool: &creneau::store::Pool,
+    reference: &str,
+) -> Vec<(String, Option<i32>, i64, bool, bool)> {
+    sqlx::query(
+        "SELECT kind, dose, send_at, \
+         CAST(CASE WHEN recipient IS NOT NULL AND body_text IS NOT NULL THEN 1 ELSE 0 END AS BIGINT), \
+         CAST(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) \
+         FROM outbox WHERE reference = $1 ORDER BY created_at, kind, dose",
+    )
+    .bind(reference)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.get(0),
+            r.get(1),
+            r.get(2),
+            r.get::<i64, _>(3) == 1,
+            r.get::<i64, _>(4) == 1,
+        )
+    })
+    .collect()
+}
+
+/// 10:00 in Paris the day before a slot.
+fn reminder_of(slot: &str) -> i64 {
+    let day = chrono::DateTime::parse_from_rfc3339(slot)
+        .unwrap()
+        .with_timezone(&Paris)
+        .date_naive()
+        - Duration::days(1);
+    Paris
+        .from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap())
+        .unwrap()
+        .timestamp()
+}
+
+async fn messages_follow_each_step(ctx: ApiContext) {
+    let (url, seen) = sms_gateway(200).await;
+    let sender = sms_sender(&ctx.pool, url);
+    let mut req = request("c1", &slot(3, 14, 30), "Marie");
+    req["lang"] = json!("en");
+    let (s, _, booking) = book(&ctx, "msg-book-0001", &req).await;
+    assert_eq!(s, StatusCode::CREATED, "{booking:#}");
+    let reference = booking["reference"].as_str().unwrap().to_string();
+    let first = booking["appointments"][0]["at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = booking["appointments"][1]["at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let now = Utc::now().timestamp();
+    let rows = outbox_of(&ctx.pool, &reference).await;
+    let kinds: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.1)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("booked", None),
+            ("reminder", Some(1)),
+            ("reminder", Some(2))
+        ],
+        "written in the booking's step"
+    );
+    assert!(rows[0].2 <= now + 1);
+    assert_eq!(
+        (rows[1].2, rows[2].2),
+        (reminder_of(&first), reminder_of(&second))
+    );
+
+    assert_eq!(sender.round_at(now).await.unwrap(), 1, "the reminders wait");
+    assert_eq!(sender.round_at(now).await.unwrap(), 0, "never twice");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0]["to"], "+33612345678");
+        let text = seen[0]["text"].as_str().unwrap();
+        assert!(text.starts_with("Vaccination confirmed: 1st "), "{text}");
+        assert!(text.contains(&reference), "{text}");
+        assert!(
+            text.contains(&format!("?ref={reference}&lang=en")),
+            "{text}"
+        );
+        assert!(!text.contains("1940"), "never the birth date: {text}");
+    }
+
+    // The first injection half an hour later: its reminder is written again.
+    let (s, moved) = on_booking(
+        &ctx,
+        &reference,
+        "move",
+        json!({ "birth_date": "1940-03-02", "dose": 1, "slot": slot(3, 15, 0) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{moved:#}");
+    let mut pending: Vec<_> = outbox_of(&ctx.pool, &reference)
+        .await
+        .into_iter()
+        .filter(|r| !r.4)
+        .map(|r| (r.0, r.1))
+        .collect();
+    pending.sort();
+    assert_eq!(
+        pending,
+        [
+            ("moved".to_string(), None),
+            ("reminder".to_string(), Some(1)),
+            ("reminder".to_string(), Some(2))
+        ],
+        "one reminder per injection still"
+    );
+    assert_eq!(sender.round_at(now).await.unwrap(), 1);
+    assert_eq!(
+        sender.round_at(reminder_of(&first)).await.unwrap(),
+        1,
+        "the first's reminder, on its day"
+    );
+    {
+        let seen = seen.lock().unwrap();
+        let moved = seen[1]["text"].as_str().unwrap();
+        assert!(
+            moved.contains("Vaccination moved") && moved.contains("15:00"),
+            "{moved}"
+        );
+        let reminder = seen[2]["text"].as_str().unwrap();
+        assert!(
+            reminder.contains("tomorrow") && reminder.contains("15:00"),
+            "{reminder}"
+        );
+        assert!(
+            !reminder.contains("2nd"),
+            "the reminded injection only: {reminder}"
+        );
+    }
+
+    // Cancelled: its message goes; the second's reminder never will.
+    let (s, _) = on_booking(
+        &ctx,
+        &reference,
+        "cancel",
+        json!({ "birth_date": "1940-03-02" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = on_booking(
+        &ctx,
+        &reference,
+        "cancel",
+        json!({ "birth_date": "1940-03-02" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "cancelling twice");
+    assert_eq!(
+        sender.round_at(now).await.unwrap(),
+        1,
+        "one message, not two"
+    );
+    assert_eq!(sender.round_at(now + 400 * 86_400).await.unwrap(), 0);
+    assert!(seen.lock().unwrap()[3]["text"]
+        .as_str()
+        .unwrap()
+        .contains("cancelled"));
+    let rows = outbox_of(&ctx.pool, &reference).await;
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.4 && !r.3),
+        "all sent, and nothing personal left: {rows:?}"
+    );
+
+    // A booking refused (the slot full) writes no message.
+    let full = slot(5, 9, 0);
+    let (s, _, _) = book(&ctx, "msg-solo-0001", &request("solo", &full, "Odile")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let before = common::count(&ctx.pool, "outbox").await;
+    let (s, _, _) = book(&ctx, "msg-solo-0002", &request("solo", &full, "Paule")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(common::count(&ctx.pool, "outbox").await, before);
+}
+
+#[tokio::test]
+async fn messages_are_written_in_each_step_and_sent_once_at_their_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), generous()).await;
+    messages_follow_each_step(with_sms(ctx, false)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context_through_pool(dir.path(), generous()).await;
+    messages_follow_each_step(with_sms(ctx, true)).await;
+}
+
+#[tokio::test]
+async fn a_gateway_down_is_tried_again_later_and_a_refusal_gives_up_keeping_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = with_sms(context(dir.path(), generous()).await, false);
+    let (url, seen) = sms_gateway(503).await;
+    let down = sms_sender(&ctx.pool, url);
+    let reference = booked(
+        &ctx,
+        "msg-down-0001",
+        &request("c1", &slot(3, 9, 0), "Rose"),
+    )
+    .await;
+    let now = Utc::now().timestamp();
+    assert_eq!(down.round_at(now).await.unwrap(), 1);
+    assert_eq!(down.round_at(now + 29).await.unwrap(), 0, "not before 30 s");
+    assert_eq!(down.round_at(now + 30).await.unwrap(), 1);
+    assert_eq!(down.round_at(now + 89).await.unwrap(), 0, "then 60 s");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let (url, _) = sms_gateway(200).await;
+    assert_eq!(
+        sms_sender(&ctx.pool, url).round_at(now + 90).await.unwrap(),
+        1
+    );
+    assert!(outbox_of(&ctx.pool, &reference).await[0].4, "sent");
+
+    let (url, refused) = sms_gateway(400).await;
+    let refusing = sms_sender(&ctx.pool, url);
+    let other = booked(
+        &ctx,
+        "msg-down-0002",
+        &request("c1", &slot(3, 9, 10), "Lise"),
+    )
+    .await;
+    assert_eq!(refusing.round_at(now + 90).await.unwrap(), 1);
+    let later = now + 400 * 86_400;
+    assert_eq!(
+        refusing.round_at(later).await.unwrap(),
+        4,
+        "both bookings' reminders"
+    );
+    assert_eq!(refusing.round_at(later).await.unwrap(), 0, "given up");
+    assert_eq!(refused.lock().unwrap().len(), 5);
+    let failed: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM outbox WHERE reference = $1 AND failed_at IS NOT NULL \
+         AND recipient IS NULL AND body_text IS NULL",
+    )
+    .bind(&other)
+    .fetch_one(&ctx.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(failed, 3);
+}
+
+#[tokio::test]
+async fn on_postgresql_two_senders_never_send_one_message_twice() {
+    let Some(pool) = common::postgres_with_reference("creneau_test_messages").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = with_sms(context_on(pool, dir.path(), generous()).await, true);
+    for i in 0..40 {
+        let req = request(
+            "c1",
+            &slot(3, 8 + i / 6, (i % 6) * 10),
+            &format!("P{}", letters(i)),
+        );
+        booked(&ctx, &format!("msg-pg-{i:04}"), &req).await;
+    }
+    let (url, seen) = sms_gateway(200).await;
+    let (a, b) = (
+        sms_sender(&ctx.pool, url.clone()),
+        sms_sender(&ctx.pool, url),
+    );
+    let now = Utc::now().timestamp();
+    let (mut sent_a, mut sent_b) = (0, 0);
+    loop {
+        let (x, y) = tokio::join!(a.round_at(now), b.round_at(now));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        if x + y == 0 {
+            break;
+        }
+        sent_a += x;
+        sent_b += y;
+    }
+    assert_eq!(sent_a + sent_b, 40);
+    let seen = seen.lock().unwrap();
+    let mut ids: Vec<_> = seen.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((seen.len(), ids.len()), (40, 40), "each message once");
+}

@@ -41,6 +41,7 @@ use creneau_model::booking::{
     reference_from_bits, Appointment, BookedBy, Booking, BookingRequest, CancelRequest,
     FieldProblem, MoveRequest, Person,
 };
+use creneau_model::format::Lang;
 use creneau_model::slots;
 use creneau_model::snapshot::{second_dose_days, second_dose_interval, BookingMode};
 use sha2::{Digest, Sha256};
@@ -53,10 +54,12 @@ use self::rules::{
     days_of, first_injection_day, in_window, minute_of_day, second_candidates, slot_at, Bookable,
 };
 use crate::messages::{message, message_with};
+use crate::notify::compose::{self, Channels, Event};
 use crate::store::ledger::{
     centre_of, read_on, taken_on, Inserted, Ledger, NewBooking, PoolLedger, SqliteWriter,
     StoredBooking,
 };
+use crate::store::outbox::NewMessage;
 use crate::store::person::person_key;
 use crate::store::{operations, Pool};
 
@@ -80,6 +83,8 @@ pub struct Bookings {
     /// stores write through the pool.
     writer: Option<SqliteWriter>,
     sqlite: bool,
+    /// Which messages booking steps write to the outbox.
+    channels: Channels,
 }
 
 /// A reference someone asked about, admitted by the rate limits (see
@@ -107,7 +112,15 @@ impl Bookings {
             centres: RwLock::new((None, Arc::new(HashMap::new()))),
             writer: SqliteWriter::for_pool(pool)?,
             sqlite: pool.connect_options().database_url.scheme() == "sqlite",
+            channels: Channels::default(),
         })
+    }
+
+    /// Booking steps write messages for these channels into the outbox
+    /// (none by default: with no relay or gateway, nothing is written).
+    pub fn with_messages(mut self, channels: Channels) -> Self {
+        self.channels = channels;
+        self
     }
 
     /// Writes through the pool even on SQLite (one transaction per step,
@@ -288,6 +301,7 @@ impl Bookings {
             key,
             request_hash,
             now,
+            channels: self.channels.clone(),
         };
         let outcome = match &self.writer {
             Some(writer) => writer.run(async move |l| book(l, &attempt).await).await,
@@ -379,41 +393,64 @@ impl Bookings {
     ) -> Result<Booking, Error> {
         let centre = self.owned(claim, &body.birth_date).await?;
         let reference = claim.reference.clone();
-        let now = now.timestamp();
         let only_second = match body.dose {
             None => false,
             Some(2) => true,
             Some(_) => return Err(Error::field("dose", message("change.cancel_dose"))),
         };
-        // Cancelling twice is harmless: the second finds nothing to free.
+        // Cancelling twice is harmless: the second finds nothing to free,
+        // and sends no message.
         async fn steps<L: Ledger>(
             ledger: &mut L,
             reference: &str,
             only_second: bool,
-            centre: &str,
-            now: i64,
+            centre: &Bookable,
+            channels: &Channels,
+            now: DateTime<Utc>,
         ) -> Result<Option<StoredBooking>, Error> {
             ledger.begin().await?;
             let done = async {
-                if only_second {
-                    cancel_second(ledger, reference, centre, now).await?;
+                let id = &centre.centre.id;
+                let secs = now.timestamp();
+                let (changed, event) = if only_second {
+                    (
+                        cancel_second(ledger, reference, id, secs).await?,
+                        Event::SecondCancelled,
+                    )
                 } else {
-                    ledger.cancel(reference, now).await?;
+                    (ledger.cancel(reference, secs).await?, Event::Cancelled)
+                };
+                let stored = ledger.read(reference).await?;
+                if let (true, Some(stored)) = (changed, &stored) {
+                    announce_change(ledger, event, stored, centre, channels, now).await?;
                 }
-                Ok::<_, Error>(ledger.read(reference).await?)
+                Ok::<_, Error>(stored)
             }
             .await;
             finish(ledger, done).await
         }
-        let id = centre.centre.id.clone();
+        let channels = self.channels.clone();
         let stored = match &self.writer {
             Some(writer) => {
                 let reference = reference.clone();
+                let centre = centre.clone();
                 writer
-                    .run(async move |l| steps(l, &reference, only_second, &id, now).await)
+                    .run(async move |l| {
+                        steps(l, &reference, only_second, &centre, &channels, now).await
+                    })
                     .await?
             }
-            None => steps(&mut self.pooled(), &reference, only_second, &id, now).await?,
+            None => {
+                steps(
+                    &mut self.pooled(),
+                    &reference,
+                    only_second,
+                    &centre,
+                    &channels,
+                    now,
+                )
+                .await?
+            }
         };
         Ok(booking_from(stored.ok_or(Error::NotFound)?, &centre))
     }
@@ -494,18 +531,21 @@ impl Bookings {
         if from == to.timestamp() {
             return Ok(booking_from(stored, &centre));
         }
+        #[allow(clippy::too_many_arguments)]
         async fn steps<L: Ledger>(
             ledger: &mut L,
             reference: &str,
-            centre: &str,
-            capacity: u32,
+            centre: &Bookable,
             dose: u8,
             from: i64,
             to: i64,
+            channels: &Channels,
+            now: DateTime<Utc>,
         ) -> Result<StoredBooking, Error> {
             ledger.begin().await?;
             let done = async {
-                if !ledger.take(centre, &[to], capacity).await? {
+                let id = &centre.centre.id;
+                if !ledger.take(id, &[to], centre.rules.capacity).await? {
                     return Err(Error::SlotTaken {
                         dose,
                         alternatives: Vec::new(),
@@ -518,34 +558,35 @@ impl Bookings {
                     // Cancelled or moved by another request since it was read.
                     return Err(Error::NotChangeable(message("change.changed_meanwhile")));
                 }
-                ledger.free_place(centre, from).await?;
-                ledger.read(reference).await?.ok_or(Error::NotFound)
+                ledger.free_place(id, from).await?;
+                let stored = ledger.read(reference).await?.ok_or(Error::NotFound)?;
+                announce_change(ledger, Event::Moved(dose), &stored, centre, channels, now).await?;
+                Ok(stored)
             }
             .await;
             finish(ledger, done).await
         }
-        let (id, capacity, dose, new) = (
-            centre.centre.id.clone(),
-            centre.rules.capacity,
-            body.dose,
-            to.timestamp(),
-        );
+        let (dose, new, channels) = (body.dose, to.timestamp(), self.channels.clone());
         let outcome = match &self.writer {
             Some(writer) => {
                 let reference = reference.clone();
+                let centre = centre.clone();
                 writer
-                    .run(async move |l| steps(l, &reference, &id, capacity, dose, from, new).await)
+                    .run(async move |l| {
+                        steps(l, &reference, &centre, dose, from, new, &channels, now).await
+                    })
                     .await
             }
             None => {
                 steps(
                     &mut self.pooled(),
                     &reference,
-                    &id,
-                    capacity,
+                    &centre,
                     dose,
                     from,
                     new,
+                    &channels,
+                    now,
                 )
                 .await
             }
@@ -612,6 +653,7 @@ struct Attempt {
     key: String,
     request_hash: String,
     now: DateTime<Utc>,
+    channels: Channels,
 }
 
 /// One booking: everything or nothing.
@@ -667,6 +709,7 @@ async fn insert_booking<L: Ledger>(
         created_at: attempt.now.timestamp(),
         idempotency_key: &attempt.key,
         request_hash: &attempt.request_hash,
+        lang: lang_of(attempt.request.lang.as_deref()).code(),
     };
     Ok(match ledger.insert(&row).await? {
         Inserted::Done => Some(reference),
@@ -721,7 +764,12 @@ async fn book_fast<L: Ledger>(
         return Ok(None);
     }
     match insert_booking(ledger, attempt, second).await {
-        Ok(inserted) => Ok(inserted.map(|reference| confirmed(reference, attempt, second))),
+        Ok(Some(reference)) => {
+            let booking = confirmed(reference, attempt, second);
+            announce_booking(ledger, attempt, &booking).await?;
+            Ok(Some(booking))
+        }
+        Ok(None) => Ok(None),
         // A retry of this very request meets the person's index too, and a
         // store may report that one before the key's (PostgreSQL does): the
         // step-by-step path looks at the key first and tells them apart.
@@ -795,9 +843,90 @@ async fn book_in<L: Ledger>(ledger: &mut L, attempt: &Attempt) -> Result<(Bookin
         });
     };
     match insert_booking(ledger, attempt, second).await? {
-        Some(reference) => Ok((confirmed(reference, attempt, second), false)),
+        Some(reference) => {
+            let booking = confirmed(reference, attempt, second);
+            announce_booking(ledger, attempt, &booking).await?;
+            Ok((booking, false))
+        }
         None => Err(anyhow::anyhow!("idempotency key appeared during its own transaction").into()),
     }
+}
+
+/// The language messages are written in: French unless English was asked.
+fn lang_of(code: Option<&str>) -> Lang {
+    code.and_then(Lang::from_code).unwrap_or_default()
+}
+
+/// Write messages into the outbox, in the step under way.
+async fn enqueue<L: Ledger>(ledger: &mut L, messages: &[NewMessage]) -> Result<(), Error> {
+    for m in messages {
+        ledger.enqueue(m).await?;
+    }
+    Ok(())
+}
+
+/// A new booking's confirmation and the reminders of its injections.
+async fn announce_booking<L: Ledger>(
+    ledger: &mut L,
+    attempt: &Attempt,
+    booking: &Booking,
+) -> Result<(), Error> {
+    let channels = &attempt.channels;
+    if !channels.email && !channels.sms {
+        return Ok(());
+    }
+    let lang = lang_of(attempt.request.lang.as_deref());
+    let tz = attempt.centre.tz;
+    let mut messages = compose::messages(Event::Booked, booking, lang, channels, tz, attempt.now);
+    for a in &booking.appointments {
+        messages.extend(compose::messages(
+            Event::Reminder(a.dose),
+            booking,
+            lang,
+            channels,
+            tz,
+            attempt.now,
+        ));
+    }
+    enqueue(ledger, &messages).await
+}
+
+/// A change's message, its reminders withdrawn and (for a move) written
+/// again for the new time: in the change's own step.
+async fn announce_change<L: Ledger>(
+    ledger: &mut L,
+    event: Event,
+    stored: &StoredBooking,
+    centre: &Bookable,
+    channels: &Channels,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if !channels.email && !channels.sms {
+        return Ok(());
+    }
+    let reference = &stored.reference;
+    let withdrawn: &[u8] = match event {
+        Event::Moved(1) => &[1],
+        Event::Moved(_) | Event::SecondCancelled => &[2],
+        _ => &[1, 2],
+    };
+    for dose in withdrawn {
+        ledger.withdraw_reminder(reference, *dose).await?;
+    }
+    let booking = booking_from(stored.clone(), centre);
+    let lang = lang_of(Some(&stored.lang));
+    let mut messages = compose::messages(event, &booking, lang, channels, centre.tz, now);
+    if let Event::Moved(dose) = event {
+        messages.extend(compose::messages(
+            Event::Reminder(dose),
+            &booking,
+            lang,
+            channels,
+            centre.tz,
+            now,
+        ));
+    }
+    enqueue(ledger, &messages).await
 }
 
 fn booked_by_str(b: BookedBy) -> &'static str {
@@ -923,13 +1052,13 @@ fn cancelled_booking() -> Error {
 }
 
 /// The second injection of a confirmed booking cancelled on its own; its
-/// place returns to the pool. Done again, it changes nothing.
+/// place returns to the pool. Done again, it changes nothing (false).
 async fn cancel_second<L: Ledger>(
     ledger: &mut L,
     reference: &str,
     centre: &str,
     now: i64,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let stored = ledger.read(reference).await?.ok_or(Error::NotFound)?;
     if stored.status != "confirmed" {
         return Err(cancelled_booking());
@@ -938,10 +1067,11 @@ async fn cancel_second<L: Ledger>(
         return Err(Error::NotChangeable(message("change.only_second_held")));
     }
     let Some(second) = stored.second_at else {
-        return Ok(());
+        return Ok(false);
     };
     if !ledger.reschedule(reference, 2, second, None, now).await? {
         return Err(anyhow::anyhow!("booking changed within its own step").into());
     }
-    Ok(ledger.free_place(centre, second).await?)
+    ledger.free_place(centre, second).await?;
+    Ok(true)
 }

@@ -72,7 +72,7 @@ pub enum Command {
         publish: PublishArgs,
     },
     /// Serve the web app, the snapshot and the API, and publish the snapshot every --interval.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Bookings: the centre's day list, and purging old personal data.
     #[command(subcommand)]
     Bookings(BookingsCommand),
@@ -126,6 +126,45 @@ pub struct ServeArgs {
     pub publish: PublishArgs,
     #[command(flatten)]
     pub booking: BookingArgs,
+    #[command(flatten)]
+    pub messages: MessageArgs,
+}
+
+/// Messages to people (docs/deployment.md, "Messages"): with neither a
+/// relay nor a gateway, none are written or sent.
+#[derive(Args)]
+pub struct MessageArgs {
+    /// SMTP relay for e-mails (confirmations, reminders): host name.
+    #[arg(long, env = "CRENEAU_SMTP_RELAY")]
+    pub smtp_relay: Option<String>,
+    /// The relay's port (587 for STARTTLS, 465 for TLS, 25 on a private network).
+    #[arg(long, env = "CRENEAU_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// How the connection to the relay is secured.
+    #[arg(long, env = "CRENEAU_SMTP_TLS", value_enum, default_value = "starttls")]
+    pub smtp_tls: crate::notify::email::TlsMode,
+    /// The relay's user name, if it asks for one.
+    #[arg(long, env = "CRENEAU_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// Its password: from the environment, rather than the command line.
+    #[arg(long, env = "CRENEAU_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From of e-mails.
+    #[arg(
+        long,
+        env = "CRENEAU_MAIL_FROM",
+        default_value = "Créneau <ne-pas-repondre@creneau.example>"
+    )]
+    pub mail_from: String,
+    /// SMS gateway: a TOML file describing its HTTP request (see docs/deployment.md).
+    #[arg(long, env = "CRENEAU_SMS_GATEWAY")]
+    pub sms_gateway: Option<PathBuf>,
+    /// Seconds before a failed message is tried again (doubling each time, up to an hour).
+    #[arg(long, default_value_t = 30)]
+    pub message_retry_after: u64,
+    /// Do not run the sender here (messages are still written; another origin sends them).
+    #[arg(long)]
+    pub no_sender: bool,
 }
 
 #[derive(Subcommand)]
@@ -237,7 +276,7 @@ pub struct PublishArgs {
     pub publish_to: Option<String>,
     /// The site's public address: the SMART Scheduling Links manifest
     /// (`/data/$bulk-publish`) names its files and the booking flow by
-    /// full URL.
+    /// full URL, and messages link to "Gérer mon rendez-vous" there.
     #[arg(long, default_value = publish::DEFAULT_PUBLIC_URL)]
     pub public_url: String,
     /// Do not write the SMART Scheduling Links files (about 13 MB a
@@ -402,7 +441,7 @@ impl Cli {
                 let deleted = operations::purge(&pool, chrono::Utc::now(), days).await?;
                 println!("{deleted} bookings deleted");
             }
-            Command::Serve(args) => serve::serve(pool, &self.database, args).await?,
+            Command::Serve(args) => serve::serve(pool, &self.database, *args).await?,
             // Answered above, without the store.
             Command::EdgeCsp { .. } => unreachable!("edge-csp needs no store"),
         }

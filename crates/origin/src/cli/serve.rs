@@ -7,9 +7,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::ServeArgs;
+use super::{MessageArgs, ServeArgs};
 use crate::booking::limits::LimitsConfig;
 use crate::booking::{self, Bookings};
+use crate::notify::compose::Channels;
+use crate::notify::email::{Mailer, SmtpConfig};
+use crate::notify::sender::Sender;
+use crate::notify::sms::{Gateway, GatewayConfig};
 use crate::store::Pool;
 use crate::{http, publish, server};
 
@@ -25,6 +29,7 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
         metrics_addr,
         publish: args,
         booking,
+        messages,
     } = args;
     if dist.join("index.html").exists() {
         publish::precompress_dir(&dist)?;
@@ -71,12 +76,13 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
         retry_after_secs: booking.retry_after,
         trusted_proxies: booking.trusted_proxy.clone(),
     };
-    let bookings = Arc::new(Bookings::new(
-        eligibility,
-        limits,
-        args.horizon_days,
-        &pool,
-    )?);
+    let (channels, sender) = message_sender(&pool, &messages, &args.public_url)?;
+    let bookings = Arc::new(
+        Bookings::new(eligibility, limits, args.horizon_days, &pool)?.with_messages(channels),
+    );
+    if let Some(sender) = sender {
+        tokio::spawn(Arc::new(sender).run());
+    }
     tokio::spawn(booking::maintain(
         bookings.clone(),
         booking.purge_after_days,
@@ -119,4 +125,57 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
     .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The channels booking steps write messages for, and the sender that
+/// delivers them (none with --no-sender, or with no channel). Every
+/// setting is checked here, before the socket opens.
+fn message_sender(
+    pool: &Pool,
+    m: &MessageArgs,
+    public_url: &str,
+) -> anyhow::Result<(Channels, Option<Sender>)> {
+    let mailer = m
+        .smtp_relay
+        .as_ref()
+        .map(|relay| {
+            Mailer::new(&SmtpConfig {
+                relay: relay.clone(),
+                port: m.smtp_port,
+                tls: m.smtp_tls,
+                user: m.smtp_user.clone(),
+                password: m.smtp_password.clone(),
+                from: m.mail_from.clone(),
+            })
+        })
+        .transpose()?;
+    let gateway = m
+        .sms_gateway
+        .as_deref()
+        .map(|path| GatewayConfig::read(path).and_then(Gateway::new))
+        .transpose()?;
+    let public_url = public_url.trim_end_matches('/').to_string();
+    anyhow::ensure!(
+        public_url.starts_with("https://") || public_url.starts_with("http://"),
+        "--public-url {public_url:?} must start with https://"
+    );
+    let channels = Channels {
+        email: mailer.is_some(),
+        sms: gateway.is_some(),
+        public_url,
+    };
+    if !channels.email && !channels.sms {
+        tracing::info!("no SMTP relay or SMS gateway: no messages are sent");
+        return Ok((channels, None));
+    }
+    let sender = (!m.no_sender).then(|| {
+        Sender::new(
+            pool.clone(),
+            mailer,
+            gateway,
+            Duration::from_secs(m.message_retry_after.max(1)),
+            Duration::from_secs(2),
+        )
+    });
+    Ok((channels, sender))
 }

@@ -25,6 +25,7 @@ use rusqlite::{params, OptionalExtension};
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
+use super::outbox::{NewMessage, ENQUEUE, WITHDRAW_REMINDER};
 use super::{Pool, StoreError};
 
 /// Take one place in a slot if one is left.
@@ -40,12 +41,12 @@ const TAKEN_BETWEEN: &str = "SELECT starts_at, taken FROM slot_usage \
      WHERE centre_id = $1 AND starts_at >= $2 AND starts_at < $3";
 const INSERT: &str = "INSERT INTO bookings (reference, centre_id, vaccine, first_at, second_at, \
      person_key, first_name, last_name, birth_date, phone, email, booked_by, status, created_at, \
-     idempotency_key, request_hash, first_elsewhere_on) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15, $16)";
+     idempotency_key, request_hash, first_elsewhere_on, lang) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'confirmed', $13, $14, $15, $16, $17)";
 const KEY_HOLDER: &str = "SELECT request_hash, reference FROM bookings WHERE idempotency_key = $1";
 const READ: &str = "SELECT reference, status, vaccine, first_at, second_at, first_name, \
      last_name, birth_date, phone, email, booked_by, centre_id, first_elsewhere_on, \
-     second_cancelled_at FROM bookings WHERE reference = $1";
+     second_cancelled_at, lang FROM bookings WHERE reference = $1";
 const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = $2 \
      WHERE reference = $1 AND status = 'confirmed'";
 /// Both places of a cancelled booking return to the pool.
@@ -84,6 +85,8 @@ pub struct NewBooking<'a> {
     pub created_at: i64,
     pub idempotency_key: &'a str,
     pub request_hash: &'a str,
+    /// `fr` or `en`: the language of the booking's messages.
+    pub lang: &'static str,
 }
 
 /// A booking row as stored.
@@ -105,6 +108,7 @@ pub struct StoredBooking {
     pub centre_id: String,
     pub first_elsewhere_on: Option<String>,
     pub second_cancelled_at: Option<i64>,
+    pub lang: String,
 }
 
 /// What the insert of a booking row ran into.
@@ -197,6 +201,18 @@ pub trait Ledger: Send {
         to: Option<i64>,
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// A message to send once the step is kept (nothing if it is undone).
+    fn enqueue(
+        &mut self,
+        message: &NewMessage,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The reminder of one injection, not sent yet, taken back (the
+    /// injection moved or was cancelled).
+    fn withdraw_reminder(
+        &mut self,
+        reference: &str,
+        dose: u8,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The statement of a reschedule and its parameters.
@@ -259,6 +275,7 @@ fn stored_from_any(r: &sqlx::any::AnyRow) -> StoredBooking {
         centre_id: r.get(11),
         first_elsewhere_on: r.get(12),
         second_cancelled_at: r.get(13),
+        lang: r.get(14),
     }
 }
 
@@ -376,6 +393,7 @@ impl Ledger for PoolLedger {
             .bind(b.idempotency_key)
             .bind(b.request_hash)
             .bind(b.first_elsewhere_on)
+            .bind(b.lang)
             .execute(self.conn()?)
             .await;
         match inserted {
@@ -443,6 +461,33 @@ impl Ledger for PoolLedger {
             .execute(self.conn()?)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn enqueue(&mut self, m: &NewMessage) -> Result<(), StoreError> {
+        sqlx::query(ENQUEUE)
+            .bind(m.id.clone())
+            .bind(m.reference.clone())
+            .bind(m.kind)
+            .bind(m.dose.map(i32::from))
+            .bind(m.channel)
+            .bind(m.recipient.clone())
+            .bind(m.subject.clone())
+            .bind(m.body_text.clone())
+            .bind(m.body_html.clone())
+            .bind(m.send_at)
+            .bind(m.created_at)
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
+    }
+
+    async fn withdraw_reminder(&mut self, reference: &str, dose: u8) -> Result<(), StoreError> {
+        sqlx::query(WITHDRAW_REMINDER)
+            .bind(reference.to_string())
+            .bind(i32::from(dose))
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
     }
 }
 
@@ -597,6 +642,7 @@ impl Ledger for SqliteLedger {
             b.idempotency_key,
             b.request_hash,
             b.first_elsewhere_on,
+            b.lang,
         ]);
         match inserted {
             Ok(_) => Ok(Inserted::Done),
@@ -639,6 +685,7 @@ impl Ledger for SqliteLedger {
                     centre_id: r.get(11)?,
                     first_elsewhere_on: r.get(12)?,
                     second_cancelled_at: r.get(13)?,
+                    lang: r.get(14)?,
                 })
             })
             .optional()?)
@@ -670,6 +717,29 @@ impl Ledger for SqliteLedger {
             .statement(sql)?
             .execute(params![reference, from, third])?
             == 1)
+    }
+
+    async fn enqueue(&mut self, m: &NewMessage) -> Result<(), StoreError> {
+        self.statement(ENQUEUE)?.execute(params![
+            m.id,
+            m.reference,
+            m.kind,
+            m.dose,
+            m.channel,
+            m.recipient,
+            m.subject,
+            m.body_text,
+            m.body_html,
+            m.send_at,
+            m.created_at,
+        ])?;
+        Ok(())
+    }
+
+    async fn withdraw_reminder(&mut self, reference: &str, dose: u8) -> Result<(), StoreError> {
+        self.statement(WITHDRAW_REMINDER)?
+            .execute(params![reference, dose])?;
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`centres`]: centre rows, read and mapped in one place.
 //! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
 //! - [`operations`]: what staff run on the store (purge, day list, audit).
+//! - [`outbox`]: messages to people, claimed and marked by the sender.
 //! - [`person`]: who a booking is for, as the store compares people.
 //!
 //! Nothing here knows HTTP or the booking rules: the layers above import
@@ -15,6 +16,7 @@
 pub mod centres;
 pub mod ledger;
 pub mod operations;
+pub mod outbox;
 pub mod person;
 
 use std::str::FromStr;

@@ -32,6 +32,14 @@ pub async fn purge(pool: &Pool, now: DateTime<Utc>, days: u32) -> anyhow::Result
         .bind(before)
         .execute(&mut *tx)
         .await?;
+    // Their messages with them: by then all sent, or given up.
+    sqlx::query(
+        "DELETE FROM outbox WHERE reference IN (SELECT reference FROM bookings \
+         WHERE COALESCE(second_at, first_at) < $1)",
+    )
+    .bind(before)
+    .execute(&mut *tx)
+    .await?;
     let deleted = sqlx::query("DELETE FROM bookings WHERE COALESCE(second_at, first_at) < $1")
         .bind(before)
         .execute(&mut *tx)
