@@ -3,10 +3,15 @@
 //! either injection (on [`super::moving`]'s pages), cancelling the second
 //! only or the whole booking, each after a confirmation step. The booking
 //! found stays in this page's memory while it is being changed.
+//!
+//! The link in a confirmation or reminder message gives the reference
+//! (`?ref=`), which fills its field; the birth date is asked here, never
+//! carried in a link.
 
 use creneau_model::booking::{birth_date_from_parts, normalise_reference};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
 
 use super::question::{step_title, today, Appointments};
 use crate::api::{self, BookingFailure};
@@ -43,7 +48,12 @@ pub fn ManagePage() -> impl IntoView {
         announcer.say(notice);
     }
     let errors = RwSignal::new(Vec::<FieldError>::new());
-    let reference = RwSignal::new(String::new());
+    let from_link = use_query_map()
+        .read_untracked()
+        .get("ref")
+        .and_then(|r| normalise_reference(&r))
+        .unwrap_or_default();
+    let reference = RwSignal::new(from_link);
     let (day, month, year) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),

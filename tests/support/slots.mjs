@@ -27,8 +27,8 @@ export async function bookableSlots(base) {
 
 /** One booking through the API at the first centre of département `code`
  * booked here with free first injections, at its first free time: the
- * answer's status and body. */
-export async function bookOne(base, code, person = { first_name: 'Jeanne', last_name: 'Essai', birth_date: '1940-03-02' }) {
+ * answer's status and body. `extra` adds request fields (`lang`). */
+export async function bookOne(base, code, person = { first_name: 'Jeanne', last_name: 'Essai', birth_date: '1940-03-02' }, extra = {}) {
   const dep = await departementFile(base, code);
   const centre = dep.centres.find((c) => c.booking === 'here' && !c.reserved_for_professionals && c.next_slot && (c.doses ?? [1, 2]).includes(1));
   const file = await centreFile(base, centre.id);
@@ -37,7 +37,7 @@ export async function bookOne(base, code, person = { first_name: 'Jeanne', last_
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `test-${Date.now()}-${String(Math.random()).slice(2)}` },
     body: JSON.stringify({
-      centre: centre.id, slot: `${day.date}T${day.runs[0].start}`, vaccine: centre.vaccines[0], booked_by: 'self', person,
+      centre: centre.id, slot: `${day.date}T${day.runs[0].start}`, vaccine: centre.vaccines[0], booked_by: 'self', person, ...extra,
     }),
   });
   return { status: answer.status, body: await answer.json() };
