@@ -136,7 +136,7 @@ bench/lighthouse/node_modules/.package-lock.json: bench/lighthouse/package.json 
 	npm ci --prefix bench/lighthouse --no-audit --no-fund
 	@touch $@
 
-bench: build bench-tools
+bench: build bench-tools api-tools
 	cargo bench -p creneau --bench snapshot
 	node tests/support/size-report.mjs
 	node tests/support/bench-render.mjs
@@ -145,6 +145,7 @@ bench: build bench-tools
 	@command -v wrk >/dev/null || ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk )
 	node tests/support/bench-bookings.mjs
 	node tests/support/bench-crash-cycles.mjs
+	node tests/support/bench-messages.mjs
 
 # The 14 January surge on loopback (a measurement, a few minutes): the
 # nginx edge in front of two origins on PostgreSQL, under h2load (reads),

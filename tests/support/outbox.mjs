@@ -12,11 +12,12 @@ import { ROOT, freePort, waitFor } from './server.mjs';
 const CRENEAU = join(ROOT, 'target/release/creneau');
 const PYTHON = join(ROOT, '.venv/bin/python');
 
-/** aiosmtpd on a free port; `messages()` reads what it accepted, oldest first. */
-export async function startSmtp(port) {
+/** aiosmtpd on a free port; `messages()` reads what it accepted, oldest
+ * first (with `{ raw: true }` only `count()`: the benchmark's lighter server). */
+export async function startSmtp(port, { raw = false } = {}) {
   port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'creneau-smtp-'));
-  const child = spawn(PYTHON, [join(ROOT, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(PYTHON, [join(ROOT, 'tests/support/smtp_sink.py'), String(port), dir, ...(raw ? ['--raw'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
   await new Promise((ok, fail) => {
@@ -26,6 +27,8 @@ export async function startSmtp(port) {
   });
   return {
     port,
+    /** How many it accepted: cheap, for polling. */
+    count: () => readdirSync(dir).filter((f) => f.endsWith('.json')).length,
     messages: () => readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
       .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8'))),
     async stop() {
@@ -77,7 +80,7 @@ export function originOnStore() {
       const url = `http://127.0.0.1:${port}`;
       const child = spawn(CRENEAU, ['--database', database, 'serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '127.0.0.1:0',
         '--dist', join(ROOT, 'dist'), '--out', join(dir, 'snapshot'), '--public-url', 'https://creneau.example',
-        '--bookings-per-minute', '1000', '--lookups-per-minute', '1000', ...(started++ ? ['--no-publisher'] : []), ...extra],
+        '--bookings-per-minute', '100000', '--lookups-per-minute', '1000', ...(started++ ? ['--no-publisher'] : []), ...extra],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CRENEAU_TEST_SMS_TOKEN: 'Bearer test-token', RUST_LOG: 'info' } });
       let log = '';
       child.stderr.on('data', (d) => { log = (log + d).slice(-262144); });

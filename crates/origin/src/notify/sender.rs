@@ -1,17 +1,19 @@
 //! The sender: a task in each `creneau serve` that delivers the outbox.
 //!
 //! Every few seconds (at once while there is more) it claims a batch of
-//! due messages for [`LEASE`] and delivers them several at a time. Sent:
-//! the row is marked and its personal data emptied. Failed: tried again
+//! due messages for [`LEASE`] and delivers them several at a time, then
+//! marks the batch in one transaction (one sync of the store's log for 32
+//! messages rather than 64). Sent: its personal data emptied. Failed: tried again
 //! after a backoff doubling from `retry_after` to an hour, given up after
 //! [`MAX_TRIES`]. Refused: given up at once.
 //!
 //! Never twice: a claimed row is another sender's only once its lease has
 //! run out, which happens only when its sender died (a delivery times out
 //! well within the lease). A sender killed between the relay's "accepted"
-//! and the row's "sent" leaves the one case left: the row is delivered
-//! again once the lease runs out, with the same Message-ID (or SMS client
-//! reference), by which a relay, a gateway or a mail reader can drop it.
+//! and its batch's marks (a fraction of a second) leaves the one case
+//! left: those rows are delivered again once the lease runs out, with the
+//! same Message-ID (or SMS client reference), by which a relay, a gateway
+//! or a mail reader can drop them.
 //!
 //! Logs name the row, its kind and channel, and a code: never an address,
 //! a number or a name.
@@ -24,9 +26,9 @@ use futures::StreamExt;
 
 use super::email::Mailer;
 use super::sms::Gateway;
-use super::Delivery;
+use super::{Delivery, IN_FLIGHT};
 use crate::metrics::{metrics, MessageLabels};
-use crate::store::outbox::{self, Claimed};
+use crate::store::outbox::{self, Claimed, Mark};
 use crate::store::Pool;
 
 /// How long a claim holds: well beyond a delivery's timeouts (20 s).
@@ -34,9 +36,7 @@ pub const LEASE: i64 = 120;
 /// Tries before a message is given up (about 9 hours with 30 s first).
 pub const MAX_TRIES: i32 = 12;
 /// Messages claimed at once.
-const BATCH: i64 = 32;
-/// Deliveries in flight at once.
-const IN_FLIGHT: usize = 8;
+const BATCH: i64 = 64;
 /// The longest wait between two tries.
 const MAX_BACKOFF: i64 = 3600;
 
@@ -89,13 +89,20 @@ impl Sender {
     pub async fn round_at(&self, now: i64) -> anyhow::Result<usize> {
         let claimed = outbox::claim(&self.pool, now, now + LEASE, BATCH).await?;
         let n = claimed.len();
-        futures::stream::iter(claimed)
-            .for_each_concurrent(IN_FLIGHT, |m| self.deliver(m, now))
+        let marks: Vec<(String, Mark)> = futures::stream::iter(claimed)
+            .map(|m| self.deliver(m, now))
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
             .await;
+        if let Err(e) = outbox::mark(&self.pool, &marks, now).await {
+            // Left claimed: once the lease runs out they are tried again
+            // (for a sent message, the one way it can go twice; see above).
+            tracing::error!(error = %e, messages = marks.len(), "the outbox could not be marked");
+        }
         Ok(n)
     }
 
-    async fn deliver(&self, m: Claimed, now: i64) {
+    async fn deliver(&self, m: Claimed, now: i64) -> (String, Mark) {
         let delivery = match (m.channel.as_str(), &self.mailer, &self.gateway) {
             ("email", Some(mailer), _) => mailer.send(&m).await,
             ("sms", _, Some(gateway)) => gateway.send(&m).await,
@@ -103,18 +110,16 @@ impl Sender {
             // kept for when it is again, until given up.
             _ => Delivery::Failed(format!("no {} channel configured", m.channel)),
         };
-        let (outcome, marked) = match &delivery {
-            Delivery::Sent => ("sent", outbox::sent(&self.pool, &m.id, now).await),
+        let (outcome, mark) = match &delivery {
+            Delivery::Sent => ("sent", Mark::Sent),
             Delivery::Failed(_) if m.tries + 1 < MAX_TRIES => {
                 let wait = (self.retry_after.as_secs() as i64)
                     .max(1)
                     .saturating_mul(1 << m.tries.clamp(0, 20))
                     .min(MAX_BACKOFF);
-                ("retry", outbox::later(&self.pool, &m.id, now + wait).await)
+                ("retry", Mark::Later(now + wait))
             }
-            Delivery::Failed(_) | Delivery::Refused(_) => {
-                ("given_up", outbox::given_up(&self.pool, &m.id, now).await)
-            }
+            Delivery::Failed(_) | Delivery::Refused(_) => ("given_up", Mark::GivenUp),
         };
         metrics()
             .messages
@@ -132,10 +137,6 @@ impl Sender {
                 outcome, why = %why, "message not sent"
             ),
         }
-        if let Err(e) = marked {
-            // Left claimed: once the lease runs out it is tried again (for a
-            // sent message, the one way it can go twice; see the module).
-            tracing::error!(id = %m.id, error = %e, "the outbox row could not be marked");
-        }
+        (m.id, mark)
     }
 }

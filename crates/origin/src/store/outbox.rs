@@ -104,25 +104,35 @@ pub async fn claim(
         .collect())
 }
 
-/// Sent: its personal data goes.
-pub async fn sent(pool: &Pool, id: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query(SENT).bind(id).bind(now).execute(pool).await?;
-    Ok(())
+/// What became of a claimed message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Sent: its personal data goes.
+    Sent,
+    /// Not sent, to be tried again at this time (Unix seconds).
+    Later(i64),
+    /// Never to be sent (refused for good, or too many tries): its
+    /// personal data goes.
+    GivenUp,
 }
 
-/// Not sent, to be tried again at `at`.
-pub async fn later(pool: &Pool, id: &str, at: i64) -> Result<(), StoreError> {
-    sqlx::query(LATER).bind(id).bind(at).execute(pool).await?;
-    Ok(())
-}
-
-/// Never to be sent (refused for good, or too late): its personal data goes.
-pub async fn given_up(pool: &Pool, id: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query(GIVEN_UP)
-        .bind(id)
-        .bind(now)
-        .execute(pool)
-        .await?;
+/// Record what became of a round's messages at `now`, in one transaction
+/// (one sync of the log for the round, not one a message).
+pub async fn mark(pool: &Pool, marks: &[(String, Mark)], now: i64) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for (id, mark) in marks {
+        let (sql, at) = match mark {
+            Mark::Sent => (SENT, now),
+            Mark::Later(at) => (LATER, *at),
+            Mark::GivenUp => (GIVEN_UP, now),
+        };
+        sqlx::query(sql)
+            .bind(id.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
