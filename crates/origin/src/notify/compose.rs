@@ -417,17 +417,15 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
+    /// The messages of `event` for the test booking, on 14 January 2021.
+    fn sent(event: Event, lang: Lang) -> Vec<NewMessage> {
+        let now = at("2021-01-14T09:00:00+01:00");
+        messages(event, &booking(), lang, &channels(), paris(), now)
+    }
+
     #[test]
     fn a_confirmation_says_who_when_where_and_how_to_change_never_the_birth_date() {
-        let now = at("2021-01-14T09:00:00+01:00");
-        let out = messages(
-            Event::Booked,
-            &booking(),
-            Lang::Fr,
-            &channels(),
-            paris(),
-            now,
-        );
+        let out = sent(Event::Booked, Lang::Fr);
         assert_eq!(out.len(), 2, "one e-mail, one SMS");
         let email = &out[0];
         assert_eq!((email.channel, email.kind), ("email", "booked"));
@@ -461,7 +459,7 @@ mod tests {
     fn an_sms_is_gsm7_in_one_segment_going_to_the_mobile_in_international_form() {
         let now = at("2021-01-14T09:00:00+01:00");
         for lang in [Lang::Fr, Lang::En] {
-            let out = messages(Event::Booked, &booking(), lang, &channels(), paris(), now);
+            let out = sent(Event::Booked, lang);
             let sms = out.iter().find(|m| m.channel == "sms").unwrap();
             assert_eq!(sms.recipient, "+33612345678");
             let l = length(&sms.body_text);
@@ -469,14 +467,7 @@ mod tests {
             assert_eq!(l.segments, 1, "{} ({} septets)", sms.body_text, l.units);
             assert!(sms.body_text.contains("U3W3-FGN9"));
         }
-        let fr = &messages(
-            Event::Booked,
-            &booking(),
-            Lang::Fr,
-            &channels(),
-            paris(),
-            now,
-        )[1];
+        let fr = &sent(Event::Booked, Lang::Fr)[1];
         assert_eq!(
             fr.body_text,
             "Vaccination confirmée : 1re mar. 19/01/2021 14h30, 2e mar. 16/02/2021 14h30. \

@@ -157,29 +157,13 @@ fn filled(template: &str, json: bool, to: &str, text: &str, id: &str) -> String 
         if json {
             serde_json::Value::String(v.to_string()).to_string()
         } else {
-            form_urlencoded(v)
+            form_urlencoded::byte_serialize(v.as_bytes()).collect()
         }
     };
     template
         .replace("{{ to }}", &value(to))
         .replace("{{ text }}", &value(text))
         .replace("{{ id }}", &value(id))
-}
-
-/// `application/x-www-form-urlencoded`: unreserved bytes kept, space as
-/// `+`, every other byte `%XX`.
-fn form_urlencoded(v: &str) -> String {
-    let mut out = String::with_capacity(v.len() * 3);
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
