@@ -16,7 +16,10 @@
 //! - [`text`]: search normalisation (accents, case, "St"/"Saint").
 //! - [`routes`]: both apps' addresses, so the origin answers 404 for others.
 //! - [`sms`]: a text message's encoding (GSM-7 or UCS-2) and segments.
+//! - [`alerts`]: "Me prévenir": the sign-up and its checks, and which
+//!   alerts a generation's free places answer.
 
+pub mod alerts;
 pub mod booking;
 pub mod calendar;
 pub mod format;

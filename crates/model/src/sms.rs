@@ -62,6 +62,21 @@ pub fn length(text: &str) -> Length {
     }
 }
 
+/// A French mobile number (06, 07, +33 6, +33 7) in international form for
+/// an SMS gateway; None for a landline or anything else.
+pub fn mobile_number(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let trimmed = phone.trim_start();
+    let national = if trimmed.starts_with('+') || trimmed.starts_with("00") {
+        let rest = digits.strip_prefix("00").unwrap_or(&digits);
+        rest.strip_prefix("33").map(|r| format!("0{r}"))?
+    } else {
+        digits
+    };
+    (national.len() == 10 && (national.starts_with("06") || national.starts_with("07")))
+        .then(|| format!("+33{}", &national[1..]))
+}
+
 /// The text with each character outside GSM-7 replaced by its nearest
 /// GSM-7 spelling: accents GSM-7 lacks dropped (ê → e, ç → c), ligatures
 /// spelt out (œ → oe), typographic quotes and spaces made plain; any other

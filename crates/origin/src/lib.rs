@@ -6,6 +6,8 @@
 //! - [`http`]: the app, the snapshot and the API on one address; each
 //!   error to its status code.
 //! - [`publish`]: the minute-by-minute snapshot: load, build, write.
+//! - [`alerts`]: "Me prévenir": sign-up with double opt-in, one-click
+//!   end, and the messages each generation's free places send.
 //! - [`booking`]: booking rules, eligibility, limits, errors without status
 //!   codes.
 //! - [`notify`]: messages to people (confirmations, reminders) by e-mail
@@ -17,6 +19,7 @@
 //! - [`messages`]: the API's messages, from `locales/api/*.json`.
 //! - [`metrics`]: what an operator watches (Prometheus), fed by every layer.
 
+pub mod alerts;
 pub mod booking;
 pub mod cli;
 pub mod demo;

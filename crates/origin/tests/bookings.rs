@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
+use creneau::alerts::Alerts;
 use creneau::booking::limits::LimitsConfig;
 use creneau::http::{app, ApiContext, Config};
 use creneau::import::centres;
@@ -59,12 +60,13 @@ async fn context_on(
     std::fs::write(dist.join("index.html"), "<!doctype html><title>x</title>").unwrap();
     let bookings = Arc::new(common::bookings(&pool, limits).writing_through_pool());
     ApiContext {
-        pool,
         config: Arc::new(Config {
             dist,
             snapshot_dir: dir.join("snapshot"),
             snapshot_interval: std::time::Duration::from_secs(60),
         }),
+        alerts: Arc::new(Alerts::new(pool.clone(), Default::default())),
+        pool,
         bookings,
     }
 }
@@ -1187,6 +1189,9 @@ async fn the_openapi_document_is_served_and_names_every_route() {
     assert_eq!(
         paths,
         [
+            "/alerts",
+            "/alerts/confirm",
+            "/alerts/unsubscribe",
             "/bookings",
             "/bookings/{reference}/cancel",
             "/bookings/{reference}/lookup",
@@ -1195,6 +1200,9 @@ async fn the_openapi_document_is_served_and_names_every_route() {
     );
     // Every documented route answers something other than the API's 404.
     for path in [
+        "/api/v1/alerts",
+        "/api/v1/alerts/confirm",
+        "/api/v1/alerts/unsubscribe",
         "/api/v1/bookings",
         "/api/v1/bookings/ABCD-EFGH/lookup",
         "/api/v1/bookings/ABCD-EFGH/cancel",
@@ -1202,7 +1210,9 @@ async fn the_openapi_document_is_served_and_names_every_route() {
     ] {
         let (s, _, body) = send(&ctx, post(path, Some("openapi-001"), &json!({}))).await;
         assert!(
-            s != StatusCode::NOT_FOUND || body["error"] == "not_found" && path.contains("ABCD"),
+            s != StatusCode::NOT_FOUND
+                || body["error"] == "not_found" && path.contains("ABCD")
+                || body["error"] == "unknown_link" && path.contains("/alerts/"),
             "{path}: {s}"
         );
         assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED);
@@ -1908,11 +1918,13 @@ fn with_sms(mut ctx: ApiContext, through_pool: bool) -> ApiContext {
     } else {
         bookings
     };
-    ctx.bookings = Arc::new(bookings.with_messages(creneau::notify::compose::Channels {
+    let channels = creneau::notify::compose::Channels {
         email: false,
         sms: true,
         public_url: "https://creneau.example".into(),
-    }));
+    };
+    ctx.alerts = Arc::new(Alerts::new(ctx.pool.clone(), channels.clone()));
+    ctx.bookings = Arc::new(bookings.with_messages(channels));
     ctx
 }
 
@@ -2202,4 +2214,281 @@ async fn on_postgresql_two_senders_never_send_one_message_twice() {
     ids.sort();
     ids.dedup();
     assert_eq!((seen.len(), ids.len()), (40, 40), "each message once");
+}
+
+/// The 32-hex-digit token after `token=` in a message.
+fn token_in(text: &str) -> String {
+    let at = text.find("token=").expect("a link with a token") + 6;
+    text[at..at + 32].to_string()
+}
+
+/// `POST path` with no body (the alert links' API).
+fn post_empty(path: &str) -> Request<Body> {
+    Request::post(path).body(Body::empty()).unwrap()
+}
+
+/// An alert's row: state, whether its recipient is still kept.
+async fn alert_rows(pool: &creneau::store::Pool) -> Vec<(String, bool)> {
+    sqlx::query(
+        "SELECT state, CAST(CASE WHEN recipient IS NULL THEN 0 ELSE 1 END AS BIGINT) \
+         FROM alerts ORDER BY created_at, id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get::<i64, _>(1) == 1))
+    .collect()
+}
+
+#[tokio::test]
+async fn an_alert_sends_nothing_before_its_confirmation_then_at_most_once_a_day_until_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = with_sms(context(dir.path(), generous()).await, false);
+    let (url, seen) = sms_gateway(200).await;
+    let sender = sms_sender(&ctx.pool, url);
+    let texts = |from: usize| -> Vec<String> {
+        seen.lock().unwrap()[from..]
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let sign_up = json!({
+        "phone": "06 11 22 33 44",
+        "near": { "lat": 49.12, "lon": 6.18, "radius_km": 10, "place": "Metz" },
+        "lang": "fr"
+    });
+    let (status, _, accepted) = send(&ctx, post("/api/v1/alerts", None, &sign_up)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted:#}");
+    conforms("AlertAccepted", &accepted);
+    sender.round().await.unwrap();
+    let confirmation = texts(0);
+    assert_eq!(
+        confirmation.len(),
+        1,
+        "only the confirmation link: {confirmation:?}"
+    );
+    assert!(confirmation[0].contains("https://creneau.example/alerte/confirmer?token="));
+    let confirm_token = token_in(&confirmation[0]);
+
+    // A generation with free places near Metz: nothing before confirmation.
+    let now = Utc::now();
+    let options = creneau::publish::Options {
+        out: dir.path().join("snapshot"),
+        public_url: None,
+        ..Default::default()
+    };
+    let published = creneau::publish::publish_once(&ctx.pool, &options, now)
+        .await
+        .unwrap();
+    assert!(published.openings.iter().any(|o| o.centre == "c1"));
+    assert!(!published
+        .openings
+        .iter()
+        .any(|o| o.centre == "pro" || o.centre == "doc"));
+    assert_eq!(
+        ctx.alerts
+            .after_generation(&published.openings, now)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let wrong = format!("/api/v1/alerts/confirm?token={}", "0".repeat(32));
+    let (status, _, problem) = send(&ctx, post_empty(&wrong)).await;
+    assert_eq!(
+        (status, problem["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_link"))
+    );
+    let (status, _, confirmed) = send(
+        &ctx,
+        post_empty(&format!("/api/v1/alerts/confirm?token={confirm_token}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed:#}");
+    conforms("AlertConfirmed", &confirmed);
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(confirmed["expires_at"].as_str().unwrap()).unwrap();
+    assert!((expires.timestamp() - (Utc::now() + Duration::days(30)).timestamp()).abs() < 60);
+
+    // Confirmed: one message, then none more that day.
+    assert_eq!(
+        ctx.alerts
+            .after_generation(&published.openings, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        ctx.alerts
+            .after_generation(&published.openings, now)
+            .await
+            .unwrap(),
+        0
+    );
+    sender.round().await.unwrap();
+    let alert = texts(1);
+    assert_eq!(alert.len(), 1, "{alert:?}");
+    assert!(
+        alert[0].starts_with(
+            "Places libres à moins de 10 km de Metz : https://creneau.example/centre/"
+        ),
+        "{}",
+        alert[0]
+    );
+    assert!(
+        alert[0].contains("Stop : https://creneau.example/alerte/arreter?token="),
+        "{}",
+        alert[0]
+    );
+    let stop_token = token_in(&alert[0][alert[0].find("Stop").unwrap()..]);
+
+    // The next day, again; then a click ends it: no recipient kept.
+    let tomorrow = now + Duration::days(1);
+    assert_eq!(
+        ctx.alerts
+            .after_generation(&published.openings, tomorrow)
+            .await
+            .unwrap(),
+        1
+    );
+    let stop = format!("/api/v1/alerts/unsubscribe?token={stop_token}");
+    let (status, _, _) = send(&ctx, post_empty(&stop)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&ctx, post_empty(&stop)).await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "a second click answers the same"
+    );
+    assert_eq!(alert_rows(&ctx.pool).await, [("ended".to_string(), false)]);
+    assert_eq!(
+        sender.round().await.unwrap(),
+        0,
+        "the message queued before the click went with it"
+    );
+    let later = now + Duration::days(2);
+    assert_eq!(
+        ctx.alerts
+            .after_generation(&published.openings, later)
+            .await
+            .unwrap(),
+        0
+    );
+    // A day after it ended, the row goes too.
+    ctx.alerts
+        .after_generation(&[], now + Duration::days(3))
+        .await
+        .unwrap();
+    assert!(alert_rows(&ctx.pool).await.is_empty());
+}
+
+#[tokio::test]
+async fn alerts_expire_and_sign_ups_are_limited_without_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = LimitsConfig {
+        alert_sign_ups_per_hour: 7,
+        ..generous()
+    };
+    let mut ctx = with_sms(context(dir.path(), limits.clone()).await, false);
+    ctx.bookings = Arc::new(common::bookings(&ctx.pool, limits));
+    let (url, seen) = sms_gateway(200).await;
+    let sender = sms_sender(&ctx.pool, url);
+    let on_centre = |phone: &str| json!({ "phone": phone, "centre": "solo", "vaccine": "pfizer" });
+
+    // One number: three sign-ups a day are written, the fourth is not,
+    // and all four answers are the same.
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let (status, _, body) =
+            send(&ctx, post("/api/v1/alerts", None, &on_centre("0611223344"))).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        answers.push(body);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(alert_rows(&ctx.pool).await.len(), 3);
+    sender.round().await.unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    let text = seen.lock().unwrap()[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("https://creneau.example/alerte/confirmer?token="),
+        "{text}"
+    );
+
+    // Bad input says what and where; an unknown centre too.
+    let (status, _, problem) = send(
+        &ctx,
+        post(
+            "/api/v1/alerts",
+            None,
+            &json!({ "phone": "01 23 45 67 89", "centre": "nowhere" }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["fields"][0]["field"], "phone");
+
+    // One address: seven sign-ups an hour (that one included), whatever the numbers.
+    let (status, _, _) = send(&ctx, post("/api/v1/alerts", None, &on_centre("0611223355"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _, body) =
+        send(&ctx, post("/api/v1/alerts", None, &on_centre("0611223366"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body:#}");
+    let (status, headers2, _) =
+        send(&ctx, post("/api/v1/alerts", None, &on_centre("0611223377"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers2.contains_key(header::RETRY_AFTER));
+
+    // Confirmed, then 30 days on: ended, its recipient gone, nothing sent.
+    let token = token_in(&text);
+    let (status, _, _) = send(
+        &ctx,
+        post_empty(&format!("/api/v1/alerts/confirm?token={token}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let solo = creneau_model::alerts::Opening {
+        centre: "solo".into(),
+        name: "Mairie".into(),
+        commune: "Metz".into(),
+        lat: 49.12,
+        lon: 6.18,
+        vaccines: vec!["pfizer".into()],
+    };
+    let moderna_only = creneau_model::alerts::Opening {
+        vaccines: vec!["moderna".into()],
+        ..solo.clone()
+    };
+    let now = Utc::now();
+    assert_eq!(
+        ctx.alerts
+            .after_generation(&[moderna_only], now)
+            .await
+            .unwrap(),
+        0,
+        "not its vaccine"
+    );
+    let later = now + Duration::days(31);
+    assert_eq!(
+        ctx.alerts.after_generation(&[solo], later).await.unwrap(),
+        0
+    );
+    let rows = alert_rows(&ctx.pool).await;
+    assert!(
+        rows.iter().all(|(state, kept)| state == "ended" && !kept),
+        "{rows:?}"
+    );
+    let (status, _, _) = send(
+        &ctx,
+        post_empty(&format!("/api/v1/alerts/confirm?token={token}")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "an ended alert's link no longer works"
+    );
 }

@@ -76,6 +76,10 @@ async fn context(dir: &std::path::Path) -> ApiContext {
             snapshot_interval: std::time::Duration::from_secs(60),
         }),
         bookings: std::sync::Arc::new(common::bookings(&pool, Default::default())),
+        alerts: std::sync::Arc::new(creneau::alerts::Alerts::new(
+            pool.clone(),
+            Default::default(),
+        )),
     }
 }
 

@@ -12,6 +12,10 @@ use crate::store::StoreError;
 pub enum Error {
     #[error("not found")]
     NotFound,
+    /// An alert's confirmation or unsubscribe link that is unknown, ended
+    /// or too old.
+    #[error("unknown link")]
+    UnknownLink,
     /// One message per field in error.
     #[error("invalid fields")]
     Invalid(Vec<FieldProblem>),

@@ -29,6 +29,8 @@ use super::error::Error;
 pub struct LimitsConfig {
     pub bookings_per_minute: u32,
     pub lookups_per_minute: u32,
+    /// Alert sign-ups ("Me prévenir") one address may send, per hour.
+    pub alert_sign_ups_per_hour: u32,
     /// Wrong reference and birth date pairs one address may send for one
     /// reference, per hour.
     pub wrong_tries_per_reference_per_hour: u32,
@@ -44,6 +46,7 @@ impl Default for LimitsConfig {
         LimitsConfig {
             bookings_per_minute: 20,
             lookups_per_minute: 20,
+            alert_sign_ups_per_hour: 10,
             wrong_tries_per_reference_per_hour: 5,
             wrong_tries_per_address_per_hour: 30,
             max_in_flight: 64,
@@ -56,6 +59,7 @@ impl Default for LimitsConfig {
 pub struct RateLimits {
     bookings: DefaultKeyedRateLimiter<IpAddr>,
     lookups: DefaultKeyedRateLimiter<IpAddr>,
+    alert_sign_ups: DefaultKeyedRateLimiter<IpAddr>,
     wrong_on_reference: WrongTries<(IpAddr, String)>,
     wrong_from_address: WrongTries<IpAddr>,
     clock: DefaultClock,
@@ -70,6 +74,9 @@ impl RateLimits {
         RateLimits {
             bookings: RateLimiter::keyed(per_minute(config.bookings_per_minute)),
             lookups: RateLimiter::keyed(per_minute(config.lookups_per_minute)),
+            alert_sign_ups: RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(config.alert_sign_ups_per_hour.max(1)).expect("at least 1"),
+            )),
             wrong_on_reference: WrongTries::per_hour(config.wrong_tries_per_reference_per_hour),
             wrong_from_address: WrongTries::per_hour(config.wrong_tries_per_address_per_hour),
             clock: DefaultClock::default(),
@@ -90,6 +97,10 @@ impl RateLimits {
 
     pub fn booking(&self, client: IpAddr) -> Result<(), Error> {
         self.check(&self.bookings, &client)
+    }
+
+    pub fn alert_sign_up(&self, client: IpAddr) -> Result<(), Error> {
+        self.check(&self.alert_sign_ups, &client)
     }
 
     /// May this address try this reference now? Checked before the birth
@@ -116,6 +127,7 @@ impl RateLimits {
     pub fn shrink(&self) {
         self.bookings.retain_recent();
         self.lookups.retain_recent();
+        self.alert_sign_ups.retain_recent();
         let now = Instant::now();
         self.wrong_on_reference.forget_before(now);
         self.wrong_from_address.forget_before(now);

@@ -147,6 +147,11 @@ impl Bookings {
         self.gate.enter()
     }
 
+    /// An alert sign-up from `client` may start: within its rate.
+    pub fn admit_alert_sign_up(&self, client: IpAddr) -> Result<(), Error> {
+        self.rate.alert_sign_up(client)
+    }
+
     /// A lookup, cancellation or move of `reference` from `client` may
     /// start: the reference is well formed and neither the address nor
     /// its wrong tries on it are over their limits.

@@ -224,6 +224,9 @@ pub struct BookingArgs {
     /// Lookups and cancellations per minute per client address.
     #[arg(long, default_value_t = 20)]
     pub lookups_per_minute: u32,
+    /// Alert sign-ups ("Me prévenir") per hour per client address.
+    #[arg(long, default_value_t = 10)]
+    pub alert_sign_ups_per_hour: u32,
     /// Wrong reference and birth-date pairs one address may send for one
     /// reference, per hour (then 429 for that address only).
     #[arg(long, default_value_t = 5)]
@@ -411,6 +414,8 @@ impl Cli {
                         options,
                         Duration::from_secs(args.interval.max(1)),
                         leadership,
+                        // Alerts are sent by `serve`, which has the message channels.
+                        None,
                     )
                     .await;
                 }

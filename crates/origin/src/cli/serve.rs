@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::{MessageArgs, ServeArgs};
+use crate::alerts::Alerts;
 use crate::booking::limits::LimitsConfig;
 use crate::booking::{self, Bookings};
 use crate::notify::compose::Channels;
@@ -39,6 +40,8 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
             dist.display()
         );
     }
+    let (channels, sender) = message_sender(&pool, &messages, &args.public_url)?;
+    let alerts = Arc::new(Alerts::new(pool.clone(), channels.clone()));
     if !no_publisher {
         // The first generation is written before the socket opens, so
         // the app never meets a missing pointer; with several origins on
@@ -58,6 +61,7 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
             options,
             Duration::from_secs(args.interval.max(1)),
             leadership,
+            Some(alerts.clone()),
         ));
     }
     let config = http::Config {
@@ -70,13 +74,13 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
     let limits = LimitsConfig {
         bookings_per_minute: booking.bookings_per_minute,
         lookups_per_minute: booking.lookups_per_minute,
+        alert_sign_ups_per_hour: booking.alert_sign_ups_per_hour,
         wrong_tries_per_reference_per_hour: booking.wrong_tries_per_reference_per_hour,
         wrong_tries_per_address_per_hour: booking.wrong_tries_per_address_per_hour,
         max_in_flight: booking.max_in_flight,
         retry_after_secs: booking.retry_after,
         trusted_proxies: booking.trusted_proxy.clone(),
     };
-    let (channels, sender) = message_sender(&pool, &messages, &args.public_url)?;
     let bookings = Arc::new(
         Bookings::new(eligibility, limits, args.horizon_days, &pool)?.with_messages(channels),
     );
@@ -91,6 +95,7 @@ pub async fn serve(pool: Pool, database: &str, args: ServeArgs) -> anyhow::Resul
         pool,
         config: Arc::new(config),
         bookings,
+        alerts,
     });
     let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
         .await

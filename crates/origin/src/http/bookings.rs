@@ -99,7 +99,7 @@ async fn move_appointment(
 
 /// The body as JSON of type `T`, or a 4xx that says what is wrong and
 /// where, without echoing what was sent.
-async fn json_body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, ApiError> {
+pub(super) async fn json_body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, ApiError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -70,6 +70,7 @@ fn code(e: &ApiError) -> &'static str {
         ApiError::Unreadable { .. } => "bad_request",
         ApiError::Booking(e) => match e {
             Error::NotFound => "not_found",
+            Error::UnknownLink => "unknown_link",
             Error::Invalid(_) => "invalid",
             Error::SlotTaken { .. } => "slot_taken",
             Error::NotChangeable(_) => "not_changeable",
@@ -110,6 +111,10 @@ fn answer(code: &'static str, e: ApiError) -> Response {
     };
     let (status, problem) = match e {
         Error::NotFound => (S::NOT_FOUND, body(code, Some(message("error.not_found")))),
+        Error::UnknownLink => (
+            S::NOT_FOUND,
+            body(code, Some(message("alert.unknown_link"))),
+        ),
         Error::Invalid(fields) => {
             let mut p = body(code, Some(message("error.invalid")));
             p.fields = fields;

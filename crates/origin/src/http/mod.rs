@@ -17,6 +17,7 @@
 //! loader is allowed by its hash).
 //!
 //! - [`bookings`]: the booking API's routes and request reading.
+//! - [`alerts`]: the alert API's routes ("Me prévenir").
 //! - [`operator`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`observe`]: the request log and request metrics.
 //! - [`headers`]: caching and security headers, the CSP.
@@ -26,6 +27,7 @@
 //! Route modules import [`ApiContext`] from here; nothing below `http`
 //! imports `http`.
 
+pub mod alerts;
 pub mod bookings;
 pub mod client;
 pub mod error;
@@ -51,6 +53,7 @@ use self::error::ApiError;
 use self::headers::{caching, content_security_policy, security_headers};
 use self::observe::observe;
 use self::operator::{healthz, readyz};
+use crate::alerts::Alerts;
 use crate::booking::{Bookings, Error};
 use crate::store::Pool;
 
@@ -60,6 +63,7 @@ pub struct ApiContext {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub bookings: Arc<Bookings>,
+    pub alerts: Arc<Alerts>,
 }
 
 /// The OpenAPI document of `/api/v1`, kept true to the code by the tests
@@ -105,6 +109,7 @@ pub fn app(ctx: ApiContext) -> Router {
                 .precompressed_gzip(),
         );
     let api = bookings::routes()
+        .merge(alerts::routes())
         .route(
             "/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),

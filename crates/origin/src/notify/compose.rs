@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use creneau_model::booking::Booking;
 use creneau_model::format::{slot_with_year, Lang};
+pub use creneau_model::sms::mobile_number;
 use creneau_model::sms::{gsm7_folded, length};
 
 use crate::messages::{text_in, Value};
@@ -70,21 +71,6 @@ const REMINDER_HOUR: u32 = 10;
 /// No reminder when its time is this close (the confirmation says it all).
 const REMINDER_MIN_LEAD: i64 = 12 * 3600;
 
-/// A French mobile number (06, 07, +33 6, +33 7) in international form for
-/// an SMS gateway; None for a landline or anything else.
-pub fn mobile_number(phone: &str) -> Option<String> {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let trimmed = phone.trim_start();
-    let national = if trimmed.starts_with('+') || trimmed.starts_with("00") {
-        let rest = digits.strip_prefix("00").unwrap_or(&digits);
-        rest.strip_prefix("33").map(|r| format!("0{r}"))?
-    } else {
-        digits
-    };
-    (national.len() == 10 && (national.starts_with("06") || national.starts_with("07")))
-        .then(|| format!("+33{}", &national[1..]))
-}
-
 /// The link to "Gérer mon rendez-vous" with this reference.
 pub fn manage_link(public_url: &str, reference: &str, lang: Lang) -> String {
     let lang = if lang == Lang::En { "&lang=en" } else { "" };
@@ -125,6 +111,7 @@ pub fn messages(
         body_html,
         send_at,
         created_at: now.timestamp(),
+        unsubscribe: None,
     };
     if let Some(email) = booking.person.email.as_deref().filter(|_| channels.email) {
         let e = email_of(event, booking, lang, &channels.public_url);
@@ -168,7 +155,7 @@ pub fn reminder_time(
 
 /// 128 random bits in hex: the row's key, the e-mail's Message-ID and the
 /// SMS's client reference, so a relay or gateway can tell a resend.
-fn new_id() -> String {
+pub fn new_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
@@ -256,9 +243,15 @@ fn email_of(event: Event, booking: &Booking, lang: Lang, public_url: &str) -> Em
     let link = manage_link(public_url, &booking.reference, lang);
     let manage = line("notice.manage", &[("link", link.as_str().into())]);
     if event != Event::Cancelled {
-        blocks.push(vec![manage.clone()]);
+        blocks.push(vec![manage]);
     }
     blocks.push(vec![line("notice.automatic", &[])]);
+    email_from(lang, subject, &blocks, &[link.as_str()])
+}
+
+/// An e-mail from its paragraphs (each a list of lines): the plain text,
+/// and the HTML with each of `links` made a link where it appears.
+pub fn email_from(lang: Lang, subject: String, blocks: &[Vec<String>], links: &[&str]) -> Email {
     let text = blocks
         .iter()
         .map(|b| b.join("\n"))
@@ -272,13 +265,12 @@ fn email_of(event: Event, booking: &Booking, lang: Lang, public_url: &str) -> Em
             let lines: Vec<String> = b
                 .iter()
                 .map(|l| {
-                    let escaped = escape(l);
-                    if l == &manage {
-                        let href = escape(&link);
-                        escaped.replace(&href, &format!("<a href=\"{href}\">{href}</a>"))
-                    } else {
-                        escaped
+                    let mut escaped = escape(l);
+                    for link in links {
+                        let href = escape(link);
+                        escaped = escaped.replace(&href, &format!("<a href=\"{href}\">{href}</a>"));
                     }
+                    escaped
                 })
                 .collect();
             format!("<p>{}</p>\n", lines.join("<br>\n"))

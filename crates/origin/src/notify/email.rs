@@ -1,14 +1,18 @@
 //! E-mail over SMTP with `lettre`: the relay, port, TLS mode and
 //! credentials an operator gives (`creneau serve --smtp-relay …`), one
 //! pooled connection reused between messages. Each message is plain text
-//! and HTML (multipart/alternative), transactional: no List-Unsubscribe,
-//! and its Message-ID is the outbox row's id, so a resend after a crash is
-//! recognisable as the same message.
+//! and HTML (multipart/alternative), and its Message-ID is the outbox row's
+//! id, so a resend after a crash is recognisable as the same message. A
+//! booking's messages are transactional: no List-Unsubscribe. An alert's
+//! carry `List-Unsubscribe` and `List-Unsubscribe-Post:
+//! List-Unsubscribe=One-Click` (RFC 8058), so a mail client offers to end
+//! it in one click.
 
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
@@ -80,7 +84,19 @@ impl Mailer {
             // Checked at booking; a row that still fails will never go.
             Err(_) => return Delivery::Refused("the recipient is not an e-mail address".into()),
         };
-        let email = Message::builder()
+        let mut email = Message::builder();
+        if let Some(url) = &message.unsubscribe {
+            email = email
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ));
+        }
+        let email = email
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.clone().unwrap_or_default())

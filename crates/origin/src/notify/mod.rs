@@ -10,10 +10,12 @@
 //! given up.
 //!
 //! - [`compose`]: what each message says, for each channel.
+//! - [`alert`]: what an alert's messages say ("Me prévenir").
 //! - [`email`]: SMTP with `lettre`.
 //! - [`sms`]: an HTTP SMS gateway described in a file.
 //! - [`sender`]: the task that delivers the outbox.
 
+pub mod alert;
 pub mod compose;
 pub mod email;
 pub mod sender;

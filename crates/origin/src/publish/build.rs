@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
+use creneau_model::alerts::Opening;
 use creneau_model::hours::WeekHours;
 use creneau_model::slots::{self, SlotRules};
 use creneau_model::snapshot::{
@@ -121,6 +122,29 @@ pub struct Generation {
     /// The SMART Scheduling Links manifest, also written at the stable
     /// `$bulk-publish` once the pointer names this generation.
     pub smart_manifest: Option<Vec<u8>>,
+    /// The centres booked here with a free place from now on: what the
+    /// alerts ("Me prévenir") are compared with.
+    pub openings: Vec<Opening>,
+}
+
+/// A centre's free places from `now`, if it is booked here and has any.
+fn opening(summary: &CentreSummary, now: i64) -> Option<Opening> {
+    let bookable = summary.booking == BookingMode::Here && !summary.reserved_for_professionals;
+    let today = summary
+        .today
+        .as_ref()
+        .is_some_and(|t| t.runs.iter().any(|r| r.free > 0 && r.at >= now));
+    if !(bookable && (today || summary.next_slot.is_some())) {
+        return None;
+    }
+    Some(Opening {
+        centre: summary.id.clone(),
+        name: summary.name.clone(),
+        commune: summary.commune.clone(),
+        lat: summary.lat?,
+        lon: summary.lon?,
+        vaccines: summary.vaccines.clone(),
+    })
 }
 
 /// The version id of a generation made at `now`: sortable, safe in a path.
@@ -321,6 +345,7 @@ pub fn build_reusing(
     let mut by_dep: HashMap<&str, Vec<CentreSummary>> = HashMap::new();
     let (mut locations, mut schedules) = (String::new(), String::new());
     let mut slots_by_dep: std::collections::BTreeMap<&str, String> = Default::default();
+    let mut openings = Vec::new();
     for (centre, output) in inputs.centres.iter().zip(computed) {
         let CentreOutput {
             summary,
@@ -343,6 +368,7 @@ pub fn build_reusing(
             }
         }
         files.push(file);
+        openings.extend(opening(&summary, now.timestamp()));
         by_dep
             .entry(centre.departement.as_str())
             .or_default()
@@ -500,6 +526,7 @@ pub fn build_reusing(
         pointer,
         files,
         smart_manifest,
+        openings,
     }
 }
 

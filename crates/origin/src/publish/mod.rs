@@ -37,6 +37,7 @@ pub use self::load::load;
 pub use self::remote::{Remote, Uploaded};
 pub use self::retention::Retention;
 pub use self::write::{compressed, precompress_dir, write, Published};
+use crate::alerts::Alerts;
 use crate::store::Pool;
 
 /// `--public-url` unless told: the address `make run` serves.
@@ -124,7 +125,8 @@ async fn publish_once_untimed(
             &mut retention,
         );
         // Whatever failed, the next generation works everything out again.
-        let published = published.inspect_err(|_| reuse.clear())?;
+        let mut published = published.inspect_err(|_| reuse.clear())?;
+        published.openings = std::mem::take(&mut generation.openings);
         let files: Vec<String> = generation.files.iter().map(|f| f.path.clone()).collect();
         anyhow::Ok((published, files, generation.pointer))
     })
@@ -141,10 +143,17 @@ async fn publish_once_untimed(
 }
 
 /// Publish every `interval`, while this origin leads, until the process
-/// stops. A failed generation is logged and the previous one stays served;
-/// an origin that does not lead checks again at each tick, so it takes over
+/// stops, then compare the generation's free places with the `alerts`. A
+/// failed generation is logged and the previous one stays served; an
+/// origin that does not lead checks again at each tick, so it takes over
 /// within one interval of the publisher's death.
-pub async fn run(pool: Pool, options: Options, interval: Duration, mut leadership: Leadership) {
+pub async fn run(
+    pool: Pool,
+    options: Options,
+    interval: Duration,
+    mut leadership: Leadership,
+    alerts: Option<Arc<Alerts>>,
+) {
     // The first tick one interval from now: `serve` has just published the
     // first generation itself (when it leads), and an immediate second one
     // would compete with the first bookings for both cores (measured: a
@@ -168,9 +177,24 @@ pub async fn run(pool: Pool, options: Options, interval: Duration, mut leadershi
         }
         let started = std::time::Instant::now();
         match publish_once(&pool, &options, Utc::now()).await {
-            Ok(p) => {
+            Ok(mut p) => {
+                let openings = std::mem::take(&mut p.openings);
                 let uploaded = p.uploaded.unwrap_or_default();
-                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, unchanged = p.unchanged, pruned = p.pruned, uploaded = uploaded.objects, upload_skipped = uploaded.skipped, upload_deleted = uploaded.deleted, took_ms = started.elapsed().as_millis() as u64, "snapshot published")
+                tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, unchanged = p.unchanged, pruned = p.pruned, uploaded = uploaded.objects, upload_skipped = uploaded.skipped, upload_deleted = uploaded.deleted, took_ms = started.elapsed().as_millis() as u64, "snapshot published");
+                if let Some(alerts) = &alerts {
+                    let started = std::time::Instant::now();
+                    match alerts.after_generation(&openings, Utc::now()).await {
+                        Ok(queued) => tracing::info!(
+                            open_centres = openings.len(),
+                            queued,
+                            took_ms = started.elapsed().as_millis() as u64,
+                            "alerts compared"
+                        ),
+                        Err(e) => {
+                            tracing::error!(error = %format!("{e:#}"), "alerts could not be compared; the next generation tries again")
+                        }
+                    }
+                }
             }
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "snapshot generation failed; the previous one stays served")

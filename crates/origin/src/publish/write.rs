@@ -99,6 +99,8 @@ pub struct Published {
     pub pruned: usize,
     /// What was uploaded, with `--publish-to`.
     pub uploaded: Option<super::Uploaded>,
+    /// The centres with free places, for the alerts.
+    pub openings: Vec<creneau_model::alerts::Opening>,
 }
 
 /// Write `body` at `path` by rename, so a reader or a crash sees the old
@@ -211,6 +213,7 @@ pub fn write(
         unchanged,
         pruned: expired.len(),
         uploaded: None,
+        openings: Vec::new(),
     })
 }
 

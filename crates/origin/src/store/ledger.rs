@@ -464,20 +464,7 @@ impl Ledger for PoolLedger {
     }
 
     async fn enqueue(&mut self, m: &NewMessage) -> Result<(), StoreError> {
-        sqlx::query(ENQUEUE)
-            .bind(m.id.clone())
-            .bind(m.reference.clone())
-            .bind(m.kind)
-            .bind(m.dose.map(i32::from))
-            .bind(m.channel)
-            .bind(m.recipient.clone())
-            .bind(m.subject.clone())
-            .bind(m.body_text.clone())
-            .bind(m.body_html.clone())
-            .bind(m.send_at)
-            .bind(m.created_at)
-            .execute(self.conn()?)
-            .await?;
+        super::outbox::enqueue(m).execute(self.conn()?).await?;
         Ok(())
     }
 
@@ -732,6 +719,7 @@ impl Ledger for SqliteLedger {
             m.body_html,
             m.send_at,
             m.created_at,
+            m.unsubscribe,
         ])?;
         Ok(())
     }

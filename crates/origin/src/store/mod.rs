@@ -4,6 +4,7 @@
 //! ([`person::repair_birth_dates`]). Queries use `$1` placeholders, which
 //! both drivers accept.
 //!
+//! - [`alerts`]: "Me prévenir" alerts: sign-up, opt-in, end, matching's reads and writes.
 //! - [`centres`]: centre rows, read and mapped in one place.
 //! - [`ledger`]: the write steps of bookings, and the SQLite writer thread.
 //! - [`operations`]: what staff run on the store (purge, day list, audit).
@@ -13,6 +14,7 @@
 //! Nothing here knows HTTP or the booking rules: the layers above import
 //! the store, never the other way.
 
+pub mod alerts;
 pub mod centres;
 pub mod ledger;
 pub mod operations;

@@ -14,8 +14,8 @@ use sqlx::Row;
 use super::{Pool, StoreError};
 
 pub(super) const ENQUEUE: &str = "INSERT INTO outbox (id, reference, kind, dose, channel, \
-     recipient, subject, body_text, body_html, send_at, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+     recipient, subject, body_text, body_html, send_at, created_at, unsubscribe) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 pub(super) const WITHDRAW_REMINDER: &str = "DELETE FROM outbox WHERE reference = $1 \
      AND kind = 'reminder' AND dose = $2 AND sent_at IS NULL AND failed_at IS NULL";
 /// The rows due and not held by a live lease, oldest first.
@@ -23,19 +23,21 @@ const DUE: &str = "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS 
      AND send_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2) \
      ORDER BY send_at LIMIT $3";
 const SENT: &str = "UPDATE outbox SET sent_at = $2, claimed_until = NULL, recipient = NULL, \
-     subject = NULL, body_text = NULL, body_html = NULL WHERE id = $1";
+     subject = NULL, body_text = NULL, body_html = NULL, unsubscribe = NULL WHERE id = $1";
 const GIVEN_UP: &str = "UPDATE outbox SET failed_at = $2, tries = tries + 1, \
-     claimed_until = NULL, recipient = NULL, subject = NULL, body_text = NULL, body_html = NULL \
-     WHERE id = $1";
+     claimed_until = NULL, recipient = NULL, subject = NULL, body_text = NULL, body_html = NULL, \
+     unsubscribe = NULL WHERE id = $1";
 const LATER: &str =
     "UPDATE outbox SET send_at = $2, tries = tries + 1, claimed_until = NULL WHERE id = $1";
 
-/// A message as a booking step writes it.
+/// A message as a booking step (or an alert) writes it.
 #[derive(Clone, Debug)]
 pub struct NewMessage {
     pub id: String,
+    /// The booking it tells of, or the alert.
     pub reference: String,
-    /// `booked`, `moved`, `cancelled` or `reminder`.
+    /// `booked`, `moved`, `cancelled` or `reminder`; for an alert
+    /// `alert_confirm` (the opt-in link) or `alert` (places are free).
     pub kind: &'static str,
     /// A reminder's injection.
     pub dose: Option<u8>,
@@ -50,6 +52,27 @@ pub struct NewMessage {
     /// Unix seconds: not before.
     pub send_at: i64,
     pub created_at: i64,
+    /// An alert's one-click unsubscribe address (e-mail only).
+    pub unsubscribe: Option<String>,
+}
+
+/// The insert of one message, for a transaction through the pool.
+pub(super) fn enqueue(
+    m: &NewMessage,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(ENQUEUE)
+        .bind(m.id.as_str())
+        .bind(m.reference.as_str())
+        .bind(m.kind)
+        .bind(m.dose.map(i32::from))
+        .bind(m.channel)
+        .bind(m.recipient.as_str())
+        .bind(m.subject.as_deref())
+        .bind(m.body_text.as_str())
+        .bind(m.body_html.as_deref())
+        .bind(m.send_at)
+        .bind(m.created_at)
+        .bind(m.unsubscribe.as_deref())
 }
 
 /// A message a sender holds until its lease runs out.
@@ -62,6 +85,7 @@ pub struct Claimed {
     pub subject: Option<String>,
     pub body_text: String,
     pub body_html: Option<String>,
+    pub unsubscribe: Option<String>,
     /// Tries before this one.
     pub tries: i32,
 }
@@ -76,7 +100,7 @@ pub async fn claim(
     let postgres = pool.connect_options().database_url.scheme() != "sqlite";
     let sql = format!(
         "UPDATE outbox SET claimed_until = $1 WHERE id IN ({DUE}{}) \
-         RETURNING id, kind, channel, recipient, subject, body_text, body_html, tries",
+         RETURNING id, kind, channel, recipient, subject, body_text, body_html, tries, unsubscribe",
         if postgres {
             " FOR UPDATE SKIP LOCKED"
         } else {
@@ -100,6 +124,7 @@ pub async fn claim(
             body_text: r.get::<Option<String>, _>(5).unwrap_or_default(),
             body_html: r.get(6),
             tries: r.get::<i32, _>(7),
+            unsubscribe: r.get(8),
         })
         .collect())
 }
