@@ -146,6 +146,7 @@ bench: build bench-tools api-tools
 	node tests/support/bench-bookings.mjs
 	node tests/support/bench-crash-cycles.mjs
 	node tests/support/bench-messages.mjs
+	cargo run --release -p creneau --example alerts_cost
 
 # The 14 January surge on loopback (a measurement, a few minutes): the
 # nginx edge in front of two origins on PostgreSQL, under h2load (reads),

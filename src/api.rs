@@ -1,9 +1,10 @@
 //! Reading the availability snapshot: the `latest.json` pointer, then the
 //! files it leads to (index → département file → centre file, each named by
 //! its content), from static files (a CDN in production); and, for the
-//! booking flow only, the origin's booking API. Files come back as of the
+//! booking flow and the alerts ("Me prévenir") only, the origin's API. Files come back as of the
 //! browser's clock: today's slots already past are dropped here, once.
 
+use creneau_model::alerts::{AlertAccepted, AlertConfirmed, AlertRequest};
 use creneau_model::booking::{
     ApiProblem, Booking, BookingRequest, CancelRequest, MoveRequest, ReferenceCheck,
 };
@@ -303,4 +304,48 @@ pub async fn move_appointment(
         slot: slot.to_string(),
     };
     booking_answer(post_json(&format!("/bookings/{reference}/move"), None, &body).await?).await
+}
+
+/// An answer of the API other than `ok`, read as a [`BookingFailure`].
+async fn refusal(response: gloo_net::http::Response) -> BookingFailure {
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.parse::<u64>().ok());
+    match (response.status(), response.json::<ApiProblem>().await.ok()) {
+        (503 | 429, p) => BookingFailure::Busy {
+            retry_after: retry_after.or(p.and_then(|p| p.retry_after)).unwrap_or(10),
+        },
+        (_, Some(p)) => BookingFailure::Refused(p),
+        (_, None) => BookingFailure::Network,
+    }
+}
+
+/// `POST /api/v1/alerts`: the same answer whatever became of it.
+pub async fn sign_up_alert(request: &AlertRequest) -> Result<AlertAccepted, BookingFailure> {
+    let response = post_json("/alerts", None, request).await?;
+    if response.status() == 202 {
+        return response.json().await.map_err(|_| BookingFailure::Network);
+    }
+    Err(refusal(response).await)
+}
+
+/// Follow an alert's confirmation link.
+pub async fn confirm_alert(token: &str) -> Result<AlertConfirmed, BookingFailure> {
+    let path = format!("/alerts/confirm?token={}", crate::url::encode(token));
+    let response = post_json(&path, None, &()).await?;
+    if response.status() == 200 {
+        return response.json().await.map_err(|_| BookingFailure::Network);
+    }
+    Err(refusal(response).await)
+}
+
+/// End an alert from its link.
+pub async fn end_alert(token: &str) -> Result<(), BookingFailure> {
+    let path = format!("/alerts/unsubscribe?token={}", crate::url::encode(token));
+    let response = post_json(&path, None, &()).await?;
+    if response.status() == 204 {
+        return Ok(());
+    }
+    Err(refusal(response).await)
 }

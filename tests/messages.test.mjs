@@ -4,7 +4,9 @@
 // booking made in the app in English, whose e-mail link opens "Manage my
 // appointment" with the reference filled in; messages acknowledged while
 // the relay is down surviving `kill -9`, each delivered once; two origins
-// on PostgreSQL never sending one message twice.
+// on PostgreSQL never sending one message twice; an alert ("Me prévenir")
+// asked in the app, confirmed from its e-mail, sent when a generation has
+// free places, and ended in one click.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSmtp, startSmsGateway, originOnStore, until } from './support/outbox.mjs';
@@ -55,7 +57,7 @@ test('a booking and its cancellation each send an e-mail and an SMS, in the book
   assert.equal(mail.from, 'Créneau <rendez-vous@creneau.example>');
   assert.match(mail.subject, /^Vaccination appointment confirmed: \w+day \d+ \w+ 20\d\d at /);
   assert.equal(mail.content_type, 'multipart/alternative', 'plain text and HTML');
-  assert.equal(mail.list_unsubscribe, false, 'a transactional message');
+  assert.equal(mail.list_unsubscribe, null, 'a transactional message');
   assert.match(mail.message_id, /^<[0-9a-f]{32}@creneau\.example>$/);
   const link = `https://creneau.example/reserver/gerer?ref=${reference}&lang=en`;
   for (const expected of ['Hello Jeanne Essai,', `Reference: ${reference}`, centre.name, centre.address, link]) {
@@ -150,6 +152,83 @@ test('booked in the app in English, the e-mail comes in English and its link ope
   assert.deepEqual([...errors, ...fresh.errors], []);
   await fresh.context.close();
   await context.close();
+});
+
+test('"Me prévenir": asked on a centre page, confirmed from its e-mail, an alert comes with a one-click unsubscribe, and ends', async () => {
+  const other = originOnStore();
+  const alerting = await other.start(mailFlags(smtp.port, ['--interval', '2']));
+  const { page, context, errors } = await openPage(browser);
+  const address = 'alerte.essai@example.org';
+  const mine = () => smtp.messages().filter((m) => m.rcpt_to.includes(address));
+  try {
+    const [[centreId]] = await bookableSlots(alerting.url);
+    await page.goto(`${alerting.url}/centre/${centreId}`);
+    await appReady(page);
+    const centreName = (await page.locator('h1').innerText()).trim();
+    await page.click('text=Me prévenir quand des places se libèrent dans ce centre');
+    await page.waitForURL(/\/alerte\?centre=/);
+    assert.ok((await page.locator('main').innerText()).includes(`au centre ${centreName}`));
+    await assertNoAxeViolations(page, 'alert sign-up');
+
+    // Nothing given: the error summary, focused, links to the field.
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error-summary');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'error-summary');
+    assert.match(await page.title(), /^Erreur : /);
+    assert.equal(await page.getAttribute('#email', 'aria-invalid'), 'true');
+    await assertNoAxeViolations(page, 'alert sign-up with an error');
+    await page.fill('#email', address);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:has-text("Vérifiez vos messages")');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'page-heading');
+
+    // Only the confirmation link, without List-Unsubscribe.
+    await until('the confirmation e-mail', () => mine().length, 1);
+    const [confirmation] = mine();
+    assert.equal(confirmation.subject, 'Confirmez votre alerte Créneau');
+    assert.equal(confirmation.list_unsubscribe, null);
+    const confirmLink = confirmation.text.match(/https:\/\/creneau\.example(\/alerte\/confirmer\?token=[0-9a-f]{32})/)[1];
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal(mine().length, 1, 'nothing else before the confirmation, generations passing');
+
+    // Opening the link changes nothing; its button confirms.
+    await page.goto(`${alerting.url}${confirmLink}`);
+    await appReady(page);
+    await assertNoAxeViolations(page, 'alert confirmation');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:has-text("Votre alerte est confirmée")');
+    assert.match(await page.locator('main').innerText(), /prend fin d’elle-même le \d+(er)? \p{L}+ 20\d\d/u);
+
+    // The next generation has free places there: one message.
+    await until('the alert e-mail', () => mine().length, 2);
+    const alert = mine()[1];
+    assert.ok(alert.subject.startsWith(`Places de vaccination libres au centre ${centreName}`), alert.subject);
+    assert.ok(alert.text.includes(`https://creneau.example/centre/${centreId}`), alert.text);
+    const oneClick = alert.list_unsubscribe.match(/^<https:\/\/creneau\.example(\/api\/v1\/alerts\/unsubscribe\?token=[0-9a-f]{32})>$/)[1];
+    assert.equal(alert.list_unsubscribe_post, 'List-Unsubscribe=One-Click');
+    const stopLink = alert.text.match(/https:\/\/creneau\.example(\/alerte\/arreter\?token=[0-9a-f]{32})/)[1];
+
+    // A mail client's one click (RFC 8058), then the page's button: ended.
+    const click = await fetch(`${alerting.url}${oneClick}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    assert.equal(click.status, 204);
+    await page.goto(`${alerting.url}${stopLink}`);
+    await appReady(page);
+    await assertNoAxeViolations(page, 'alert stop');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:has-text("L’alerte est arrêtée")');
+    await page.goto(`${alerting.url}${confirmLink}`);
+    await appReady(page);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:has-text("Ce lien ne fonctionne pas")');
+    assert.ok((await page.locator('main').innerText()).includes('Ce lien n’est plus valable'));
+    // The browser reports the unknown link's 404 itself; nothing else.
+    assert.deepEqual(errors.filter((e) => !e.includes('status of 404')), []);
+    assert.ok(!alerting.log().includes(address), 'no address in the log');
+  } finally {
+    await context.close();
+    await alerting.stop();
+    other.remove();
+  }
 });
 
 test('messages acknowledged while the relay is down survive kill -9 and are each delivered once', async () => {

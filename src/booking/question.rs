@@ -7,7 +7,7 @@
 //! language.
 
 use chrono::NaiveDate;
-use creneau_model::booking::{Booking, FieldProblem};
+use creneau_model::booking::Booking;
 use creneau_model::format::{date_with_year, slot_with_year};
 use creneau_model::snapshot::{default_second_dose_window, Pointer};
 use leptos::prelude::*;
@@ -71,16 +71,7 @@ pub fn person_known(d: &Draft) -> bool {
     slot_chosen(d) && !d.who.is_empty()
 }
 
-/// Problems found by the shared checks, in the person's language.
-pub fn in_own_language(problems: impl IntoIterator<Item = FieldProblem>) -> Vec<FieldError> {
-    problems
-        .into_iter()
-        .map(|p| FieldError {
-            field: p.field,
-            message: p.message.get(lang()).to_string(),
-        })
-        .collect()
-}
+pub use crate::ui::error_summary::in_own_language;
 
 /// The document and heading title: "Erreur : " first while errors show.
 pub fn step_title(title: String, errors: RwSignal<Vec<FieldError>>) -> Signal<String> {

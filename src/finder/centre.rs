@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
+use crate::finder::alert::alert_centre_url;
 use crate::i18n::*;
 use crate::ui::centre::{access_text, vaccine_names, PhoneLine};
 use crate::ui::freshness::Freshness;
@@ -102,6 +103,10 @@ pub fn CentrePage() -> impl IntoView {
                         let start = (bookable && !file.days.is_empty()).then(|| view! {
                             <p><a class="button" href=format!("/reserver/centre/{}", c.id) rel="external">{td_string!(l, booking.start)}</a></p>
                         });
+                        // Booked here: ask to be told when places free up.
+                        let alert = bookable.then(|| view! {
+                            <p><a href=alert_centre_url(&c.id, &c.name)>{td_string!(l, alert.link_centre)}</a></p>
+                        });
                         let slot_minutes = file.slot_minutes;
                         let days = file.days.iter().map(|d| {
                             let times = d.times(slot_minutes);
@@ -141,6 +146,7 @@ pub fn CentrePage() -> impl IntoView {
                             <Freshness generated_at=pointer.generated_at.clone()/>
                             {no_days}
                             <ul class="day-list">{days}</ul>
+                            {alert}
                         }.into_any()
                     }
                     Err(error) => {

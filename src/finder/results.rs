@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use crate::api;
+use crate::finder::alert::alert_near_url;
 use crate::finder::filters::{self, Applied, FiltersForm};
 use crate::i18n::*;
 use crate::ui::centre_list::CentreList;
@@ -219,6 +220,14 @@ pub fn ResultsPage() -> impl IntoView {
                 let wider = query.get_untracked().filter(|q| q.radius_km < WIDER_KM).map(|q| {
                     results_url(&ResultsQuery { radius_km: WIDER_KM, ..q })
                 });
+                // No free place anywhere in the list: ask to be told.
+                let none_free = hits.iter().all(|h| {
+                    h.centre.next_slot.is_none()
+                        && h.centre.today.as_ref().is_none_or(|t| t.runs.iter().all(|r| r.free == 0))
+                });
+                let alert = query.get_untracked().filter(|_| none_free).map(|q| view! {
+                    <p><a class="button button-secondary" href=alert_near_url(&q.place, q.lat, q.lon, q.radius_km, q.filters.vaccine.as_deref())>{td_string!(l, alert.link)}</a></p>
+                });
                 let empty = (count == 0).then(|| view! {
                     <p>{td_string!(l, results.empty)}</p>
                     {wider.map(|href| view! {
@@ -231,6 +240,7 @@ pub fn ResultsPage() -> impl IntoView {
                     <Freshness generated_at=pointer.generated_at.clone()/>
                     <h2 class="result-count">{summary}</h2>
                     {empty}
+                    {alert}
                     <CentreList hits/>
                 }.into_any()
             })}

@@ -16,6 +16,20 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Problems found by the shared checks (or sent back by the API), in the
+/// person's language.
+pub fn in_own_language(
+    problems: impl IntoIterator<Item = creneau_model::booking::FieldProblem>,
+) -> Vec<FieldError> {
+    problems
+        .into_iter()
+        .map(|p| FieldError {
+            field: p.field,
+            message: p.message.get(super::language::lang()).to_string(),
+        })
+        .collect()
+}
+
 #[component]
 pub fn ErrorSummary(errors: Vec<FieldError>) -> impl IntoView {
     let summary = NodeRef::<leptos::html::Div>::new();

@@ -9,7 +9,7 @@
 //! Also the sign-up request ([`AlertRequest`]) and its checks, shared by
 //! the API and the app so both say the same thing.
 //!
-//! Cost: `cargo run --release -p creneau-model --example alerts_cost`
+//! Cost: `cargo run --release -p creneau --example alerts_cost`
 //! (part of `make bench`).
 
 use std::collections::HashMap;

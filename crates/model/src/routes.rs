@@ -14,6 +14,9 @@ pub const FINDER: &[&str] = &[
     "/departements",
     "/departement/:code",
     "/centre/:id",
+    "/alerte",
+    "/alerte/confirmer",
+    "/alerte/arreter",
     // The accessibility statement: a static page, not the app's.
     "/accessibilite/",
 ];

@@ -29,6 +29,8 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_live ON alerts (state, expires_at);
 CREATE INDEX alerts_recipient ON alerts (recipient_key, created_at);
+-- Who has been told today: left out of the next comparisons.
+CREATE INDEX alerts_told ON alerts (last_sent_day);
 
 -- An alert's messages carry a one-click unsubscribe address
 -- (List-Unsubscribe, RFC 8058); emptied with the rest once sent.

@@ -42,6 +42,9 @@ pub const RECIPIENT_LIMITS: RecipientLimits = RecipientLimits {
     live: 5,
 };
 
+/// Alert messages queued in one transaction.
+const NOTIFY_BATCH: usize = 500;
+
 pub struct Alerts {
     pool: Pool,
     channels: Channels,
@@ -193,7 +196,7 @@ impl Alerts {
             .map(|(i, w)| Watch {
                 id: i as i64,
                 area: match (&w.near, &w.centre_id) {
-                    (Some((lat, lon, radius, _)), _) => Area::Circle {
+                    (Some((lat, lon, radius)), _) => Area::Circle {
                         lat: *lat,
                         lon: *lon,
                         radius_km: f64::from(*radius),
@@ -204,39 +207,53 @@ impl Alerts {
             })
             .collect();
         let index = OpeningIndex::new(openings);
+        // One message per person: the first of their alerts answered.
         let mut told = HashSet::new();
-        let mut messages = Vec::new();
-        for (i, centre) in index.answered(&watches) {
-            let w = &watching[i as usize];
-            if !told.insert(w.recipient_key.as_str()) {
-                continue;
+        let answered: Vec<(&stored::Watching, &Opening)> = index
+            .answered(&watches)
+            .into_iter()
+            .map(|(i, centre)| (&watching[i as usize], centre))
+            .filter(|(w, _)| told.insert(w.recipient_key.as_str()))
+            .collect();
+        let ids: Vec<&str> = answered.iter().map(|(w, _)| w.id.as_str()).collect();
+        let details = stored::details(&self.pool, &ids).await?;
+        let mut queued = 0;
+        // Written a few hundred at a time, so that a day's first generation
+        // (tens of thousands of messages) never holds the store's write
+        // lock long enough to keep a booking waiting.
+        for chunk in answered.chunks(NOTIFY_BATCH) {
+            let mut messages = Vec::with_capacity(chunk.len());
+            for (w, centre) in chunk {
+                let Some(d) = details.get(&w.id) else {
+                    continue;
+                };
+                let watched = match (&w.near, &d.place) {
+                    (Some((_, _, radius)), Some(place)) => Watched::Near(place.clone(), *radius),
+                    _ => Watched::Centre(centre.name.clone(), centre.commune.clone()),
+                };
+                let notice = AlertNotice {
+                    alert_id: &w.id,
+                    channel: if d.channel == "sms" { "sms" } else { "email" },
+                    recipient: &d.recipient,
+                    lang: Lang::from_code(&d.lang).unwrap_or(Lang::Fr),
+                    watched: &watched,
+                    vaccine: w.vaccine.as_deref(),
+                    public_url: &self.channels.public_url,
+                };
+                let expires = Utc
+                    .timestamp_opt(d.expires_at, 0)
+                    .single()
+                    .unwrap_or(now)
+                    .with_timezone(&Paris)
+                    .date_naive();
+                messages.push((
+                    w.id.clone(),
+                    notice.opening(centre, &d.stop_token, expires, now),
+                ));
             }
-            let watched = match &w.near {
-                Some((_, _, radius, place)) => Watched::Near(place.clone(), *radius),
-                None => Watched::Centre(centre.name.clone(), centre.commune.clone()),
-            };
-            let lang = Lang::from_code(&w.lang).unwrap_or(Lang::Fr);
-            let notice = AlertNotice {
-                alert_id: &w.id,
-                channel: if w.channel == "sms" { "sms" } else { "email" },
-                recipient: &w.recipient,
-                lang,
-                watched: &watched,
-                vaccine: w.vaccine.as_deref(),
-                public_url: &self.channels.public_url,
-            };
-            let expires = Utc
-                .timestamp_opt(w.expires_at, 0)
-                .single()
-                .unwrap_or(now)
-                .with_timezone(&Paris)
-                .date_naive();
-            messages.push((
-                w.id.clone(),
-                notice.opening(centre, &w.stop_token, expires, now),
-            ));
+            queued += stored::notify(&self.pool, &messages, &day).await?;
         }
-        Ok(stored::notify(&self.pool, &messages, &day).await?)
+        Ok(queued)
     }
 }
 

@@ -2492,3 +2492,64 @@ async fn alerts_expire_and_sign_ups_are_limited_without_saying_so() {
         "an ended alert's link no longer works"
     );
 }
+
+#[tokio::test]
+async fn on_postgresql_two_publishers_comparing_at_once_queue_each_alert_once() {
+    let Some(pool) = common::postgres_with_reference("creneau_test_alerts").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let limits = LimitsConfig {
+        alert_sign_ups_per_hour: 1000,
+        ..generous()
+    };
+    let mut ctx = with_sms(context_on(pool, dir.path(), limits.clone()).await, true);
+    ctx.bookings = Arc::new(common::bookings(&ctx.pool, limits));
+    for i in 0..20 {
+        let body = json!({ "phone": format!("06 00 00 00 {i:02}"), "centre": "c1" });
+        let (status, _, _) = send(&ctx, post("/api/v1/alerts", None, &body)).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let texts: Vec<String> =
+        sqlx::query("SELECT body_text FROM outbox WHERE kind = 'alert_confirm'")
+            .fetch_all(&ctx.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(texts.len(), 20);
+    for text in &texts {
+        let path = format!("/api/v1/alerts/confirm?token={}", token_in(text));
+        assert_eq!(send(&ctx, post_empty(&path)).await.0, StatusCode::OK);
+    }
+    let c1 = creneau_model::alerts::Opening {
+        centre: "c1".into(),
+        name: "Salle des fêtes".into(),
+        commune: "Metz".into(),
+        lat: 49.12,
+        lon: 6.18,
+        vaccines: vec!["pfizer".into()],
+    };
+    let other = Alerts::new(
+        ctx.pool.clone(),
+        creneau::notify::compose::Channels {
+            email: false,
+            sms: true,
+            public_url: "https://creneau.example".into(),
+        },
+    );
+    let now = Utc::now();
+    let openings = [c1];
+    let (a, b) = tokio::join!(
+        ctx.alerts.after_generation(&openings, now),
+        other.after_generation(&openings, now)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 20, "each alert once between them");
+    let queued: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE kind = 'alert'")
+        .fetch_one(&ctx.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 20);
+}

@@ -142,6 +142,37 @@ async fn publish_once_untimed(
     Ok(published)
 }
 
+/// Compare a generation's free places with the alerts on a task of its
+/// own, so a day's first comparison (tens of thousands of messages to
+/// queue) never delays the next generation; skipped while the previous
+/// comparison still runs (the next generation's will do).
+fn compare_alerts(
+    alerts: &Arc<Alerts>,
+    openings: Vec<creneau_model::alerts::Opening>,
+    comparing: &Arc<tokio::sync::Mutex<()>>,
+) {
+    let Ok(running) = comparing.clone().try_lock_owned() else {
+        tracing::info!("the previous alert comparison still runs; this generation's is skipped");
+        return;
+    };
+    let alerts = alerts.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match alerts.after_generation(&openings, Utc::now()).await {
+            Ok(queued) => tracing::info!(
+                open_centres = openings.len(),
+                queued,
+                took_ms = started.elapsed().as_millis() as u64,
+                "alerts compared"
+            ),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "alerts could not be compared; the next generation tries again")
+            }
+        }
+        drop(running);
+    });
+}
+
 /// Publish every `interval`, while this origin leads, until the process
 /// stops, then compare the generation's free places with the `alerts`. A
 /// failed generation is logged and the previous one stays served; an
@@ -161,6 +192,7 @@ pub async fn run(
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut was_leading = true;
+    let comparing = Arc::new(tokio::sync::Mutex::new(()));
     loop {
         ticker.tick().await;
         if !leadership.lead().await {
@@ -182,18 +214,7 @@ pub async fn run(
                 let uploaded = p.uploaded.unwrap_or_default();
                 tracing::info!(version = %p.version, files = p.files, bytes = p.bytes, unchanged = p.unchanged, pruned = p.pruned, uploaded = uploaded.objects, upload_skipped = uploaded.skipped, upload_deleted = uploaded.deleted, took_ms = started.elapsed().as_millis() as u64, "snapshot published");
                 if let Some(alerts) = &alerts {
-                    let started = std::time::Instant::now();
-                    match alerts.after_generation(&openings, Utc::now()).await {
-                        Ok(queued) => tracing::info!(
-                            open_centres = openings.len(),
-                            queued,
-                            took_ms = started.elapsed().as_millis() as u64,
-                            "alerts compared"
-                        ),
-                        Err(e) => {
-                            tracing::error!(error = %format!("{e:#}"), "alerts could not be compared; the next generation tries again")
-                        }
-                    }
+                    compare_alerts(alerts, openings, &comparing);
                 }
             }
             Err(e) => {

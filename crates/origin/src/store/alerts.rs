@@ -161,29 +161,32 @@ pub async fn end(pool: &Pool, stop_token: &str, now: i64) -> Result<bool, StoreE
     Ok(true)
 }
 
-/// An active alert whose person has had no alert message today.
+/// An active alert, as matching needs it.
 #[derive(Clone, Debug)]
 pub struct Watching {
     pub id: String,
     pub recipient_key: String,
-    pub channel: String,
-    pub recipient: String,
-    pub lang: String,
-    pub stop_token: String,
-    pub near: Option<(f64, f64, u32, String)>,
+    pub near: Option<(f64, f64, u32)>,
     pub centre_id: Option<String>,
     pub vaccine: Option<String>,
-    pub expires_at: i64,
 }
 
-/// The alerts to compare with a generation: active, not expired, and
-/// whose person has had no alert message on `day` (local, `YYYY-MM-DD`).
+/// The alerts to compare with a generation: active, not expired, not told
+/// on `day` (local, `YYYY-MM-DD`), and whose person has had no alert
+/// message that day. Only what matching reads, so that 100,000 rows cost
+/// little; the answered ones' [`details`] are read afterwards.
 pub async fn watching(pool: &Pool, now: i64, day: &str) -> Result<Vec<Watching>, StoreError> {
+    let told: std::collections::HashSet<String> =
+        sqlx::query("SELECT DISTINCT recipient_key FROM alerts WHERE last_sent_day = $1")
+            .bind(day)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
     let rows = sqlx::query(
-        "SELECT id, recipient_key, channel, recipient, lang, stop_token, lat, lon, radius_km, \
-         place, centre_id, vaccine, expires_at FROM alerts \
-         WHERE state = 'active' AND expires_at > $1 AND recipient IS NOT NULL \
-         AND recipient_key NOT IN (SELECT recipient_key FROM alerts WHERE last_sent_day = $2)",
+        "SELECT id, recipient_key, lat, lon, radius_km, centre_id, vaccine FROM alerts \
+         WHERE state = 'active' AND expires_at > $1 AND (last_sent_day IS NULL OR last_sent_day <> $2)",
     )
     .bind(now)
     .bind(day)
@@ -191,34 +194,71 @@ pub async fn watching(pool: &Pool, now: i64, day: &str) -> Result<Vec<Watching>,
     .await?;
     Ok(rows
         .iter()
+        .filter(|r| !told.contains(r.get::<&str, _>(1)))
         .map(|r| {
             let near = match (
-                r.get::<Option<f64>, _>(6),
-                r.get::<Option<f64>, _>(7),
-                r.get::<Option<i32>, _>(8),
+                r.get::<Option<f64>, _>(2),
+                r.get::<Option<f64>, _>(3),
+                r.get::<Option<i32>, _>(4),
             ) {
-                (Some(lat), Some(lon), Some(radius)) => Some((
-                    lat,
-                    lon,
-                    radius.max(0) as u32,
-                    r.get::<Option<String>, _>(9).unwrap_or_default(),
-                )),
+                (Some(lat), Some(lon), Some(radius)) => Some((lat, lon, radius.max(0) as u32)),
                 _ => None,
             };
             Watching {
                 id: r.get(0),
                 recipient_key: r.get(1),
-                channel: r.get(2),
-                recipient: r.get(3),
-                lang: r.get(4),
-                stop_token: r.get(5),
                 near,
-                centre_id: r.get(10),
-                vaccine: r.get(11),
-                expires_at: r.get(12),
+                centre_id: r.get(5),
+                vaccine: r.get(6),
             }
         })
         .collect())
+}
+
+/// What an answered alert's message needs.
+#[derive(Clone, Debug)]
+pub struct Details {
+    pub channel: String,
+    pub recipient: String,
+    pub lang: String,
+    pub stop_token: String,
+    pub place: Option<String>,
+    pub expires_at: i64,
+}
+
+/// The [`Details`] of these alerts (those still active), by id.
+pub async fn details(
+    pool: &Pool,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, Details>, StoreError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    // A few hundred at a time: within every store's limit on parameters.
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, channel, recipient, lang, stop_token, place, expires_at FROM alerts \
+             WHERE state = 'active' AND recipient IS NOT NULL AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(pool).await? {
+            out.insert(
+                r.get(0),
+                Details {
+                    channel: r.get(1),
+                    recipient: r.get(2),
+                    lang: r.get(3),
+                    stop_token: r.get(4),
+                    place: r.get(5),
+                    expires_at: r.get(6),
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Queue each alert's message and mark its day, in one transaction; an
