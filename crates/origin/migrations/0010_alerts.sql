@@ -27,7 +27,10 @@ CREATE TABLE alerts (
     ended_at      BIGINT,
     last_sent_day TEXT                     -- YYYY-MM-DD (Paris): at most one message a day
 );
-CREATE INDEX alerts_live ON alerts (state, expires_at);
+-- The tidy-up's: which alerts are past their time. (Not on `state`: nearly
+-- every row is active, and SQLite would prefer such an index to the
+-- primary key when the day's messages name their alerts by id.)
+CREATE INDEX alerts_expiry ON alerts (expires_at);
 CREATE INDEX alerts_recipient ON alerts (recipient_key, created_at);
 -- Who has been told today: left out of the next comparisons.
 CREATE INDEX alerts_told ON alerts (last_sent_day);

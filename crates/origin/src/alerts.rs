@@ -42,8 +42,9 @@ pub const RECIPIENT_LIMITS: RecipientLimits = RecipientLimits {
     live: 5,
 };
 
-/// Alert messages queued in one transaction.
-const NOTIFY_BATCH: usize = 500;
+/// Alert messages queued in one transaction: about 50 ms of the store's
+/// write lock on SQLite, so bookings waiting on it wait no longer.
+const NOTIFY_BATCH: usize = 100;
 
 pub struct Alerts {
     pool: Pool,
@@ -218,7 +219,7 @@ impl Alerts {
         let ids: Vec<&str> = answered.iter().map(|(w, _)| w.id.as_str()).collect();
         let details = stored::details(&self.pool, &ids).await?;
         let mut queued = 0;
-        // Written a few hundred at a time, so that a day's first generation
+        // Written a hundred at a time, so that a day's first generation
         // (tens of thousands of messages) never holds the store's write
         // lock long enough to keep a booking waiting.
         for chunk in answered.chunks(NOTIFY_BATCH) {

@@ -262,31 +262,73 @@ pub async fn details(
 }
 
 /// Queue each alert's message and mark its day, in one transaction; an
-/// alert already marked for `day` (by another publisher, say) is skipped
-/// with its message. The number queued.
+/// alert already marked for `day` (by another publisher, say), or ended
+/// meanwhile, is skipped with its message. Two statements however many
+/// alerts: one update naming them all, one insert of the messages of those
+/// it marked. The number queued.
 pub async fn notify(
     pool: &Pool,
     messages: &[(String, NewMessage)],
     day: &str,
 ) -> Result<usize, StoreError> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
     let mut tx = pool.begin().await?;
-    let mut queued = 0;
-    for (alert, message) in messages {
-        let marked = sqlx::query(
-            "UPDATE alerts SET last_sent_day = $2 WHERE id = $1 AND state = 'active' \
-             AND (last_sent_day IS NULL OR last_sent_day <> $2)",
-        )
-        .bind(alert.as_str())
-        .bind(day)
-        .execute(&mut *tx)
-        .await?;
-        if marked.rows_affected() == 1 {
-            enqueue(message).execute(&mut *tx).await?;
-            queued += 1;
+    let marks: Vec<String> = (0..messages.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "UPDATE alerts SET last_sent_day = $1 WHERE state = 'active' \
+         AND (last_sent_day IS NULL OR last_sent_day <> $1) AND id IN ({}) RETURNING id",
+        marks.join(", ")
+    );
+    let mut update = sqlx::query(&sql).bind(day);
+    for (alert, _) in messages {
+        update = update.bind(alert.as_str());
+    }
+    let marked: std::collections::HashSet<String> = update
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let queued: Vec<&NewMessage> = messages
+        .iter()
+        .filter(|(alert, _)| marked.contains(alert))
+        .map(|(_, m)| m)
+        .collect();
+    if !queued.is_empty() {
+        let rows: Vec<String> = (0..queued.len())
+            .map(|i| {
+                let at = i * 12;
+                let values: Vec<String> = (1..=12).map(|k| format!("${}", at + k)).collect();
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (id, reference, kind, dose, channel, recipient, subject, \
+             body_text, body_html, send_at, created_at, unsubscribe) VALUES {}",
+            rows.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
+        for m in &queued {
+            insert = insert
+                .bind(m.id.as_str())
+                .bind(m.reference.as_str())
+                .bind(m.kind)
+                .bind(m.dose.map(i32::from))
+                .bind(m.channel)
+                .bind(m.recipient.as_str())
+                .bind(m.subject.as_deref())
+                .bind(m.body_text.as_str())
+                .bind(m.body_html.as_deref())
+                .bind(m.send_at)
+                .bind(m.created_at)
+                .bind(m.unsubscribe.as_deref());
         }
+        insert.execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(queued)
+    Ok(queued.len())
 }
 
 /// End the alerts past their time (a link never followed, 30 days gone),
