@@ -180,11 +180,19 @@ test('nothing near: one tap searches up to 50 km, the filters kept', async () =>
   const wider = page.getByRole('link', { name: 'Chercher jusqu’à 50 km' });
   assert.match(await wider.getAttribute('href'), /rayon=50&acces=1$/);
   await assertNoAxeViolations(page, 'empty results');
+  // No free place: "Me prévenir" around the same place and radius.
+  const alertHref = await page.getByRole('link', { name: 'Me prévenir quand des places se libèrent' }).getAttribute('href');
+  assert.equal(alertHref, '/alerte?lieu=Large%20de%20l%E2%80%99%C3%AEle%20d%E2%80%99Yeu&lat=46.55000&lon=-2.75000&rayon=20');
   await wider.click();
   await page.waitForURL(/rayon=50/);
   await page.waitForFunction(() => document.querySelector('.result-count')?.innerText.includes('50 km'));
   assert.equal(await page.locator('#acces').isChecked(), true, 'the filter kept');
   assert.equal(await page.getByRole('link', { name: 'Chercher jusqu’à 50 km' }).count(), 0, 'no wider search past 50 km');
+  await page.goto(server.url + alertHref);
+  await appReady(page);
+  assert.equal(await page.locator('h1').innerText(), 'Me prévenir quand des places se libèrent');
+  assert.ok((await page.locator('main').innerText()).includes('à moins de 20 km de Large de l’île d’Yeu'));
+  await assertNoAxeViolations(page, 'alert sign-up around a place');
   await context.close();
 });
 
