@@ -26,13 +26,8 @@ use leptos_router::path;
 use wasm_bindgen::JsCast;
 
 use finder::{
-    alert::{AlertConfirmPage, AlertPage, AlertStopPage},
-    centre::CentrePage,
-    choose::ChoosePage,
-    departement::DepartementPage,
-    departements::DepartementsPage,
-    home::HomePage,
-    results::ResultsPage,
+    centre::CentrePage, choose::ChoosePage, departement::DepartementPage,
+    departements::DepartementsPage, home::HomePage, results::ResultsPage,
 };
 use ui::language::provide_language;
 use ui::layout::{Layout, ThisApp};
@@ -61,9 +56,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/departements") view=DepartementsPage/>
                         <Route path=path!("/departement/:code") view=DepartementPage/>
                         <Route path=path!("/centre/:id") view=CentrePage/>
-                        <Route path=path!("/alerte") view=AlertPage/>
-                        <Route path=path!("/alerte/confirmer") view=AlertConfirmPage/>
-                        <Route path=path!("/alerte/arreter") view=AlertStopPage/>
                     </Routes>
                 </Layout>
             </Router>

@@ -32,7 +32,11 @@ const FIRST_SEARCH_BUDGET = 60 * 1024;
 // see what takes the bytes), which brings this back down. 296,266 B
 // (+7.5 KB) with the snapshot named by content: a centre's file is found
 // through the index, the centre directory and its département's file.
-const BOOKING_BUDGET = 290 * 1024;
+// 325,211 B (+28.8 KB) with "Me prévenir" (the sign-up form about 21 KB,
+// its confirm and stop pages about 8 KB, measured by leaving each route
+// out): it lives here, where forms and the API's calls already are,
+// rather than in the finder, whose first load it grew by 23 KB.
+const BOOKING_BUDGET = 318 * 1024;
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });

@@ -182,7 +182,7 @@ test('nothing near: one tap searches up to 50 km, the filters kept', async () =>
   await assertNoAxeViolations(page, 'empty results');
   // No free place: "Me prévenir" around the same place and radius.
   const alertHref = await page.getByRole('link', { name: 'Me prévenir quand des places se libèrent' }).getAttribute('href');
-  assert.equal(alertHref, '/alerte?lieu=Large%20de%20l%E2%80%99%C3%AEle%20d%E2%80%99Yeu&lat=46.55000&lon=-2.75000&rayon=20');
+  assert.equal(alertHref, '/reserver/alerte?lieu=Large%20de%20l%E2%80%99%C3%AEle%20d%E2%80%99Yeu&lat=46.55000&lon=-2.75000&rayon=20');
   await wider.click();
   await page.waitForURL(/rayon=50/);
   await page.waitForFunction(() => document.querySelector('.result-count')?.innerText.includes('50 km'));

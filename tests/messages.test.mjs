@@ -166,7 +166,7 @@ test('"Me prévenir": asked on a centre page, confirmed from its e-mail, an aler
     await appReady(page);
     const centreName = (await page.locator('h1').innerText()).trim();
     await page.click('text=Me prévenir quand des places se libèrent dans ce centre');
-    await page.waitForURL(/\/alerte\?centre=/);
+    await page.waitForURL(/\/reserver\/alerte\?centre=/);
     assert.ok((await page.locator('main').innerText()).includes(`au centre ${centreName}`));
     await assertNoAxeViolations(page, 'alert sign-up');
 
@@ -187,7 +187,7 @@ test('"Me prévenir": asked on a centre page, confirmed from its e-mail, an aler
     const [confirmation] = mine();
     assert.equal(confirmation.subject, 'Confirmez votre alerte Créneau');
     assert.equal(confirmation.list_unsubscribe, null);
-    const confirmLink = confirmation.text.match(/https:\/\/creneau\.example(\/alerte\/confirmer\?token=[0-9a-f]{32})/)[1];
+    const confirmLink = confirmation.text.match(/https:\/\/creneau\.example(\/reserver\/alerte\/confirmer\?token=[0-9a-f]{32})/)[1];
     await new Promise((r) => setTimeout(r, 5000));
     assert.equal(mine().length, 1, 'nothing else before the confirmation, generations passing');
 
@@ -206,7 +206,7 @@ test('"Me prévenir": asked on a centre page, confirmed from its e-mail, an aler
     assert.ok(alert.text.includes(`https://creneau.example/centre/${centreId}`), alert.text);
     const oneClick = alert.list_unsubscribe.match(/^<https:\/\/creneau\.example(\/api\/v1\/alerts\/unsubscribe\?token=[0-9a-f]{32})>$/)[1];
     assert.equal(alert.list_unsubscribe_post, 'List-Unsubscribe=One-Click');
-    const stopLink = alert.text.match(/https:\/\/creneau\.example(\/alerte\/arreter\?token=[0-9a-f]{32})/)[1];
+    const stopLink = alert.text.match(/https:\/\/creneau\.example(\/reserver\/alerte\/arreter\?token=[0-9a-f]{32})/)[1];
 
     // A mail client's one click (RFC 8058), then the page's button: ended.
     const click = await fetch(`${alerting.url}${oneClick}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });

@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use wasm_bindgen::JsCast;
 
+use super::alert::{AlertConfirmPage, AlertPage, AlertStopPage};
 use super::state::{provide_booking_state, use_booking, Draft};
 use super::{
     birth::BirthPage,
@@ -65,6 +66,9 @@ pub fn BookingApp() -> impl IntoView {
                         <Route path=path!("/reserver/etape/contact") view=ContactPage/>
                         <Route path=path!("/reserver/etape/verifier") view=CheckPage/>
                         <Route path=path!("/reserver/centre/:id") view=DayPage/>
+                        <Route path=path!("/reserver/alerte") view=AlertPage/>
+                        <Route path=path!("/reserver/alerte/confirmer") view=AlertConfirmPage/>
+                        <Route path=path!("/reserver/alerte/arreter") view=AlertStopPage/>
                     </Routes>
                     <InactivityClearing/>
                 </Layout>

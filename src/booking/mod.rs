@@ -32,8 +32,11 @@
 //! - [`manage`]: find a booking by reference and birth date; cancel it,
 //!   or its second injection only;
 //! - [`moving`]: a new day and time for either injection of a booking;
-//! - [`start`]: `/reserver/` opened on its own, and after clearing.
+//! - [`start`]: `/reserver/` opened on its own, and after clearing;
+//! - [`alert`]: "Me prévenir": the sign-up, and the pages its messages'
+//!   links open.
 
+pub mod alert;
 pub mod app;
 pub mod birth;
 pub mod check;

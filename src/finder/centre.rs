@@ -8,7 +8,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
-use crate::finder::alert::alert_centre_url;
 use crate::i18n::*;
 use crate::ui::centre::{access_text, vaccine_names, PhoneLine};
 use crate::ui::freshness::Freshness;
@@ -17,6 +16,7 @@ use crate::ui::language::{lang, locale, singular};
 use crate::ui::problem::Problem;
 use crate::ui::status::use_announcer;
 use crate::ui::watch::use_snapshot_watch;
+use crate::url::encode as urlencoding;
 
 fn day_name(weekday: usize) -> &'static str {
     let l = locale();
@@ -105,7 +105,7 @@ pub fn CentrePage() -> impl IntoView {
                         });
                         // Booked here: ask to be told when places free up.
                         let alert = bookable.then(|| view! {
-                            <p><a href=alert_centre_url(&c.id, &c.name)>{td_string!(l, alert.link_centre)}</a></p>
+                            <p><a href=format!("/reserver/alerte?centre={}&nom={}", urlencoding(&c.id), urlencoding(&c.name)) rel="external">{td_string!(l, alert.link_centre)}</a></p>
                         });
                         let slot_minutes = file.slot_minutes;
                         let days = file.days.iter().map(|d| {

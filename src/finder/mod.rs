@@ -5,11 +5,9 @@
 //! - [`departements`]: every département as a link;
 //! - [`departement`]: a département's centres, soonest free slot first;
 //! - [`centre`]: one centre, its hours and free places day by day;
-//! - [`alert`]: "Me prévenir": the sign-up, and the pages its links open;
 //! - [`filters`]: the filters form of results and département pages, and its URL;
 //! - [`prefetch`]: the booking app's files fetched while a centre page is read.
 
-pub mod alert;
 pub mod centre;
 pub mod choose;
 pub mod departement;

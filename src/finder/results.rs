@@ -11,7 +11,6 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use crate::api;
-use crate::finder::alert::alert_near_url;
 use crate::finder::filters::{self, Applied, FiltersForm};
 use crate::i18n::*;
 use crate::ui::centre_list::CentreList;
@@ -73,6 +72,21 @@ impl ResultsQuery {
             filters,
         })
     }
+}
+
+/// "Me prévenir" (in the booking app) around a results page's place.
+pub fn alert_url(q: &ResultsQuery) -> String {
+    let mut url = format!(
+        "/reserver/alerte?lieu={}&lat={:.5}&lon={:.5}&rayon={}",
+        urlencoding(&q.place),
+        q.lat,
+        q.lon,
+        q.radius_km
+    );
+    if let Some(v) = &q.filters.vaccine {
+        url.push_str(&format!("&vaccin={}", urlencoding(v)));
+    }
+    url
 }
 
 /// The radius one tap widens an empty search to.
@@ -226,7 +240,7 @@ pub fn ResultsPage() -> impl IntoView {
                         && h.centre.today.as_ref().is_none_or(|t| t.runs.iter().all(|r| r.free == 0))
                 });
                 let alert = query.get_untracked().filter(|_| none_free).map(|q| view! {
-                    <p><a class="button button-secondary" href=alert_near_url(&q.place, q.lat, q.lon, q.radius_km, q.filters.vaccine.as_deref())>{td_string!(l, alert.link)}</a></p>
+                    <p><a class="button button-secondary" href=alert_url(&q) rel="external">{td_string!(l, alert.link)}</a></p>
                 });
                 let empty = (count == 0).then(|| view! {
                     <p>{td_string!(l, results.empty)}</p>

@@ -14,9 +14,6 @@ pub const FINDER: &[&str] = &[
     "/departements",
     "/departement/:code",
     "/centre/:id",
-    "/alerte",
-    "/alerte/confirmer",
-    "/alerte/arreter",
     // The accessibility statement: a static page, not the app's.
     "/accessibilite/",
 ];
@@ -39,6 +36,9 @@ pub const BOOKING: &[&str] = &[
     "/reserver/etape/naissance",
     "/reserver/etape/contact",
     "/reserver/etape/verifier",
+    "/reserver/alerte",
+    "/reserver/alerte/confirmer",
+    "/reserver/alerte/arreter",
 ];
 
 fn matches(pattern: &str, path: &str) -> bool {

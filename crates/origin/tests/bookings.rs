@@ -2268,7 +2268,7 @@ async fn an_alert_sends_nothing_before_its_confirmation_then_at_most_once_a_day_
         1,
         "only the confirmation link: {confirmation:?}"
     );
-    assert!(confirmation[0].contains("https://creneau.example/alerte/confirmer?token="));
+    assert!(confirmation[0].contains("https://creneau.example/reserver/alerte/confirmer?token="));
     let confirm_token = token_in(&confirmation[0]);
 
     // A generation with free places near Metz: nothing before confirmation.
@@ -2337,7 +2337,7 @@ async fn an_alert_sends_nothing_before_its_confirmation_then_at_most_once_a_day_
         alert[0]
     );
     assert!(
-        alert[0].contains("Stop : https://creneau.example/alerte/arreter?token="),
+        alert[0].contains("Stop : https://creneau.example/reserver/alerte/arreter?token="),
         "{}",
         alert[0]
     );
@@ -2414,7 +2414,7 @@ async fn alerts_expire_and_sign_ups_are_limited_without_saying_so() {
         .unwrap()
         .to_string();
     assert!(
-        text.contains("https://creneau.example/alerte/confirmer?token="),
+        text.contains("https://creneau.example/reserver/alerte/confirmer?token="),
         "{text}"
     );
 

@@ -49,7 +49,7 @@ fn lang_query(lang: Lang, first: bool) -> &'static str {
 /// follows links does not confirm it).
 pub fn confirm_link(public_url: &str, token: &str, lang: Lang) -> String {
     format!(
-        "{public_url}/alerte/confirmer?token={token}{}",
+        "{public_url}/reserver/alerte/confirmer?token={token}{}",
         lang_query(lang, false)
     )
 }
@@ -57,7 +57,7 @@ pub fn confirm_link(public_url: &str, token: &str, lang: Lang) -> String {
 /// The page that ends an alert (a button, as above).
 pub fn stop_link(public_url: &str, token: &str, lang: Lang) -> String {
     format!(
-        "{public_url}/alerte/arreter?token={token}{}",
+        "{public_url}/reserver/alerte/arreter?token={token}{}",
         lang_query(lang, false)
     )
 }
@@ -238,26 +238,28 @@ mod tests {
         );
         assert!(m
             .body_text
-            .contains("https://creneau.example/alerte/arreter?token=STOP"));
+            .contains("https://creneau.example/reserver/alerte/arreter?token=STOP"));
         assert!(m.body_text.contains("14 février 2021"), "{}", m.body_text);
         assert_eq!(
             m.unsubscribe.as_deref(),
             Some("https://creneau.example/api/v1/alerts/unsubscribe?token=STOP")
         );
         let html = m.body_html.unwrap();
-        assert!(html.contains("<a href=\"https://creneau.example/alerte/arreter?token=STOP\">"));
+        assert!(html
+            .contains("<a href=\"https://creneau.example/reserver/alerte/arreter?token=STOP\">"));
 
         let sms = AlertNotice {
             channel: "sms",
             recipient: "+33612345678",
             ..notice
         };
-        let c = sms.confirmation("TOKEN", now);
+        let token = "0123456789abcdef0123456789abcdef";
+        let c = sms.confirmation(token, now);
         assert_eq!(c.kind, "alert_confirm");
         assert!(c.unsubscribe.is_none() && c.subject.is_none());
-        assert!(c
-            .body_text
-            .contains("https://creneau.example/alerte/confirmer?token=TOKEN"));
+        assert!(c.body_text.contains(&format!(
+            "https://creneau.example/reserver/alerte/confirmer?token={token}"
+        )));
         assert_eq!(
             creneau_model::sms::length(&c.body_text).segments,
             1,

@@ -2,13 +2,15 @@
 //! around a place (from results with no free place) or at one centre
 //! (from its page), then follow the message's links to confirm or end it.
 //!
-//! - [`AlertPage`] (`/alerte?lieu=…&lat=…&lon=…&rayon=…` or
-//!   `/alerte?centre=…&nom=…`, optional `vaccin=`): the sign-up form; its
-//!   answer never says whether the address already had alerts.
-//! - [`AlertConfirmPage`] (`/alerte/confirmer?token=…`) and
-//!   [`AlertStopPage`] (`/alerte/arreter?token=…`): one button each, so
-//!   opening a link (as a mail scanner does) changes nothing by itself.
+//! - [`AlertPage`] (`/reserver/alerte?lieu=…&lat=…&lon=…&rayon=…` or
+//!   `/reserver/alerte?centre=…&nom=…`, optional `vaccin=`): the sign-up
+//!   form; its answer never says whether the address already had alerts.
+//! - [`AlertConfirmPage`] (`/reserver/alerte/confirmer?token=…`) and
+//!   [`AlertStopPage`] (`/reserver/alerte/arreter?token=…`): one button
+//!   each, so opening a link (as a mail scanner does) changes nothing.
 //!
+//! In the booking app, which already carries forms and the API's calls,
+//! rather than in the finder, whose first load it would grow by 23 KB.
 //! Nothing typed is kept beyond the page: no storage, no address in a URL.
 
 use creneau_model::alerts::{check_alert_request, AlertRequest, Near};
@@ -24,8 +26,8 @@ use crate::ui::error_summary::{in_own_language, ErrorSummary, FieldError};
 use crate::ui::form::{error_for, TextField};
 use crate::ui::heading::PageHeading;
 use crate::ui::language::{lang, locale};
+use crate::ui::layout::rel_for;
 use crate::ui::status::use_announcer;
-use crate::url::encode;
 
 /// What an alert watches, as its page's address says.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,29 +35,6 @@ enum Watched {
     Near(Near),
     /// A centre's id and name.
     Centre(String, String),
-}
-
-/// `/alerte?…` for results around a place.
-pub fn alert_near_url(
-    place: &str,
-    lat: f64,
-    lon: f64,
-    radius_km: u32,
-    vaccine: Option<&str>,
-) -> String {
-    let mut url = format!(
-        "/alerte?lieu={}&lat={lat:.5}&lon={lon:.5}&rayon={radius_km}",
-        encode(place)
-    );
-    if let Some(v) = vaccine {
-        url.push_str(&format!("&vaccin={}", encode(v)));
-    }
-    url
-}
-
-/// `/alerte?…` for one centre.
-pub fn alert_centre_url(id: &str, name: &str) -> String {
-    format!("/alerte?centre={}&nom={}", encode(id), encode(name))
 }
 
 /// A refusal or failure in the person's words.
@@ -109,7 +88,7 @@ pub fn AlertPage() -> impl IntoView {
     let Some(watched) = watched else {
         return view! {
             <PageHeading title=td_string!(l, alert.title).to_string()/>
-            <p>{td_string!(l, alert.incomplete)}<a href="/">{td_string!(l, results.new_search)}</a></p>
+            <p>{td_string!(l, alert.incomplete)}<a href="/" rel=rel_for("/")>{td_string!(l, results.new_search)}</a></p>
         }
         .into_any();
     };
@@ -207,7 +186,7 @@ pub fn AlertPage() -> impl IntoView {
                 <PageHeading title=td_string!(l, alert.sent_title).to_string()/>
                 <div class="panel"><p>{message}</p></div>
                 <p>{td_string!(l, alert.sent_next)}</p>
-                <p><a href="/">{td_string!(l, common.search_again)}</a></p>
+                <p><a href="/" rel=rel_for("/")>{td_string!(l, common.search_again)}</a></p>
             }.into_any(),
             None => {
                 let what = what.clone();
@@ -237,22 +216,55 @@ fn token() -> String {
         .unwrap_or_default()
 }
 
-/// What a link's button does: the text to show once done.
-type Action = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, BookingFailure>>>>;
+/// What a message's link is for.
+#[derive(Clone, Copy, PartialEq)]
+enum Link {
+    Confirm,
+    Stop,
+}
 
-/// A page with one button that acts on a link's token, then says how it went.
+impl Link {
+    /// Follow it: the words to show once done.
+    async fn follow(self, token: String) -> Result<String, BookingFailure> {
+        let l = locale();
+        match self {
+            Link::Confirm => {
+                let confirmed = api::confirm_alert(&token).await?;
+                let day = confirmed.expires_at.get(..10).and_then(|d| d.parse().ok());
+                let date = day.map_or(confirmed.expires_at.clone(), |d| date_with_year(d, lang()));
+                Ok(td_string!(l, alert.confirmed, date))
+            }
+            Link::Stop => {
+                api::end_alert(&token).await?;
+                Ok(td_string!(l, alert.stopped).to_string())
+            }
+        }
+    }
+}
+
+/// A page with one button that follows a message's link (its token in the
+/// address), then says how it went. One component for both links, so the
+/// app carries its code once.
 #[component]
-fn LinkAction(
-    title: &'static str,
-    intro: &'static str,
-    button: &'static str,
-    done_title: &'static str,
-    act: impl Fn(String) -> Action + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn LinkPage(link: Link) -> impl IntoView {
+    let l = locale();
+    let (title, intro, button, done_title) = match link {
+        Link::Confirm => (
+            td_string!(l, alert.confirm_title),
+            td_string!(l, alert.confirm_intro),
+            td_string!(l, alert.confirm_button),
+            td_string!(l, alert.confirmed_title),
+        ),
+        Link::Stop => (
+            td_string!(l, alert.stop_title),
+            td_string!(l, alert.stop_intro),
+            td_string!(l, alert.stop_button),
+            td_string!(l, alert.stopped_title),
+        ),
+    };
     let token = token();
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
-    let l = locale();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -261,7 +273,7 @@ fn LinkAction(
         busy.set(true);
         let token = token.clone();
         leptos::task::spawn_local(async move {
-            outcome.set(Some(act(token).await.map_err(|f| failure_text(&f))));
+            outcome.set(Some(link.follow(token).await.map_err(|f| failure_text(&f))));
             busy.set(false);
         });
     };
@@ -269,13 +281,13 @@ fn LinkAction(
         Some(Ok(text)) => view! {
             <PageHeading title=done_title.to_string()/>
             <div class="panel"><p>{text}</p></div>
-            <p><a href="/">{td_string!(l, common.search_again)}</a></p>
+            <p><a href="/" rel=rel_for("/")>{td_string!(l, common.search_again)}</a></p>
         }
         .into_any(),
         Some(Err(text)) => view! {
             <PageHeading title=td_string!(l, alert.link_problem).to_string()/>
             <p>{text}</p>
-            <p><a href="/">{td_string!(l, common.search_again)}</a></p>
+            <p><a href="/" rel=rel_for("/")>{td_string!(l, common.search_again)}</a></p>
         }
         .into_any(),
         None => {
@@ -294,36 +306,10 @@ fn LinkAction(
 
 #[component]
 pub fn AlertConfirmPage() -> impl IntoView {
-    let l = locale();
-    view! {
-        <LinkAction
-            title=td_string!(l, alert.confirm_title)
-            intro=td_string!(l, alert.confirm_intro)
-            button=td_string!(l, alert.confirm_button)
-            done_title=td_string!(l, alert.confirmed_title)
-            act=|token| Box::pin(async move {
-                let confirmed = api::confirm_alert(&token).await?;
-                let day = confirmed.expires_at.get(..10).and_then(|d| d.parse().ok());
-                let date = day.map_or(confirmed.expires_at.clone(), |d| date_with_year(d, lang()));
-                Ok(td_string!(locale(), alert.confirmed, date))
-            })
-        />
-    }
+    view! { <LinkPage link=Link::Confirm/> }
 }
 
 #[component]
 pub fn AlertStopPage() -> impl IntoView {
-    let l = locale();
-    view! {
-        <LinkAction
-            title=td_string!(l, alert.stop_title)
-            intro=td_string!(l, alert.stop_intro)
-            button=td_string!(l, alert.stop_button)
-            done_title=td_string!(l, alert.stopped_title)
-            act=|token| Box::pin(async move {
-                api::end_alert(&token).await?;
-                Ok(td_string!(locale(), alert.stopped).to_string())
-            })
-        />
-    }
+    view! { <LinkPage link=Link::Stop/> }
 }
