@@ -18,9 +18,11 @@ import { startServer, launchBrowser, openPage, appReady, ROOT } from './support/
 // named by content (schema 2: readers of the centre directory, of each
 // file's path and of today's slots, and the dropping of past slots, all
 // serde-derived code), which let a generation write only what changed.
+// 278,583 B (+1 KB) with the links to "Me prévenir" on results without a
+// free place and on centre pages (the form itself is in the booking app).
 // The issue's goal is 200 KB, then 150 KB: that needs a smaller app or a
 // split that shares the runtime, not done (see docs/architecture.md).
-const BUDGET = 272 * 1024;
+const BUDGET = 273 * 1024;
 const FIRST_SEARCH_BUDGET = 60 * 1024;
 // The booking app, loaded only to book: 38 KiB more than the finder's first
 // load since it gained the eligibility step, the timeout warning, the step

@@ -10,7 +10,7 @@
 
 use sqlx::Row;
 
-use super::outbox::{enqueue, NewMessage};
+use super::outbox::{bind, enqueue, NewMessage};
 use super::{Pool, StoreError};
 
 /// An alert as a sign-up writes it.
@@ -311,19 +311,7 @@ pub async fn notify(
         );
         let mut insert = sqlx::query(&sql);
         for m in &queued {
-            insert = insert
-                .bind(m.id.as_str())
-                .bind(m.reference.as_str())
-                .bind(m.kind)
-                .bind(m.dose.map(i32::from))
-                .bind(m.channel)
-                .bind(m.recipient.as_str())
-                .bind(m.subject.as_deref())
-                .bind(m.body_text.as_str())
-                .bind(m.body_html.as_deref())
-                .bind(m.send_at)
-                .bind(m.created_at)
-                .bind(m.unsubscribe.as_deref());
+            insert = bind(insert, m);
         }
         insert.execute(&mut *tx).await?;
     }

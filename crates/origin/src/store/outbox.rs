@@ -57,10 +57,16 @@ pub struct NewMessage {
 }
 
 /// The insert of one message, for a transaction through the pool.
-pub(super) fn enqueue(
-    m: &NewMessage,
-) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-    sqlx::query(ENQUEUE)
+pub(super) fn enqueue(m: &NewMessage) -> AnyQuery<'_> {
+    bind(sqlx::query(ENQUEUE), m)
+}
+
+pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// A message's twelve values, in [`ENQUEUE`]'s order, bound after what
+/// `query` has (several rows in one insert bind one after another).
+pub(super) fn bind<'q>(query: AnyQuery<'q>, m: &'q NewMessage) -> AnyQuery<'q> {
+    query
         .bind(m.id.as_str())
         .bind(m.reference.as_str())
         .bind(m.kind)
