@@ -21,6 +21,7 @@ before(async () => {
   server = await startServer([
     '--bookings-per-minute', '1000000', '--lookups-per-minute', '1000000',
     '--wrong-tries-per-reference-per-hour', '1000000', '--wrong-tries-per-address-per-hour', '1000000',
+    '--alert-sign-ups-per-hour', '1000000',
   ]);
 });
 after(async () => { await server?.stop(); });
