@@ -164,9 +164,13 @@ test('"Me prévenir": asked on a centre page, confirmed from its e-mail, an aler
     const [[centreId]] = await bookableSlots(alerting.url);
     await page.goto(`${alerting.url}/centre/${centreId}`);
     await appReady(page);
+    // The link shows once the centre's file is read, and its name with it.
+    const alertLink = page.getByRole('link', { name: 'Me prévenir quand des places se libèrent dans ce centre' });
+    await alertLink.waitFor();
     const centreName = (await page.locator('h1').innerText()).trim();
-    await page.click('text=Me prévenir quand des places se libèrent dans ce centre');
+    await alertLink.click();
     await page.waitForURL(/\/reserver\/alerte\?centre=/);
+    await page.waitForSelector('h1:has-text("Me prévenir quand des places se libèrent")');
     assert.ok((await page.locator('main').innerText()).includes(`au centre ${centreName}`));
     await assertNoAxeViolations(page, 'alert sign-up');
 
